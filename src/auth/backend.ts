@@ -1,0 +1,54 @@
+import type { FlatConfig } from '../config/types';
+
+/** SQL backends return numeric ids, LDAP returns the `uidNumber` string (legacy D.2). */
+export type UserId = string | number;
+
+export interface UserInfo {
+  username: string | null;
+  email: string | null;
+}
+
+export interface UpdatePasswordOptions {
+  oldPassword?: string;
+  /** A reset code from `generateResetCode`. */
+  key?: string;
+}
+
+/**
+ * The auth backend contract: legacy D.2 in camelCase, all async. Failures of the backend
+ * itself (database down, directory timeout) throw `BackendError`; a wrong password is `null`.
+ */
+export interface AuthBackend {
+  /** The short name it was registered under (`sql`, `ldap`, `dummy`, …). */
+  readonly name: string;
+  /** Connects and verifies the backend is usable; called once by the app at start. */
+  open?(): Promise<void>;
+  authenticateUser(username: string, password: string): Promise<UserId | null>;
+  getUserId(username: string): Promise<UserId | null>;
+  createUser(username: string, password: string, email: string): Promise<boolean>;
+  getUserInfo(userId: UserId): Promise<UserInfo>;
+  updateEmail(userId: UserId, email: string, password?: string): Promise<boolean>;
+  /** Needs `oldPassword` (checked) or a valid reset `key` (Q-D1, Q-D7). */
+  updatePassword(userId: UserId, newPassword: string, options: UpdatePasswordOptions): Promise<boolean>;
+  deleteUser(userId: UserId, password?: string): Promise<boolean>;
+  generateResetCode(userId: UserId, overwrite?: boolean): Promise<string>;
+  verifyResetCode(userId: UserId, code: string): Promise<boolean>;
+  clearResetCode(userId: UserId): Promise<boolean>;
+  getUserNode?(userId: UserId, assign?: boolean): Promise<string | null>;
+  /** Throws (normally a `BackendError`) when the backend cannot serve; used by the heartbeat. */
+  checkHealth(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface AuthBackendContext {
+  /** The whole flat app config, for backends that need more than `auth.*`. */
+  config: FlatConfig;
+  /** Where a backend reports warnings (the app's logger). */
+  warn: (message: string) => void;
+}
+
+/**
+ * Builds a backend from its `auth.*` params (the `auth.` prefix removed and further dots
+ * turned into `_`, as legacy `filter_params`; `backend` removed).
+ */
+export type AuthBackendFactory = (params: FlatConfig, context: AuthBackendContext) => AuthBackend;

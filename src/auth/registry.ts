@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { ConfigError } from '../config/errors';
+import { filterParams } from '../config/filter-params';
+import type { FlatConfig } from '../config/types';
+import type { AuthBackend, AuthBackendContext, AuthBackendFactory } from './backend';
+
+/** Names → factories. Built-ins load their driver modules only when selected. */
+export class AuthRegistry {
+  private readonly factories = new Map<string, AuthBackendFactory>();
+
+  register(name: string, factory: AuthBackendFactory): void {
+    if (!/^[A-Za-z][\w-]*$/.test(name)) throw new TypeError(`Invalid auth backend name '${name}'`);
+    this.factories.set(name, factory);
+  }
+
+  get(name: string): AuthBackendFactory | undefined {
+    return this.factories.get(name);
+  }
+
+  names(): string[] {
+    return [...this.factories.keys()].sort();
+  }
+}
+
+function builtinRegistry(): AuthRegistry {
+  const registry = new AuthRegistry();
+  registry.register('dummy', (params, ctx) => {
+    const { DummyAuth } = require('./backends/dummy') as typeof import('./backends/dummy');
+    return new DummyAuth(params, ctx);
+  });
+  registry.register('sql', (params, ctx) => {
+    const { SQLAuth } = require('./backends/sql') as typeof import('./backends/sql');
+    return new SQLAuth(params, ctx);
+  });
+  registry.register('ldap', (params, ctx) => {
+    const { LDAPAuth } = require('./backends/ldap') as typeof import('./backends/ldap');
+    return new LDAPAuth(params, ctx);
+  });
+  return registry;
+}
+
+/** The registry `auth.backend = <name>` is looked up in; `registerAuthBackend` adds to it. */
+export const defaultAuthRegistry = builtinRegistry();
+
+export function registerAuthBackend(name: string, factory: AuthBackendFactory): void {
+  defaultAuthRegistry.register(name, factory);
+}
+
+export interface CreateAuthBackendOptions {
+  registry?: AuthRegistry;
+  /** Directory that `./module.js#Export` paths are relative to (default: the working directory). */
+  baseDir?: string;
+  warn?: (message: string) => void;
+}
+
+/**
+ * Builds the backend named by `auth.backend`: a registered name (`sql`, `ldap`, `dummy`), a
+ * module path `./path/module.js#ExportName`, or `package#Export`. Every other `auth.*` key is
+ * passed to the factory (legacy D.3).
+ */
+export function createAuthBackend(config: FlatConfig, options: CreateAuthBackendOptions = {}): AuthBackend {
+  const params = filterParams('auth', config);
+  const spec = params.backend;
+  if (spec === undefined || spec === '') throw new ConfigError('auth.backend is not set');
+  if (typeof spec !== 'string') throw new ConfigError(`auth.backend must be a name or a module path, got ${JSON.stringify(spec)}`);
+  delete params.backend;
+  const registry = options.registry ?? defaultAuthRegistry;
+  const context: AuthBackendContext = {
+    config,
+    warn: options.warn ?? ((message) => process.emitWarning(message, 'ServicesCoreAuth')),
+  };
+  const factory = registry.get(spec) ?? loadFactory(spec, options.baseDir ?? process.cwd(), registry);
+  return factory(params, context);
+}
+
+function loadFactory(spec: string, baseDir: string, registry: AuthRegistry): AuthBackendFactory {
+  const hash = spec.lastIndexOf('#');
+  if (hash <= 0) {
+    throw new ConfigError(`auth.backend: unknown backend '${spec}' (registered: ${registry.names().join(', ')}; ` +
+      `or give a module as ./path/module.js#ExportName or package#Export)`);
+  }
+  const modulePath = spec.slice(0, hash);
+  const exportName = spec.slice(hash + 1);
+  const request = modulePath.startsWith('.') ? path.resolve(baseDir, modulePath) : modulePath;
+  let mod: Record<string, unknown>;
+  try {
+    mod = require(request) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`auth.backend: cannot load module '${modulePath}': ${(err as Error).message}`);
+  }
+  const exported = mod[exportName];
+  if (typeof exported !== 'function') {
+    throw new ConfigError(`auth.backend: module '${modulePath}' has no function or class export '${exportName}'`);
+  }
+  const isClass = typeof (exported.prototype as { authenticateUser?: unknown } | undefined)?.authenticateUser === 'function';
+  return isClass
+    ? (params, ctx) => new (exported as new (p: FlatConfig, c: AuthBackendContext) => AuthBackend)(params, ctx)
+    : (exported as AuthBackendFactory);
+}

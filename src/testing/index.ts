@@ -1,0 +1,2 @@
+export * from './memory-cef-sink';
+export * from './test-app';
