@@ -11,6 +11,8 @@ const config: Config = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   cacheDirectory: '<rootDir>/.jest-cache',
   testTimeout: 20000,
+  globalSetup: '<rootDir>/test/services/global-setup.ts',
+  globalTeardown: '<rootDir>/test/services/global-teardown.ts',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
 

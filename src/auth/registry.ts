@@ -1,7 +1,10 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- built-in backends load their drivers only when selected, and auth.backend may name a module path: both need a synchronous require */
 import path from 'node:path';
 import { ConfigError } from '../config/errors';
 import { filterParams } from '../config/filter-params';
 import type { FlatConfig } from '../config/types';
+import { withAuthCache } from './auth-cache';
+import { intParam } from './auth-params';
 import type { AuthBackend, AuthBackendContext, AuthBackendFactory } from './backend';
 
 /** Names → factories. Built-ins load their driver modules only when selected. */
@@ -53,24 +56,33 @@ export interface CreateAuthBackendOptions {
   warn?: (message: string) => void;
 }
 
+/** Seconds a successful login is remembered (`auth.cache_ttl`; 0 turns the cache off). */
+export const DEFAULT_CACHE_TTL = 60;
+/** Most remembered logins per process (`auth.cache_size`). */
+export const DEFAULT_CACHE_SIZE = 10000;
+
 /**
  * Builds the backend named by `auth.backend`: a registered name (`sql`, `ldap`, `dummy`), a
  * module path `./path/module.js#ExportName`, or `package#Export`. Every other `auth.*` key is
- * passed to the factory (legacy D.3).
+ * passed to the factory (legacy D.3), except the login cache's own `cache_ttl` and
+ * `cache_size`: the backend comes back wrapped in that cache unless `auth.cache_ttl = 0`.
  */
 export function createAuthBackend(config: FlatConfig, options: CreateAuthBackendOptions = {}): AuthBackend {
   const params = filterParams('auth', config);
   const spec = params.backend;
   if (spec === undefined || spec === '') throw new ConfigError('auth.backend is not set');
   if (typeof spec !== 'string') throw new ConfigError(`auth.backend must be a name or a module path, got ${JSON.stringify(spec)}`);
+  const cache = { ttlSeconds: intParam(params, 'cache_ttl', DEFAULT_CACHE_TTL), maxEntries: intParam(params, 'cache_size', DEFAULT_CACHE_SIZE, 1) };
   delete params.backend;
+  delete params.cache_ttl;
+  delete params.cache_size;
   const registry = options.registry ?? defaultAuthRegistry;
   const context: AuthBackendContext = {
     config,
     warn: options.warn ?? ((message) => process.emitWarning(message, 'ServicesCoreAuth')),
   };
   const factory = registry.get(spec) ?? loadFactory(spec, options.baseDir ?? process.cwd(), registry);
-  return factory(params, context);
+  return withAuthCache(factory(params, context), cache);
 }
 
 function loadFactory(spec: string, baseDir: string, registry: AuthRegistry): AuthBackendFactory {

@@ -16,8 +16,8 @@ export class ConfigError extends Error {
 export class EnvironmentNotFoundError extends ConfigError {
   readonly varname: string | null;
 
-  constructor(varname: string | null, where: { file?: string; line?: number } = {}) {
-    super(`Variable not found '${varname ?? ''}'`, where);
+  constructor(varname: string | null, where: { file?: string; line?: number; key?: string } = {}) {
+    super(`Variable not found '${varname ?? ''}'${where.key ? ` (reading ${where.key})` : ''}`, where);
     this.name = 'EnvironmentNotFoundError';
     this.varname = varname;
   }

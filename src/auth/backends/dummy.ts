@@ -1,6 +1,6 @@
-import { randomInt } from 'node:crypto';
 import { ConfigError } from '../../config/errors';
 import type { FlatConfig } from '../../config/types';
+import { newResetCode } from '../reset-code';
 import type { AuthBackend, AuthBackendContext, UpdatePasswordOptions, UserId, UserInfo } from '../backend';
 
 interface DummyUser {
@@ -10,8 +10,6 @@ interface DummyUser {
   email: string | null;
   resetCode?: string;
 }
-
-const CODE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 /**
  * In-memory users for development and tests (legacy D.4): an unknown user name is created on
@@ -85,11 +83,7 @@ export class DummyAuth implements AuthBackend {
   async generateResetCode(userId: UserId, overwrite = false): Promise<string> {
     const user = this.byId.get(Number(userId));
     if (!user) throw new Error(`Unknown user id ${userId}`);
-    if (!user.resetCode || overwrite) {
-      const groups = Array.from({ length: 4 }, () =>
-        Array.from({ length: 4 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join(''));
-      user.resetCode = groups.join('-');
-    }
+    if (!user.resetCode || overwrite) user.resetCode = newResetCode();
     return user.resetCode;
   }
 

@@ -1,0 +1,70 @@
+import type { AuthBackend } from '../auth/backend';
+import { BasicAuthError, parseBasicAuth } from '../auth/basic-auth';
+import { InvalidUsernameError, extractUsername } from '../auth/username';
+import type { CefLogger } from '../cef';
+import { BadRequestError, UnauthorizedError } from './errors';
+import type { AppContext, AppUser } from './types';
+
+// The v1 event names, byte for byte: downstream rules match on them (legacy C.5, G.7).
+export const CEF_URL_MISMATCH = 'Username Does Not Match URL';
+export const CEF_INVALID_USERNAME = 'Invalid characters specified in username ';
+export const CEF_BACKEND_FAILURE = 'Authentication Failed for Backend service';
+
+export interface BasicAuthenticationDeps {
+  backend: AuthBackend;
+  cef: Pick<CefLogger, 'log'>;
+  /** `auth.realm`, for WWW-Authenticate. */
+  realm: string;
+}
+
+/** A 401 that asks for Basic credentials. */
+export function unauthorized(realm: string, message?: string): UnauthorizedError {
+  const quoted = realm.replace(/["\\]/g, '\\$&');
+  return new UnauthorizedError(message, { headers: { 'WWW-Authenticate': `Basic realm="${quoted}"` } });
+}
+
+function invalidUsername(ctx: AppContext, deps: BasicAuthenticationDeps): BadRequestError {
+  deps.cef.log(CEF_INVALID_USERNAME, 5, ctx);
+  return new BadRequestError('Invalid characters specified in username');
+}
+
+/**
+ * The HTTP Basic flow of legacy C.5 with the v2 fixes: null when the request carries no
+ * `Authorization` header; the user on success; otherwise throws 401 (or 400 for a user name
+ * that is not BIDI-compliant UTF-8) after writing the legacy CEF event. Upstream identity
+ * headers such as `Remote-User` are never read (Q-C6). A backend failure propagates as the
+ * backend's BackendError, which the app answers with 503 + Retry-After (Q-C3).
+ */
+export async function basicAuthentication(ctx: AppContext, urlUsername: string | undefined,
+  deps: BasicAuthenticationDeps): Promise<AppUser | null> {
+  const header = ctx.req.headers.authorization;
+  if (header === undefined) return null;
+  let credentials: { username: string; password: string | null };
+  try {
+    credentials = parseBasicAuth(header);
+  } catch (err) {
+    if (!(err instanceof BasicAuthError)) throw err;
+    if (err.problem === 'username') throw invalidUsername(ctx, deps);
+    if (err.problem !== 'password') throw unauthorized(deps.realm, 'Invalid token');
+    credentials = { username: err.username ?? '', password: null };
+  }
+  const { username, password } = credentials;
+  if (urlUsername !== undefined && urlUsername !== username) {
+    deps.cef.log(CEF_URL_MISMATCH, 7, ctx);
+    throw unauthorized(deps.realm);
+  }
+  let name: string;
+  try {
+    name = extractUsername(username);
+  } catch (err) {
+    if (err instanceof InvalidUsernameError) throw invalidUsername(ctx, deps);
+    throw err;
+  }
+  // A password that is not UTF-8 matches no account: the same answer as a wrong one.
+  const id = password === null ? null : await deps.backend.authenticateUser(name, password);
+  if (id === null || id === undefined) {
+    deps.cef.log(`${CEF_BACKEND_FAILURE} ${name}${name === username ? '' : ` (${username})`}`, 5, ctx);
+    throw unauthorized(deps.realm);
+  }
+  return { id, name };
+}

@@ -1,0 +1,149 @@
+import 'reflect-metadata';
+import { HANDLER_METADATA, MISUSE_METADATA } from './metadata-keys';
+
+export type RouteBody = 'json';
+
+export interface RouteOptions {
+  /** Parse the request body before the handler: JSON into `ctx.request.body`. */
+  body?: RouteBody;
+  /** Largest accepted body in bytes (default 1 MiB); a bigger one is a 413. */
+  limit?: number;
+}
+
+export interface RouteDeclaration {
+  methods: string[];
+  path: string;
+  options: RouteOptions;
+}
+
+export interface AuthenticatedOptions {
+  /** Run the handler without a user when the request carries no credentials at all. */
+  optional?: boolean;
+}
+
+export interface CefOptions {
+  /** The event name (default: the method name). */
+  name?: string;
+  /** The signature (default: the name). */
+  signature?: string;
+}
+
+/** What the decorators record on a method; read once by the app at construction. */
+export interface HandlerMetadata {
+  routes: RouteDeclaration[];
+  authenticated?: Required<AuthenticatedOptions>;
+  cef?: { severity: number } & CefOptions;
+}
+
+/** A decorator put where it cannot work (a field, a getter, a static or private member). */
+export interface Misuse {
+  member: string;
+  problem: string;
+}
+
+interface StandardContext {
+  kind: string;
+  name: string | symbol;
+  static?: boolean;
+  private?: boolean;
+  metadata?: Record<PropertyKey, unknown>;
+}
+
+// TypeScript hands standard decorators a per-class metadata object only when Symbol.metadata
+// exists; Node 20 lacks it. Misuse is recorded there so the app can name the class.
+(Symbol as { metadata?: symbol }).metadata ??= Symbol.for('Symbol.metadata');
+
+type AnyDecorator = (...args: any[]) => any;
+
+export function handlerMetadata(fn: object): HandlerMetadata | undefined {
+  return Reflect.getOwnMetadata(HANDLER_METADATA, fn) as HandlerMetadata | undefined;
+}
+
+function isStandardContext(value: unknown): value is StandardContext {
+  return typeof value === 'object' && value !== null && typeof (value as StandardContext).kind === 'string';
+}
+
+/** A decorator that works in both modes and applies `update` to the method's metadata. */
+function methodDecorator(label: string, update: (meta: HandlerMetadata) => void): AnyDecorator {
+  return (...args: unknown[]): void => {
+    const [target, second, descriptor] = args;
+    if (isStandardContext(second)) {
+      if (second.kind === 'method' && !second.static && !second.private && typeof target === 'function') {
+        update(ownMetadata(target));
+        return;
+      }
+      const member = String(second.name);
+      const where = second.private ? `private ${second.kind}` : second.static ? `static ${second.kind}` : second.kind;
+      const metadata = second.metadata;
+      if (!metadata) throw new TypeError(`${member}: ${label} only applies to instance methods, not a ${where}`);
+      const own = Object.prototype.hasOwnProperty.call(metadata, MISUSE_METADATA) ? metadata[MISUSE_METADATA] as Misuse[] : [];
+      metadata[MISUSE_METADATA] = [...own, { member, problem: `${label} only applies to instance methods, not a ${where}` }];
+      return;
+    }
+    const method = (descriptor as PropertyDescriptor | undefined)?.value;
+    if (typeof target === 'object' && target !== null && typeof method === 'function') {
+      update(ownMetadata(method as object));
+      return;
+    }
+    const isStatic = typeof target === 'function';
+    const proto = (isStatic ? (target as { prototype: object }).prototype : target) as object;
+    const kind = descriptor === undefined ? 'property' : (descriptor as PropertyDescriptor).get || (descriptor as PropertyDescriptor).set ? 'accessor' : 'property';
+    const where = isStatic ? `static ${typeof method === 'function' ? 'method' : kind}` : kind;
+    const own = (Reflect.getOwnMetadata(MISUSE_METADATA, proto) as Misuse[] | undefined) ?? [];
+    const misuse = { member: String(second), problem: `${label} only applies to instance methods, not a ${where}` };
+    Reflect.defineMetadata(MISUSE_METADATA, [...own, misuse], proto);
+  };
+}
+
+function ownMetadata(fn: object): HandlerMetadata {
+  let meta = handlerMetadata(fn);
+  if (!meta) {
+    meta = { routes: [] };
+    Reflect.defineMetadata(HANDLER_METADATA, meta, fn);
+  }
+  return meta;
+}
+
+/**
+ * Serves the method at `path` for `method` (one or a list). Paths take `/:name` and the legacy
+ * `/{name}` and `/{name:regex}` forms. Checked when the app is constructed.
+ */
+export function route(method: string | string[], path: string, options: RouteOptions = {}): AnyDecorator {
+  const methods = Array.isArray(method) ? [...method] : [method];
+  return methodDecorator('@route', (meta) => {
+    meta.routes.push({ methods, path, options: { ...options } });
+  });
+}
+
+/**
+ * Requires credentials (HTTP Basic by default, see `SyncServerApp.authenticate`) and puts the
+ * user on `ctx.state.user`. Use bare (`@authenticated`) or with options.
+ */
+export function authenticated(options?: AuthenticatedOptions): AnyDecorator;
+export function authenticated(target: unknown, context: unknown, descriptor?: unknown): any;
+export function authenticated(...args: unknown[]): any {
+  const mark = (options: AuthenticatedOptions = {}) =>
+    methodDecorator('@authenticated', (meta) => {
+      meta.authenticated = { optional: options.optional === true };
+    });
+  if (args.length >= 2) return mark()(...args);
+  return mark(args[0] as AuthenticatedOptions | undefined);
+}
+
+/** Writes one CEF event per call of the method, with the authenticated user as `suser`. */
+export function cef(severity: number, options: CefOptions = {}): AnyDecorator {
+  return methodDecorator('@cef', (meta) => {
+    meta.cef = { severity, ...options };
+  });
+}
+
+/** The misuse recorded on one class (not its parents). */
+export function ownMisuse(ctor: abstract new (...args: never[]) => unknown): Misuse[] {
+  const legacy = (Reflect.getOwnMetadata(MISUSE_METADATA, ctor.prototype as object) as Misuse[] | undefined) ?? [];
+  const symbol = (Symbol as { metadata?: symbol }).metadata as symbol;
+  const standard = Object.prototype.hasOwnProperty.call(ctor, symbol)
+    ? (ctor as unknown as Record<symbol, Record<PropertyKey, unknown> | undefined>)[symbol] : undefined;
+  const fromStandard = standard && Object.prototype.hasOwnProperty.call(standard, MISUSE_METADATA)
+    ? standard[MISUSE_METADATA] as Misuse[] : [];
+  return [...legacy, ...fromStandard];
+}

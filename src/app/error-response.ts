@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Logger } from 'pino';
+import { isBackendError, isHttpError } from './errors';
+import type { AppContext } from './types';
+
+export interface ErrorResponseOptions {
+  /** `global.retry_after`, for BackendErrors that carry none. */
+  retryAfter: number;
+  /** `client_debug`: put the stack in 500 bodies. */
+  clientDebug: boolean;
+  logger: Logger;
+}
+
+/** An error from Koa's own `ctx.throw` / http-errors: it has a status and says if it is exposable. */
+interface KoaHttpError extends Error {
+  status: number;
+  expose: boolean;
+  headers?: Record<string, string>;
+}
+
+function isKoaHttpError(err: unknown): err is KoaHttpError {
+  const e = err as Partial<KoaHttpError> | null;
+  return typeof e === 'object' && e !== null && typeof e.status === 'number' && e.status >= 400 && e.status < 600 &&
+    typeof e.expose === 'boolean';
+}
+
+// Headers the handler set before it failed do not belong on the error response.
+function resetHeaders(ctx: AppContext): void {
+  for (const name of ctx.res.getHeaderNames()) if (name !== 'x-request-id') ctx.res.removeHeader(name);
+}
+
+function send(ctx: AppContext, status: number, headers: Record<string, string>, type: string, body: string | Buffer): void {
+  resetHeaders(ctx);
+  ctx.status = status;
+  ctx.set(headers);
+  ctx.type = type;
+  ctx.body = body;
+}
+
+function crash(ctx: AppContext, err: unknown, options: ErrorResponseOptions, status: number): string {
+  const crashId = randomBytes(8).toString('hex');
+  options.logger.error({
+    err, crashId, requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, user: ctx.state.user?.name, status,
+  }, `crash id ${crashId}`);
+  return crashId;
+}
+
+/**
+ * The error boundary's answer (legacy C.8 with the v2 crash ids): HttpErrors keep their status,
+ * message, headers and body (a body other than a Buffer is sent as JSON); BackendErrors are a
+ * 503 with Retry-After; anything else is a 500 whose short body carries the crash id that is
+ * logged with the stack. No stack reaches the client unless `client_debug` is on.
+ */
+export function respondToError(ctx: AppContext, err: unknown, options: ErrorResponseOptions): void {
+  if (ctx.headerSent || !ctx.writable) {
+    crash(ctx, err, options, ctx.status);
+    return;
+  }
+  if (isHttpError(err) || isKoaHttpError(err)) {
+    const headers = err.headers ?? {};
+    const body = (err as { body?: unknown }).body;
+    if (body === undefined) {
+      send(ctx, err.status, headers, 'text/plain', err.expose ? err.message : STATUS_CODES[err.status] ?? 'Error');
+    } else {
+      send(ctx, err.status, headers, Buffer.isBuffer(body) ? 'application/octet-stream' : 'application/json',
+        Buffer.isBuffer(body) ? body : JSON.stringify(body) ?? 'null');
+    }
+    return;
+  }
+  if (isBackendError(err)) {
+    const crashId = crash(ctx, err, options, 503);
+    const retryAfter = err.retryAfter ?? options.retryAfter;
+    send(ctx, 503, retryAfter > 0 ? { 'Retry-After': String(retryAfter) } : {}, 'text/plain',
+      `Service Unavailable (crash id ${crashId})`);
+    return;
+  }
+  const crashId = crash(ctx, err, options, 500);
+  const stack = options.clientDebug ? `\n\n${(err as Error | null)?.stack ?? String(err)}` : '';
+  send(ctx, 500, {}, 'text/plain', `An unexpected error occurred (crash id ${crashId})${stack}`);
+}

@@ -1,0 +1,63 @@
+import type { IncomingMessage } from 'node:http';
+import { HttpError } from './errors';
+import { ERROR_MALFORMED_JSON } from './respcodes';
+import { jsonBadRequest } from './responses';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function tooLarge(limit: number): HttpError {
+  // The rest of the body is not read: close the connection rather than drain it.
+  return new HttpError(413, `Request body larger than ${limit} bytes`, { headers: { Connection: 'close' } });
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        req.pause();
+        reject(tooLarge(limit));
+      } else {
+        chunks.push(chunk);
+      }
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(new HttpError(400, 'The request body could not be read', { cause: err }));
+    };
+    const onAborted = () => onError(new Error('request aborted'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
+}
+
+/**
+ * The request body parsed as JSON, for `{ body: 'json' }` routes. Larger than `limit` bytes
+ * (by Content-Length or as it arrives) is a 413; bad UTF-8 or bad JSON, an empty body included,
+ * is a 400 whose JSON body is respcode 6 (ERROR_MALFORMED_JSON), as the Sync API expects.
+ */
+export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
+  const bytes = await readBody(req, limit);
+  try {
+    return JSON.parse(utf8.decode(bytes)) as unknown;
+  } catch {
+    throw jsonBadRequest(ERROR_MALFORMED_JSON);
+  }
+}

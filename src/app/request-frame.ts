@@ -1,0 +1,44 @@
+import type { Middleware } from 'koa';
+import type { FlatConfig } from '../config/types';
+import type { ClientIpResolver } from './client-ip';
+import { type ErrorResponseOptions, respondToError } from './error-response';
+import type { AppContextExtras, AppState } from './types';
+
+export interface RequestFrameDeps {
+  nextRequestId: (incoming: string | undefined) => string;
+  clientIp: ClientIpResolver;
+  clock: () => string;
+  /** The precomputed config for a Host header (Q-C8). */
+  configFor: (host: string | undefined) => FlatConfig;
+  /** True once the app closes: responses then ask clients to close their connection. */
+  isDraining: () => boolean;
+  errors: ErrorResponseOptions;
+}
+
+/**
+ * The first middleware: the request id (`X-Request-Id`), `ctx.state` (client IP, server time,
+ * host config), then the error boundary around everything after it.
+ */
+export function requestFrame(deps: RequestFrameDeps): Middleware<AppState, AppContextExtras> {
+  const { nextRequestId, clientIp, clock, configFor, isDraining, errors } = deps;
+  return async function requestFrameMiddleware(ctx, next) {
+    const req = ctx.req;
+    const headers = req.headers;
+    const state = ctx.state;
+    const id = nextRequestId(headers['x-request-id'] as string | undefined);
+    state.requestId = id;
+    ctx.res.setHeader('X-Request-Id', id);
+    const forwarded = headers['x-forwarded-for'];
+    const ip = clientIp.resolve(req.socket.remoteAddress, Array.isArray(forwarded) ? forwarded.join(',') : forwarded);
+    state.clientIp = ip;
+    ctx.request.ip = ip;
+    state.serverTime = clock();
+    state.config = configFor(headers.host);
+    if (isDraining()) ctx.res.setHeader('Connection', 'close');
+    try {
+      await next();
+    } catch (err) {
+      respondToError(ctx, err, errors);
+    }
+  };
+}

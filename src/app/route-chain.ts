@@ -1,0 +1,85 @@
+import type { Middleware } from 'koa';
+import type { CefLogger } from '../cef';
+import type { CefExtra } from '../cef/types';
+import { applyHandlerResult } from './handler-result';
+import { readJsonBody } from './json-body';
+import { satisfies } from './route-path';
+import type { RouteDefinition } from './route-table';
+import type { AppContext, AppContextExtras, AppState, AppUser } from './types';
+
+export type Handler = (ctx: AppContext) => unknown;
+export type Headers = Record<string, string>;
+
+export interface RouteChainDeps {
+  handler: Handler;
+  /** The app's `beforeCall`, only when an app overrides it. */
+  beforeCall?: (ctx: AppContext) => Headers | undefined | Promise<Headers | undefined>;
+  authenticate: (ctx: AppContext, urlUsername?: string) => Promise<AppUser | null>;
+  /** The 401 for a request without credentials. */
+  unauthorized: () => Error;
+  cef: Pick<CefLogger, 'log'>;
+  /** `global.max_body_size`, for body routes without a `limit`. */
+  maxBodySize: number;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * One route's middleware, built once: legacy constraints (a failing value passes the request
+ * on, so it ends as a 404 unless another route matches) → beforeCall → authenticate → body →
+ * handler, audited by @cef whether it returns or throws → the response with X-Weave-Timestamp
+ * and the beforeCall headers. The request id and error boundary run before it, app-wide.
+ */
+export function buildRouteChain(route: RouteDefinition, deps: RouteChainDeps): Middleware<AppState, AppContextExtras> {
+  const { constraints } = route.compiled;
+  const { handler, beforeCall, authenticate, unauthorized, cef } = deps;
+  const auth = route.authenticated;
+  const audit = route.cef && { ...route.cef, name: route.cef.name ?? String(route.property) };
+  const limit = route.options.body === 'json' ? route.options.limit ?? deps.maxBodySize : 0;
+
+  const call = audit
+    ? async (ctx: AppContext): Promise<unknown> => {
+      let outcome = 'failure';
+      try {
+        const result = await handler(ctx);
+        outcome = 'success';
+        return result;
+      } finally {
+        const extra: CefExtra = { outcome };
+        if (ctx.state.user) extra.username = ctx.state.user.name;
+        if (audit.signature !== undefined) extra.signature = audit.signature;
+        cef.log(audit.name, audit.severity, ctx, extra);
+      }
+    }
+    : handler;
+
+  const finish = (ctx: AppContext, result: unknown, headers?: Headers): void => {
+    applyHandlerResult(ctx, result);
+    ctx.res.setHeader('X-Weave-Timestamp', ctx.state.serverTime);
+    if (headers) ctx.set(headers);
+  };
+
+  // The common route (no constraint, hook, auth, body or audit) skips an async frame per request.
+  if (constraints.length === 0 && !beforeCall && !auth && limit === 0 && !audit) {
+    return function plainRouteChain(ctx) {
+      const result = handler(ctx);
+      if (isThenable(result)) return Promise.resolve(result).then((value) => finish(ctx, value));
+      finish(ctx, result);
+      return undefined;
+    };
+  }
+
+  return async function routeChain(ctx, next) {
+    if (constraints.length > 0 && !satisfies(constraints, ctx.params)) return next();
+    const headers = beforeCall && await beforeCall(ctx);
+    if (auth) {
+      const user = await authenticate(ctx, ctx.params.username);
+      if (user) ctx.state.user = user;
+      else if (!auth.optional) throw unauthorized();
+    }
+    if (limit > 0) ctx.request.body = await readJsonBody(ctx.req, limit);
+    finish(ctx, await call(ctx), headers);
+  };
+}

@@ -1,0 +1,104 @@
+import { METHODS } from 'node:http';
+import { type HandlerMetadata, type RouteOptions, handlerMetadata, ownMisuse } from './decorators';
+import { type CompiledPath, compilePath } from './route-path';
+
+/** One route of an app, checked and ready to mount. */
+export interface RouteDefinition {
+  /** `Class.method`, for messages. */
+  owner: string;
+  /** The property the handler is called through, so an override is what runs. */
+  property: string | symbol;
+  methods: string[];
+  /** The path as written. */
+  source: string;
+  compiled: CompiledPath;
+  options: RouteOptions;
+  authenticated?: HandlerMetadata['authenticated'];
+  cef?: HandlerMetadata['cef'];
+}
+
+const KNOWN_METHODS = new Set(METHODS);
+const MAX_LIMIT = 2 ** 31;
+
+/**
+ * Reads the decorator metadata of every class between `app`'s own class and `base`, once.
+ * A method without decorators that overrides a decorated one keeps the inherited routes;
+ * one with decorators replaces them. Every problem is reported at once, naming `Class.method`.
+ */
+type AnyClass = abstract new (...args: never[]) => unknown;
+
+export function readRouteTable(app: object, base: AnyClass, options: { hasAuth: boolean }): RouteDefinition[] {
+  const baseName = base.name;
+  const chain: object[] = [];
+  for (let proto = Object.getPrototypeOf(app) as object | null; proto && proto !== base.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+    chain.push(proto);
+  }
+  const problems: string[] = [];
+  const found = new Map<string | symbol, { meta: HandlerMetadata; owner: string; depth: number }>();
+  chain.forEach((proto, depth) => {
+    const ctor = proto.constructor as AnyClass;
+    const className = ctor.name;
+    for (const misuse of ownMisuse(ctor)) problems.push(`${className}.${misuse.member}: ${misuse.problem}`);
+    for (const key of Reflect.ownKeys(proto)) {
+      if (key === 'constructor' || found.has(key)) continue;
+      const value = Object.getOwnPropertyDescriptor(proto, key)?.value as unknown;
+      const meta = typeof value === 'function' ? handlerMetadata(value) : undefined;
+      if (meta) found.set(key, { meta, owner: `${className}.${String(key)}`, depth });
+    }
+  });
+  // Base classes first, each in declaration order, as the legacy URL table was read.
+  const ordered = [...found.entries()].sort((a, b) => b[1].depth - a[1].depth);
+  const routes: RouteDefinition[] = [];
+  const seen = new Map<string, string>();
+  for (const [property, { meta, owner }] of ordered) {
+    const before = problems.length;
+    if (property in base.prototype || Object.prototype.hasOwnProperty.call(app, property)) {
+      problems.push(`${owner}: the name '${String(property)}' is taken by ${baseName}; name the handler otherwise`);
+    }
+    if (meta.routes.length === 0) problems.push(`${owner}: @authenticated or @cef without @route`);
+    if (meta.cef && !(Number.isInteger(meta.cef.severity) && meta.cef.severity >= 0 && meta.cef.severity <= 10)) {
+      problems.push(`${owner}: @cef severity must be an integer from 0 to 10, got ${String(meta.cef.severity)}`);
+    }
+    if (meta.authenticated && !options.hasAuth) {
+      problems.push(`${owner}: @authenticated needs an auth backend (set auth.backend or pass options.auth)`);
+    }
+    for (const declared of meta.routes) {
+      const route = checkRoute(owner, declared.methods, declared.path, declared.options, problems);
+      if (!route) continue;
+      for (const method of route.methods) {
+        const key = `${method} ${route.compiled.shape}`;
+        const other = seen.get(key);
+        if (other) problems.push(`${owner}: duplicate route ${method} ${declared.path} (already served by ${other})`);
+        else seen.set(key, owner);
+      }
+      if (problems.length === before) {
+        routes.push({ owner, property, ...route, source: declared.path, authenticated: meta.authenticated, cef: meta.cef });
+      }
+    }
+  }
+  if (problems.length > 0) throw new TypeError(`Invalid routes:\n  ${problems.join('\n  ')}`);
+  return routes;
+}
+
+function checkRoute(owner: string, methods: string[], path: string, options: RouteOptions, problems: string[]):
+  { methods: string[]; compiled: CompiledPath; options: RouteOptions } | undefined {
+  const count = problems.length;
+  const upper = methods.map((m) => String(m).toUpperCase());
+  if (upper.length === 0) problems.push(`${owner}: @route needs at least one HTTP method`);
+  for (const m of upper) if (!KNOWN_METHODS.has(m)) problems.push(`${owner}: unknown HTTP method '${m}'`);
+  if (typeof path !== 'string' || !path.startsWith('/')) problems.push(`${owner}: the path must start with '/', got ${JSON.stringify(path)}`);
+  if (options.body !== undefined && options.body !== 'json') problems.push(`${owner}: unknown body option ${JSON.stringify(options.body)} (only 'json')`);
+  if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0 && options.limit < MAX_LIMIT)) {
+    problems.push(`${owner}: limit must be a positive integer number of bytes, got ${String(options.limit)}`);
+  }
+  let compiled: CompiledPath | undefined;
+  if (typeof path === 'string') {
+    try {
+      compiled = compilePath(path);
+    } catch (err) {
+      problems.push(`${owner}: ${(err as Error).message}`);
+    }
+  }
+  if (problems.length > count || !compiled) return undefined;
+  return { methods: [...new Set(upper)], compiled, options };
+}

@@ -1,0 +1,45 @@
+import type { ParameterizedContext } from 'koa';
+import type { Logger } from 'pino';
+import type { AuthBackend, UserId } from '../auth/backend';
+import type { CefSink } from '../cef/types';
+import type { FlatConfig } from '../config/types';
+
+/** The authenticated user: the backend's id and the (hashed, for emails) user name. */
+export interface AppUser {
+  id: UserId;
+  name: string;
+}
+
+/** What the app puts on `ctx.state` before any handler runs. */
+export interface AppState {
+  /** From a sane incoming `X-Request-Id`, else generated; echoed on the response. */
+  requestId: string;
+  /** The client address after walking `X-Forwarded-For` through `global.trusted_proxies`. */
+  clientIp: string;
+  /** Server time with exactly 2 decimals, as sent in `X-Weave-Timestamp` (legacy C.11). */
+  serverTime: string;
+  /** The config for this request's Host header (`host:<host>` sections merged, Q-C8). */
+  config: FlatConfig;
+  /** Set by `@authenticated` routes when the request carried valid credentials. */
+  user?: AppUser;
+  [key: string]: unknown;
+}
+
+export interface AppContextExtras {
+  params: Record<string, string>;
+  /** `ctx.request.body` holds the parsed body of a `{ body: 'json' }` route. */
+  request: { body?: unknown };
+}
+
+export type AppContext = ParameterizedContext<AppState, AppContextExtras>;
+
+export interface AppOptions {
+  /** The auth backend; default: built from `auth.*` when `auth.backend` is set. */
+  auth?: AuthBackend;
+  /** Where CEF lines go instead of the sink `cef.file` names (tests pass a MemoryCefSink). */
+  cefSink?: CefSink;
+  /** The `syncserver` logger; default: pino at `global.log_level`. */
+  logger?: Logger;
+  /** Directory that `auth.backend = ./module.js#Export` is relative to (default: cwd). */
+  baseDir?: string;
+}

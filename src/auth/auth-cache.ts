@@ -1,0 +1,154 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { AuthBackend, UpdatePasswordOptions, UserId } from './backend';
+
+export interface AuthCacheOptions {
+  /** How long a successful login is remembered; 0 turns the cache off. */
+  ttlSeconds: number;
+  /** Most remembered logins; the least recently used go first. */
+  maxEntries: number;
+  /** Milliseconds clock, for tests. */
+  now?: () => number;
+}
+
+interface Entry {
+  userId: UserId;
+  expires: number;
+}
+
+/**
+ * Remembers successful logins for a short time, so a slow password hash or an LDAP bind is
+ * not paid on every request (design §5). Entries are keyed by an HMAC of user name and
+ * password under a random per-process key: the cache never holds a password or anything an
+ * attacker could test offline. Failures are not cached, so a corrected or newly changed
+ * password works at once and every wrong password reaches the backend (and its CEF event).
+ * A password change or a deletion made through the cache drops the user's entries.
+ */
+export class AuthCache {
+  private readonly key = randomBytes(32);
+  private readonly entries = new Map<string, Entry>();
+  private readonly byUser = new Map<string, Set<string>>();
+  private readonly pending = new Map<string, Promise<UserId | null>>();
+  private readonly now: () => number;
+  // Bumped by every invalidation: a login that started before one is not remembered.
+  private epoch = 0;
+
+  constructor(readonly backend: AuthBackend, private readonly options: AuthCacheOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Remembered logins (expired ones included until they are next looked up or evicted). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async authenticateUser(username: string, password: string): Promise<UserId | null> {
+    const key = this.keyFor(username, password);
+    const entry = this.entries.get(key);
+    if (entry && entry.expires > this.now()) {
+      this.entries.delete(key); // re-inserted last: Map order is the LRU order
+      this.entries.set(key, entry);
+      return entry.userId;
+    }
+    if (entry) this.remove(key);
+    // Concurrent logins with the same credentials share one backend call.
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.login(key, username, password);
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Drops every remembered login of a user (for changes made without going through the cache). */
+  forgetUser(userId: UserId): void {
+    this.epoch++;
+    for (const key of this.byUser.get(String(userId)) ?? []) this.entries.delete(key);
+    this.byUser.delete(String(userId));
+  }
+
+  async updatePassword(userId: UserId, newPassword: string, options: UpdatePasswordOptions): Promise<boolean> {
+    this.forgetUser(userId);
+    try {
+      return await this.backend.updatePassword(userId, newPassword, options);
+    } finally {
+      this.forgetUser(userId);
+    }
+  }
+
+  async deleteUser(userId: UserId, password?: string): Promise<boolean> {
+    this.forgetUser(userId);
+    try {
+      return await this.backend.deleteUser(userId, password);
+    } finally {
+      this.forgetUser(userId);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.epoch++;
+    this.entries.clear();
+    this.byUser.clear();
+    await this.backend.close();
+  }
+
+  private keyFor(username: string, password: string): string {
+    // Length-prefixed so that ("ab", "c") and ("a", "bc") never share a key.
+    return createHmac('sha256', this.key).update(`${username.length}:${username}\0${password}`).digest('base64');
+  }
+
+  private async login(key: string, username: string, password: string): Promise<UserId | null> {
+    const epoch = this.epoch;
+    try {
+      const userId = await this.backend.authenticateUser(username, password);
+      if (userId !== null && epoch === this.epoch) this.remember(key, userId);
+      return userId;
+    } finally {
+      this.pending.delete(key);
+    }
+  }
+
+  private remember(key: string, userId: UserId): void {
+    this.entries.set(key, { userId, expires: this.now() + this.options.ttlSeconds * 1000 });
+    const keys = this.byUser.get(String(userId)) ?? new Set<string>();
+    keys.add(key);
+    this.byUser.set(String(userId), keys);
+    while (this.entries.size > this.options.maxEntries) this.remove(this.entries.keys().next().value!);
+  }
+
+  private remove(key: string): void {
+    const entry = this.entries.get(key);
+    this.entries.delete(key);
+    if (!entry) return;
+    const keys = this.byUser.get(String(entry.userId));
+    keys?.delete(key);
+    if (keys?.size === 0) this.byUser.delete(String(entry.userId));
+  }
+}
+
+const CACHED = ['authenticateUser', 'updatePassword', 'deleteUser', 'close'] as const;
+const CACHE = Symbol.for('services-core.AuthCache');
+
+/**
+ * `backend` with its logins cached, or `backend` itself when `ttlSeconds` is 0. The result is
+ * a transparent proxy: it is still `instanceof` the backend's class and keeps its own extra
+ * methods and properties; only `authenticateUser`, `updatePassword`, `deleteUser` and `close`
+ * go through the cache.
+ */
+export function withAuthCache<T extends AuthBackend>(backend: T, options: AuthCacheOptions): T {
+  if (options.ttlSeconds <= 0 || options.maxEntries <= 0) return backend;
+  const cache = new AuthCache(backend, options);
+  const cached = new Map<PropertyKey, unknown>(CACHED.map((name) => [name, cache[name].bind(cache)]));
+  return new Proxy(backend, {
+    get(target, prop) {
+      if (prop === CACHE) return cache;
+      if (cached.has(prop)) return cached.get(prop);
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** The login cache around a backend made by `withAuthCache`, if there is one. */
+export function authCacheOf(backend: AuthBackend): AuthCache | undefined {
+  return (backend as unknown as Record<symbol, AuthCache | undefined>)[CACHE];
+}

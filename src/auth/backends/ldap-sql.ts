@@ -1,0 +1,130 @@
+import { EntitySchema, type DataSource } from 'typeorm';
+import type { FlatConfig } from '../../config/types';
+import { ResetCodes, storedResetCode } from '../reset-code';
+import { SqlConnection, affectedAny, dateTimeType, sqlConnectionParams, type SqlDialect } from './sql-connection';
+
+// The SQL half of the LDAP + SQL hybrid (legacy D.7): uidNumber allocation, node assignment
+// and reset codes. No ldapjs here; LDAPAuth (ldap.ts) drives it.
+
+interface AvailableNodeRow {
+  node: string;
+  availableAssignments: number;
+  downed: number;
+  backoff: number;
+  actives: number;
+}
+
+interface ResetCodeRow {
+  username: string;
+  reset: string | null;
+  expiration: Date | null;
+}
+
+/** Allocates the `uidNumber`s of new users. */
+const userIdsEntity = new EntitySchema<{ id: number }>({
+  name: 'user_ids',
+  tableName: 'user_ids',
+  columns: { id: { type: 'integer', primary: true, generated: 'increment' } },
+});
+
+const availableNodesEntity = new EntitySchema<AvailableNodeRow>({
+  name: 'available_nodes',
+  tableName: 'available_nodes',
+  columns: {
+    node: { type: 'varchar', length: 256, primary: true, default: '' },
+    availableAssignments: { name: 'available_assignments', type: 'smallint' },
+    downed: { type: 'smallint', default: 0 },
+    backoff: { type: 'smallint', default: 0 },
+    actives: { type: 'integer' },
+  },
+});
+
+/** Keyed by the user id in a column named `username`, as legacy `ResetCodeManager` did. */
+function resetCodesEntity(dialect: SqlDialect): EntitySchema<ResetCodeRow> {
+  return new EntitySchema<ResetCodeRow>({
+    name: 'reset_codes',
+    tableName: 'reset_codes',
+    columns: {
+      // legacy VARCHAR(32); new tables are wider so that DN ids fit
+      username: { type: 'varchar', length: 255, primary: true },
+      reset: { type: 'varchar', length: 32, nullable: true },
+      expiration: { type: dateTimeType(dialect), nullable: true },
+    },
+  });
+}
+
+/**
+ * The hybrid's tables on `auth.sqluri` (pool and table options from `auth.pool_size`,
+ * `auth.pool_recycle` and `auth.create_tables`, off by default). `userExists` resolves an id to
+ * its DN, or null: a reset code is only stored for an existing user.
+ */
+export class LdapSqlSide {
+  readonly resetCodes: ResetCodes;
+  private readonly db: SqlConnection;
+
+  constructor(sqluri: string, params: FlatConfig, userExists: (id: string) => Promise<string | null>) {
+    const db = new SqlConnection(sqluri, {
+      entities: (dialect) => [userIdsEntity, availableNodesEntity, resetCodesEntity(dialect)],
+      ...sqlConnectionParams(params, false),
+    });
+    this.db = db;
+    const codes = (ds: DataSource) => ds.getRepository<ResetCodeRow>('reset_codes');
+    this.resetCodes = new ResetCodes({
+      read: (id) => db.run('LDAPAuth reading a reset code', async (ds) => {
+        const row = await codes(ds).findOneBy({ username: String(id) });
+        return storedResetCode(row?.reset, row?.expiration);
+      }),
+      write: async (id, stored) => {
+        if (!(await userExists(String(id)))) return false;
+        await db.run('LDAPAuth writing a reset code', async (ds) => {
+          await codes(ds).delete({ username: String(id) });
+          await codes(ds).insert({ username: String(id), reset: stored.code, expiration: stored.expiration });
+        });
+        return true;
+      },
+      clear: (id) => db.run('LDAPAuth clearing a reset code', async (ds) =>
+        affectedAny(await codes(ds).delete({ username: String(id) }))),
+    });
+  }
+
+  async open(): Promise<void> {
+    await this.db.dataSource();
+  }
+
+  /** The next `uidNumber`, from the `user_ids` autoincrement. */
+  allocateUid(): Promise<number> {
+    return this.db.run('LDAPAuth allocating a uidNumber', async (ds) => {
+      const result = await ds.getRepository(userIdsEntity).insert({});
+      return Number(result.identifiers[0]?.id);
+    });
+  }
+
+  /** The available node with the fewest active users (legacy ordering), or null. */
+  pickNode(): Promise<string | null> {
+    return this.db.run('LDAPAuth picking a node', async (ds) => {
+      const row = await ds.getRepository(availableNodesEntity).createQueryBuilder('n')
+        .where('n.availableAssignments > 0 AND n.downed = 0')
+        .orderBy('n.actives', 'ASC')
+        .limit(1)
+        .getOne();
+      return row?.node ?? null;
+    });
+  }
+
+  nodeAssigned(node: string): Promise<void> {
+    return this.db.run('LDAPAuth counting a node assignment', async (ds) => {
+      await ds.getRepository(availableNodesEntity).createQueryBuilder().update()
+        .set({ availableAssignments: () => 'available_assignments - 1', actives: () => 'actives + 1' })
+        .where('node = :node', { node })
+        .execute();
+    });
+  }
+
+  checkHealth(): Promise<void> {
+    return this.db.checkHealth('LDAPAuth SQL health check');
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}

@@ -1,0 +1,545 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
+import ldap from 'ldapjs';
+import { BackendError, BackendTimeoutError, BadRequestError, isBackendError } from '../../app/errors';
+import { ConfigError } from '../../config/errors';
+import type { FlatConfig } from '../../config/types';
+import { boolParam, listParam, numberParam, stringParam } from '../auth-params';
+import type { AuthBackend, AuthBackendContext, UpdatePasswordOptions, UserId, UserInfo } from '../backend';
+import { escapeDnValue, escapeFilterValue } from '../ldap-escape';
+import { LdapPool, type PoolConnector } from '../ldap-pool';
+import { hashPassword } from '../passwords';
+import { LdapSqlSide } from './ldap-sql';
+
+// The only module that speaks ldapjs (design §3). Legacy D.7 (LDAP + SQL hybrid) and D.8.
+
+/** No node could be assigned to a user (legacy `NodeAttributionError`); answered as 503. */
+export class NodeAttributionError extends BackendError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'NodeAttributionError';
+  }
+}
+
+/** An LDAP result code other than success, for the callers that turn some of them into `null`/`false`. */
+class LdapResultError extends Error {
+  constructor(readonly code: number, message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'LdapResultError';
+  }
+}
+
+const INVALID_CREDENTIALS = 49;
+const NO_SUCH_OBJECT = 32;
+const ENTRY_ALREADY_EXISTS = 68;
+const TIME_LIMIT_EXCEEDED = 3;
+const BUSY = 51;
+const UNAVAILABLE = 52;
+/** The server said the user or password is wrong: a failed login, not a backend failure. */
+const REJECTED = new Set([INVALID_CREDENTIALS, NO_SUCH_OBJECT]);
+/** Schemes slapd verifies itself (pw-sha2 for the SHA-2 ones). */
+const DIRECTORY_SCHEMES = ['ssha', 'ssha256', 'ssha512'];
+
+export interface LdapSettings {
+  urls: string[];
+  useTls: boolean;
+  tls: ConnectionOptions;
+  bindUser: string;
+  bindPassword: string;
+  adminUser?: string;
+  adminPassword?: string;
+  usersRoot: string;
+  /** Milliseconds; 0 waits forever. */
+  timeout: number;
+  usePool: boolean;
+  poolSize: number;
+  retryMax: number;
+  retryDelay: number;
+  maxLifetime: number;
+  checkAccountState: boolean;
+  singleBox: boolean;
+  nodesScheme: string;
+  passwordScheme: string;
+  sqluri?: string;
+}
+
+interface Entry {
+  dn: string;
+  attributes: Record<string, string[]>;
+}
+
+/**
+ * Users in an LDAP directory (legacy D.7). A user's id is its `uidNumber` (a string) when the
+ * entry has one, else its DN. With `auth.sqluri`, SQL allocates the `uidNumber` of new users,
+ * assigns nodes and keeps reset codes, as the Python hybrid did.
+ */
+export class LDAPAuth implements AuthBackend {
+  readonly name = 'ldap';
+  readonly settings: LdapSettings;
+  /** Bound connections; exposed so a deployment can watch `size`. */
+  readonly pool: LdapPool<LdapConnector>;
+  private readonly sql?: LdapSqlSide;
+
+  constructor(params: FlatConfig, private readonly context?: AuthBackendContext) {
+    this.settings = parseSettings(params);
+    const s = this.settings;
+    this.pool = new LdapPool((dn, password) => LdapConnector.open(s, dn, password), {
+      usePool: s.usePool, size: s.poolSize, retryMax: s.retryMax, retryDelay: s.retryDelay, maxLifetime: s.maxLifetime,
+    });
+    if (s.sqluri !== undefined) {
+      this.sql = new LdapSqlSide(s.sqluri, params, (id) => this.dnOf(id));
+    }
+  }
+
+  async open(): Promise<void> {
+    await this.sql?.open();
+    await this.checkHealth();
+  }
+
+  async authenticateUser(username: string, password: string): Promise<UserId | null> {
+    // An empty password is an unauthenticated bind, which servers accept (RFC 4513 §5.1.2).
+    if (password === '') return null;
+    const entry = await this.findBy('uid', username, ['uidNumber']);
+    if (!entry) return null;
+    const own = await this.asUser(entry.dn, password, (c) => c.read(entry.dn, ['uidNumber', 'account-enabled']), 'authenticateUser');
+    if (own === undefined || own === null) return null;
+    if (this.settings.checkAccountState && own.attributes['account-enabled']?.[0] !== 'Yes') return null;
+    return idOf(own);
+  }
+
+  async getUserId(username: string): Promise<UserId | null> {
+    const entry = await this.findBy('uid', username, ['uidNumber']);
+    return entry ? idOf(entry) : null;
+  }
+
+  async createUser(username: string, password: string, email: string): Promise<boolean> {
+    const admin = this.admin('createUser');
+    if (await this.findBy('uid', username, [])) return false; // Q-D5
+    const attributes: Record<string, string[]> = {
+      objectClass: ['inetOrgPerson', 'dataStore'],
+      uid: [username],
+      cn: [username],
+      sn: [username],
+      userPassword: [await hashPassword(password, this.settings.passwordScheme)],
+      'account-enabled': ['Yes'],
+      primaryNode: ['weave:'],
+      'mail-verified': [createHash('sha1').update(randomBytes(16)).update(username).digest('hex')],
+    };
+    if (email) attributes.mail = [email];
+    let dn: string;
+    if (this.sql) {
+      const uidNumber = String(await this.sql.allocateUid());
+      attributes.uidNumber = [uidNumber];
+      dn = `uidNumber=${uidNumber},${this.settings.usersRoot}`;
+    } else {
+      // ldapjs re-serialises DNs and loses a backslash or an edge space in a value.
+      if (/\\|^\s|\s$/.test(username)) {
+        throw new BadRequestError(`LDAPAuth.createUser: a user name with a backslash or leading/trailing spaces cannot be a DN value: ${JSON.stringify(username)}`);
+      }
+      dn = `uid=${escapeDnValue(username)},${this.settings.usersRoot}`;
+    }
+    try {
+      await this.pool.use(admin.dn, admin.password, (c) => c.add(dn, attributes));
+    } catch (err) {
+      if (err instanceof LdapResultError && err.code === ENTRY_ALREADY_EXISTS) {
+        if (!this.sql) return false; // created meanwhile under the same name
+        throw new BackendError(`LDAPAuth.createUser: ${dn} already exists: the user_ids table is behind the directory`, { cause: err });
+      }
+      throw asBackendError(err, 'createUser');
+    }
+    return true;
+  }
+
+  async getUserInfo(userId: UserId): Promise<UserInfo> {
+    const dn = await this.dnOf(userId);
+    const entry = dn ? await this.readAsBindUser(dn, ['uid', 'mail'], 'getUserInfo') : null;
+    return { username: entry?.attributes.uid?.[0] ?? null, email: entry?.attributes.mail?.[0] ?? null };
+  }
+
+  async updateEmail(userId: UserId, email: string, password?: string): Promise<boolean> {
+    if (!password) return false;
+    const dn = await this.dnOf(userId);
+    if (!dn) return false;
+    const done = await this.asUser(dn, password, (c) => c.replace(dn, 'mail', [email]).then(() => true), 'updateEmail');
+    return done === true;
+  }
+
+  async updatePassword(userId: UserId, newPassword: string, options: UpdatePasswordOptions): Promise<boolean> {
+    const dn = await this.dnOf(userId);
+    if (!dn) return false;
+    const hash = await hashPassword(newPassword, this.settings.passwordScheme);
+    if (options.oldPassword !== undefined) {
+      if (options.oldPassword === '') return false;
+      const done = await this.asUser(dn, options.oldPassword, (c) => c.replace(dn, 'userPassword', [hash]).then(() => true), 'updatePassword');
+      if (done !== true) return false;
+    } else if (options.key !== undefined) {
+      if (!(await this.verifyResetCode(userId, options.key))) return false;
+      const admin = this.admin('updatePassword');
+      await this.pool.use(admin.dn, admin.password, (c) => c.replace(dn, 'userPassword', [hash]))
+        .catch((err: unknown) => { throw asBackendError(err, 'updatePassword'); });
+      await this.clearResetCode(userId);
+    } else {
+      return false; // Q-D7: neither the old password nor a reset key
+    }
+    this.pool.purge(dn); // Q-D3
+    return true;
+  }
+
+  async deleteUser(userId: UserId, password?: string): Promise<boolean> {
+    if (!password) return false;
+    const dn = await this.dnOf(userId);
+    if (!dn) return false;
+    const admin = this.admin('deleteUser');
+    // The user's bind proves the password; the admin deletes, as directories seldom let users delete themselves.
+    if ((await this.asUser(dn, password, async () => true, 'deleteUser')) !== true) return false;
+    try {
+      await this.pool.use(admin.dn, admin.password, (c) => c.del(dn));
+    } catch (err) {
+      if (err instanceof LdapResultError && err.code === NO_SUCH_OBJECT) return false;
+      throw asBackendError(err, 'deleteUser');
+    } finally {
+      this.pool.purge(dn); // Q-D3
+    }
+    await this.sql?.resetCodes.clear(String(userId));
+    return true;
+  }
+
+  async generateResetCode(userId: UserId, overwrite = false): Promise<string> {
+    if (!this.sql) throw new ConfigError('LDAPAuth.generateResetCode: reset codes are kept in SQL; set auth.sqluri');
+    return this.sql.resetCodes.generate(String(userId), overwrite);
+  }
+
+  async verifyResetCode(userId: UserId, code: string): Promise<boolean> {
+    return this.sql ? this.sql.resetCodes.verify(String(userId), code) : false;
+  }
+
+  async clearResetCode(userId: UserId): Promise<boolean> {
+    return this.sql ? this.sql.resetCodes.clear(String(userId)) : false;
+  }
+
+  /**
+   * `<nodes_scheme>://<node>/` from the entry's `primaryNode: weave:<node>`; when there is none
+   * and `assign`, the least loaded available node from SQL is written to the entry (legacy D.7).
+   */
+  async getUserNode(userId: UserId, assign = true): Promise<string | null> {
+    if (this.settings.singleBox) return null;
+    const dn = await this.dnOf(userId);
+    if (!dn) return null;
+    const entry = await this.readAsBindUser(dn, ['primaryNode'], 'getUserNode');
+    if (!entry) return null;
+    const values = entry.attributes.primaryNode ?? [];
+    const current = values.find((v) => v.startsWith('weave:') && v.length > 'weave:'.length);
+    if (current) return this.nodeUrl(current.slice('weave:'.length));
+    if (!assign || !this.sql) return null;
+    const node = await this.sql.pickNode();
+    if (node === null) throw new NodeAttributionError('LDAPAuth.getUserNode: no node has available assignments');
+    const admin = this.admin('getUserNode');
+    const kept = values.filter((v) => !v.startsWith('weave:'));
+    try {
+      await this.pool.use(admin.dn, admin.password, (c) => c.replace(dn, 'primaryNode', [...kept, `weave:${node}`]));
+    } catch (err) {
+      throw new NodeAttributionError(`LDAPAuth.getUserNode: cannot write primaryNode of ${dn}: ${(err as Error).message}`, { cause: err });
+    }
+    // As in the original, the user keeps the node even if the counters cannot be updated.
+    await this.sql.nodeAssigned(node).catch((err: unknown) =>
+      this.context?.warn(`LDAPAuth.getUserNode: node ${node} assigned but its counters were not updated: ${(err as Error).message}`));
+    return this.nodeUrl(node);
+  }
+
+  /** A bind as the bind user and a base search of `users_root`. */
+  async checkHealth(): Promise<void> {
+    const root = this.settings.usersRoot;
+    const entry = await this.readAsBindUser(root, ['1.1'], 'checkHealth');
+    if (!entry) throw new BackendError(`LDAPAuth.checkHealth: users_root ${root} does not exist`);
+    await this.sql?.checkHealth();
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+    await this.sql?.close();
+  }
+
+  private nodeUrl(node: string): string {
+    return `${this.settings.nodesScheme}://${node}/`;
+  }
+
+  /** The first entry under `users_root` with `attribute = value`, searched as the bind user. */
+  private async findBy(attribute: string, value: string, attributes: string[]): Promise<Entry | null> {
+    const { bindUser, bindPassword, usersRoot } = this.settings;
+    try {
+      const found = await this.pool.use(bindUser, bindPassword, (c) => c.search(usersRoot, 'sub', attribute, value, attributes));
+      return found[0] ?? null;
+    } catch (err) {
+      throw asBackendError(err, `search (${attribute}=${escapeFilterValue(value)}) under ${usersRoot}`);
+    }
+  }
+
+  private async readAsBindUser(dn: string, attributes: string[], what: string): Promise<Entry | null> {
+    const { bindUser, bindPassword } = this.settings;
+    try {
+      return await this.pool.use(bindUser, bindPassword, (c) => c.read(dn, attributes));
+    } catch (err) {
+      throw asBackendError(err, what);
+    }
+  }
+
+  /** Runs `fn` bound as the user; `undefined` when the server refuses the DN or password. */
+  private async asUser<T>(dn: string, password: string, fn: (c: LdapConnector) => Promise<T>, what: string): Promise<T | undefined> {
+    try {
+      return await this.pool.use(dn, password, fn);
+    } catch (err) {
+      if (err instanceof LdapResultError && REJECTED.has(err.code)) return undefined;
+      throw asBackendError(err, what);
+    }
+  }
+
+  /** An id is a `uidNumber` (searched for) or a DN under `users_root` (used as is). */
+  async dnOf(userId: UserId): Promise<string | null> {
+    const id = String(userId);
+    if (/^\d+$/.test(id)) return (await this.findBy('uidNumber', id, ['1.1']))?.dn ?? null;
+    return isUnder(id, this.settings.usersRoot) ? id : null;
+  }
+
+  private admin(method: string): { dn: string; password: string } {
+    const { adminUser, adminPassword } = this.settings;
+    if (adminUser === undefined || adminPassword === undefined) {
+      throw new ConfigError(`LDAPAuth.${method} writes to the directory: set auth.admin_user and auth.admin_password`);
+    }
+    return { dn: adminUser, password: adminPassword };
+  }
+}
+
+/** One bound ldapjs client. */
+export class LdapConnector implements PoolConnector {
+  private broken = false;
+
+  private constructor(private readonly client: ldap.Client, private readonly settings: LdapSettings) {
+    // After setup a socket error only means this connector is done; the pool drops it.
+    client.on('error', () => { this.broken = true; });
+    client.on('close', () => { this.broken = true; });
+  }
+
+  get connected(): boolean {
+    return !this.broken && this.client.connected;
+  }
+
+  /**
+   * Connects to the first URL that answers (fail-over in the listed order), secures it with
+   * StartTLS when `use_tls` is on and the URL is not `ldaps://`, and binds as `dn`.
+   */
+  static async open(settings: LdapSettings, dn: string, password: string): Promise<LdapConnector> {
+    const failures: string[] = [];
+    for (const url of settings.urls) {
+      let client: ldap.Client;
+      try {
+        client = await connectClient(url, settings);
+      } catch (err) {
+        if (err instanceof BackendTimeoutError) throw err;
+        failures.push(`${url}: ${(err as Error).message}`);
+        continue;
+      }
+      const connector = new LdapConnector(client, settings);
+      try {
+        if (settings.useTls && !url.startsWith('ldaps:')) await connector.startTls(url);
+        if (dn !== '') await connector.bind(dn, password);
+        return connector;
+      } catch (err) {
+        client.destroy();
+        throw err;
+      }
+    }
+    throw new BackendError(`LDAP server unreachable: ${failures.join('; ')}`);
+  }
+
+  async close(): Promise<void> {
+    this.broken = true;
+    await new Promise<void>((resolve) => {
+      try {
+        this.client.unbind(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+    this.client.destroy();
+  }
+
+  /** Entries with `attribute = value` (BER-encoded: the value can never be filter syntax). */
+  search(base: string, scope: 'base' | 'sub', attribute: string, value: string, attributes: string[]): Promise<Entry[]> {
+    return this.searchWith(base, scope, new ldap.EqualityFilter({ attribute, value }), attributes);
+  }
+
+  /** The entry at `dn`, or null when there is none. */
+  async read(dn: string, attributes: string[]): Promise<Entry | null> {
+    try {
+      return (await this.searchWith(dn, 'base', new ldap.PresenceFilter({ attribute: 'objectClass' }), attributes))[0] ?? null;
+    } catch (err) {
+      if (err instanceof LdapResultError && err.code === NO_SUCH_OBJECT) return null;
+      throw err;
+    }
+  }
+
+  add(dn: string, attributes: Record<string, string[]>): Promise<void> {
+    return this.call((cb) => this.client.add(dn, attributes, cb));
+  }
+
+  replace(dn: string, attribute: string, values: string[]): Promise<void> {
+    const change = new ldap.Change({ operation: 'replace', modification: new ldap.Attribute({ type: attribute, values }) });
+    return this.call((cb) => this.client.modify(dn, change, cb));
+  }
+
+  del(dn: string): Promise<void> {
+    return this.call((cb) => this.client.del(dn, cb));
+  }
+
+  private bind(dn: string, password: string): Promise<void> {
+    return this.call((cb) => this.client.bind(dn, password, cb));
+  }
+
+  private startTls(url: string): Promise<void> {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    const options: ConnectionOptions = { ...this.settings.tls, host, servername: isIP(host) ? undefined : host };
+    return this.call((cb) => this.client.starttls(options, [], cb));
+  }
+
+  private searchWith(base: string, scope: 'base' | 'sub', filter: ldap.EqualityFilter | ldap.PresenceFilter, attributes: string[]): Promise<Entry[]> {
+    const timeLimit = Math.ceil(this.settings.timeout / 1000);
+    return new Promise<Entry[]>((resolve, reject) => {
+      const entries: Entry[] = [];
+      this.client.search(base, { scope, filter, attributes, timeLimit }, (err, res) => {
+        if (err) return reject(mapError(err));
+        res.on('searchEntry', (entry) => {
+          const attrs: Record<string, string[]> = {};
+          for (const attribute of entry.pojo.attributes) attrs[attribute.type] = attribute.values;
+          entries.push({ dn: entry.pojo.objectName, attributes: attrs });
+        });
+        res.on('error', (e: Error) => reject(mapError(e)));
+        res.on('end', () => resolve(entries));
+      });
+    });
+  }
+
+  private call(start: (cb: (err: Error | null) => void) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      try {
+        start((err) => (err ? reject(mapError(err)) : resolve()));
+      } catch (err) {
+        reject(mapError(err as Error));
+      }
+    });
+  }
+}
+
+function connectClient(url: string, settings: LdapSettings): Promise<ldap.Client> {
+  return new Promise<ldap.Client>((resolve, reject) => {
+    const client = ldap.createClient({
+      url,
+      tlsOptions: settings.tls,
+      timeout: settings.timeout || undefined,
+      connectTimeout: settings.timeout || undefined,
+      queueDisable: true,
+    });
+    const fail = (err: Error) => {
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      client.destroy();
+      reject(mapError(err));
+    };
+    client.once('connect', (socket: TLSSocket) => {
+      client.removeListener('error', fail).removeListener('connectRefused', fail).removeListener('connectTimeout', fail);
+      if (url.startsWith('ldaps:') && !socket.encrypted) return fail(new Error('ldaps:// connection is not encrypted'));
+      resolve(client);
+    });
+    client.once('error', fail);
+    client.once('connectRefused', fail);
+    client.once('connectTimeout', fail);
+  });
+}
+
+/** ldapjs and socket errors → timeouts, unreachable servers (retried) or LDAP result codes. */
+function mapError(err: Error): Error {
+  if (isBackendError(err) || err instanceof LdapResultError) return err;
+  const code = (err as { code?: unknown }).code;
+  const message = err.message || err.name;
+  if (err.name === 'TimeoutError' || code === TIME_LIMIT_EXCEEDED || /connectTimeout|timed? ?out/i.test(message)) {
+    return new BackendTimeoutError(`LDAP timeout: ${message}`, { cause: err });
+  }
+  if (typeof code === 'number' && code !== BUSY && code !== UNAVAILABLE && err.name !== 'ConnectionError') {
+    return new LdapResultError(code, `${err.name}: ${message}`, { cause: err });
+  }
+  return new BackendError(`LDAP server unavailable: ${message}`, { cause: err });
+}
+
+/** Backend failures keep their class; anything else the server said becomes a BackendError naming the step. */
+function asBackendError(err: unknown, what: string): Error {
+  if (err instanceof ConfigError) return err;
+  if (isBackendError(err)) {
+    (err as Error).message = `LDAPAuth.${what}: ${(err as Error).message}`;
+    return err as Error;
+  }
+  return new BackendError(`LDAPAuth.${what}: ${(err as Error).message}`, { cause: err });
+}
+
+function idOf(entry: Entry): string {
+  return entry.attributes.uidNumber?.[0] ?? entry.dn;
+}
+
+function isUnder(dn: string, root: string): boolean {
+  try {
+    const child = ldap.parseDN(dn).toString().toLowerCase();
+    const parent = ldap.parseDN(root).toString().toLowerCase();
+    return child.endsWith(`,${parent}`);
+  } catch {
+    return false;
+  }
+}
+
+// --- settings -------------------------------------------------------------------------------
+
+/** Reads the `auth.*` keys (prefix removed; `auth.ldap.pool_size` arrives as `ldap_pool_size`). */
+function parseSettings(params: FlatConfig): LdapSettings {
+  const urls = listParam(params, 'ldapuri');
+  if (urls.length === 0) throw new ConfigError('auth.ldapuri is required for auth.backend = ldap (one or more ldap:// or ldaps:// URIs)');
+  for (const url of urls) {
+    if (!/^ldaps?:\/\/[^/\s]+\/?$/i.test(url)) throw new ConfigError(`auth.ldapuri: '${url}' is not an ldap://host[:port] or ldaps://host[:port] URI`);
+  }
+  const usersRoot = stringParam(params, 'users_root', 'ou=users,dc=mozilla');
+  if (usersRoot === 'md5') throw new ConfigError('auth.users_root = md5 (hashed user trees) is not supported; give the DN of the users entry');
+  const scheme = stringParam(params, 'password_scheme', 'ssha').toLowerCase().replace(/^\{|\}$/g, '');
+  if (!DIRECTORY_SCHEMES.includes(scheme)) {
+    throw new ConfigError(`auth.password_scheme = ${scheme}: the directory verifies the hash itself, so use one of ${DIRECTORY_SCHEMES.join(', ')}`);
+  }
+  const tlsCa = stringParam(params, 'tls_ca');
+  let ca: Buffer | undefined;
+  if (tlsCa !== undefined) {
+    try {
+      ca = readFileSync(tlsCa);
+    } catch (err) {
+      throw new ConfigError(`auth.tls_ca: cannot read ${tlsCa}: ${(err as Error).message}`);
+    }
+  }
+  const timeout = numberParam(params, 'ldap_timeout', 10);
+  const nodesScheme = stringParam(params, 'nodes_scheme', 'https');
+  return {
+    urls,
+    useTls: boolParam(params, 'use_tls', false),
+    tls: { ca, rejectUnauthorized: boolParam(params, 'tls_reject_unauthorized', true) },
+    bindUser: stringParam(params, 'bind_user', ''),
+    bindPassword: stringParam(params, 'bind_password', ''),
+    adminUser: stringParam(params, 'admin_user'),
+    adminPassword: stringParam(params, 'admin_password'),
+    usersRoot,
+    timeout: timeout > 0 ? timeout * 1000 : 0,
+    usePool: boolParam(params, 'ldap_use_pool', false),
+    poolSize: numberParam(params, 'ldap_pool_size', 10),
+    retryMax: numberParam(params, 'ldap_retry_max', 3),
+    retryDelay: numberParam(params, 'ldap_retry_delay', 0.1) * 1000,
+    maxLifetime: numberParam(params, 'ldap_max_lifetime', 600) * 1000,
+    checkAccountState: boolParam(params, 'check_account_state', true),
+    singleBox: boolParam(params, 'single_box', false),
+    nodesScheme,
+    passwordScheme: scheme,
+    sqluri: stringParam(params, 'sqluri'),
+  };
+}

@@ -1,0 +1,38 @@
+import { EntitySchema } from 'typeorm';
+import { dateTimeType } from './sql-connection';
+import type { SqlDialect } from './sql-connection';
+
+/** A row of the legacy `users` table (legacy D.5), shared with the Python storage servers. */
+export interface UserRow {
+  id: number;
+  username: string | null;
+  passwordHash: string | null;
+  email: string | null;
+  /** Only 1 may log in. */
+  status: number | null;
+  alert: string | null;
+  reset: string | null;
+  resetExpiration: Date | null;
+}
+
+/**
+ * The `users` table with its legacy column names and types. A table created here makes
+ * `username` unique (Q-D5); existing tables keep the legacy UNIQUE(username, password_hash).
+ */
+export function usersEntity(dialect: SqlDialect): EntitySchema<UserRow> {
+  return new EntitySchema<UserRow>({
+    name: 'users',
+    tableName: 'users',
+    columns: {
+      id: { type: 'integer', primary: true, generated: 'increment' },
+      username: { type: 'varchar', length: 32, nullable: true },
+      passwordHash: { name: 'password_hash', type: 'varchar', length: 128, nullable: true },
+      email: { type: 'varchar', length: 64, nullable: true },
+      status: { type: 'integer', nullable: true, default: 0 },
+      alert: { type: 'text', nullable: true },
+      reset: { type: 'varchar', length: 32, nullable: true },
+      resetExpiration: { name: 'reset_expiration', type: dateTimeType(dialect), nullable: true },
+    },
+    uniques: [{ name: 'users_username_key', columns: ['username'] }],
+  });
+}

@@ -1,0 +1,199 @@
+import { IsNull, Not } from 'typeorm';
+import type { DataSource, Repository } from 'typeorm';
+import { BadRequestError } from '../../app/errors';
+import { ConfigError } from '../../config/errors';
+import type { FlatConfig } from '../../config/types';
+import { boolParam, stringParam } from '../auth-params';
+import type { AuthBackend, AuthBackendContext, UpdatePasswordOptions, UserId, UserInfo } from '../backend';
+import { hashPassword, isPasswordScheme, needsRehash, validatePassword } from '../passwords';
+import type { PasswordScheme } from '../passwords';
+import { ResetCodes, storedResetCode } from '../reset-code';
+import type { ResetCodeStore, StoredResetCode } from '../reset-code';
+import { SqlConnection, affectedAny, isUniqueViolation, sqlConnectionParams } from './sql-connection';
+import { usersEntity } from './sql-users';
+import type { UserRow } from './sql-users';
+
+const MAX_USERNAME = 32;
+const MAX_EMAIL = 64;
+
+/** A SQL id from a `UserId`; anything that is not a positive integer matches no row. */
+function rowId(userId: UserId): number {
+  const id = typeof userId === 'number' ? userId : /^\d+$/.test(userId) ? Number(userId) : NaN;
+  return Number.isSafeInteger(id) && id > 0 ? id : -1;
+}
+
+/**
+ * Users in the legacy `users` table of a SQL database (legacy D.5) through TypeORM: SQLite
+ * (better-sqlite3), PostgreSQL (pg) or MySQL/MariaDB (mysql2), chosen by `auth.sqluri`.
+ * Reset codes live in the `reset`/`reset_expiration` columns (D.6). Database failures are
+ * `BackendError`s; the backend reconnects by itself when the database comes back.
+ */
+export class SQLAuth implements AuthBackend {
+  readonly name = 'sql';
+  readonly connection: SqlConnection;
+  private readonly scheme: PasswordScheme;
+  private readonly rehash: boolean;
+  private readonly resetCodes: ResetCodes;
+  private readonly warn: (message: string) => void;
+  private dummyHash?: Promise<string>;
+
+  constructor(params: FlatConfig = {}, context?: AuthBackendContext) {
+    this.warn = context?.warn ?? (() => undefined);
+    const sqluri = stringParam(params, 'sqluri', 'sqlite:///:memory:');
+    if (params.sqluri === undefined) this.warn('auth.sqluri is not set: users are kept in memory (sqlite:///:memory:) and lost at exit');
+    const scheme = stringParam(params, 'password_scheme', 'argon2id');
+    if (!isPasswordScheme(scheme)) throw new ConfigError(`auth.password_scheme: unknown password scheme '${scheme}'`);
+    this.scheme = scheme;
+    this.rehash = boolParam(params, 'rehash', false);
+    this.connection = new SqlConnection(sqluri, {
+      entities: (dialect) => [usersEntity(dialect)],
+      ...sqlConnectionParams(params, true),
+    });
+    this.resetCodes = new ResetCodes(this.resetCodeStore());
+  }
+
+  async open(): Promise<void> {
+    await this.connection.dataSource();
+  }
+
+  async authenticateUser(username: string, password: string): Promise<UserId | null> {
+    const user = await this.users('SQLAuth.authenticateUser', (users) =>
+      users.findOne({ where: { username }, order: { id: 'ASC' } }));
+    if (!user || user.status !== 1 || !user.passwordHash) {
+      await this.spendHashTime(password);
+      return null;
+    }
+    if (!(await validatePassword(password, user.passwordHash))) return null;
+    if (this.rehash && needsRehash(user.passwordHash, this.scheme)) await this.upgradeHash(user, password);
+    return user.id;
+  }
+
+  async getUserId(username: string): Promise<UserId | null> {
+    const user = await this.users('SQLAuth.getUserId', (users) =>
+      users.findOne({ select: { id: true }, where: { username }, order: { id: 'ASC' } }));
+    return user?.id ?? null;
+  }
+
+  /** False when the name is taken (usernames are unique, Q-D5). */
+  async createUser(username: string, password: string, email: string): Promise<boolean> {
+    if (username.length === 0 || username.length > MAX_USERNAME) {
+      throw new BadRequestError(`SQLAuth.createUser: the user name must have 1 to ${MAX_USERNAME} characters`);
+    }
+    if (email.length > MAX_EMAIL) throw new BadRequestError(`SQLAuth.createUser: the e-mail address is longer than ${MAX_EMAIL} characters`);
+    if ((await this.getUserId(username)) !== null) return false;
+    const passwordHash = await hashPassword(password, this.scheme);
+    return this.users('SQLAuth.createUser', async (users) => {
+      try {
+        await users.insert({ username, passwordHash, email, status: 1 });
+        return true;
+      } catch (err) {
+        if (isUniqueViolation(err)) return false;
+        throw err;
+      }
+    });
+  }
+
+  async getUserInfo(userId: UserId): Promise<UserInfo> {
+    const user = await this.users('SQLAuth.getUserInfo', (users) => users.findOneBy({ id: rowId(userId) }));
+    return { username: user?.username ?? null, email: user?.email ?? null };
+  }
+
+  /** When `password` is given it must be the user's. */
+  async updateEmail(userId: UserId, email: string, password?: string): Promise<boolean> {
+    if (email.length > MAX_EMAIL) throw new BadRequestError(`SQLAuth.updateEmail: the e-mail address is longer than ${MAX_EMAIL} characters`);
+    if (password !== undefined && !(await this.checkPassword(userId, password))) return false;
+    const result = await this.users('SQLAuth.updateEmail', (users) => users.update({ id: rowId(userId) }, { email }));
+    return affectedAny(result);
+  }
+
+  /** Needs the current password (checked, Q-D1) or a valid reset code, which is then used up (Q-D7). */
+  async updatePassword(userId: UserId, newPassword: string, options: UpdatePasswordOptions): Promise<boolean> {
+    if (options.key !== undefined) {
+      if (!(await this.resetCodes.verify(userId, options.key))) return false;
+      await this.resetCodes.clear(userId);
+    } else if (options.oldPassword === undefined || !(await this.checkPassword(userId, options.oldPassword))) {
+      return false;
+    }
+    const passwordHash = await hashPassword(newPassword, this.scheme);
+    const result = await this.users('SQLAuth.updatePassword', (users) => users.update({ id: rowId(userId) }, { passwordHash }));
+    return affectedAny(result);
+  }
+
+  /** When `password` is given it must be the user's. */
+  async deleteUser(userId: UserId, password?: string): Promise<boolean> {
+    if (password !== undefined && !(await this.checkPassword(userId, password))) return false;
+    const result = await this.users('SQLAuth.deleteUser', (users) => users.delete({ id: rowId(userId) }));
+    return affectedAny(result);
+  }
+
+  generateResetCode(userId: UserId, overwrite = false): Promise<string> {
+    return this.resetCodes.generate(userId, overwrite);
+  }
+
+  verifyResetCode(userId: UserId, code: string): Promise<boolean> {
+    return this.resetCodes.verify(userId, code);
+  }
+
+  clearResetCode(userId: UserId): Promise<boolean> {
+    return this.resetCodes.clear(userId);
+  }
+
+  /** Node assignment is an LDAP-hybrid feature; SQL users have none (legacy D.5). */
+  async getUserNode(): Promise<string | null> {
+    return null;
+  }
+
+  async checkHealth(): Promise<void> {
+    await this.connection.checkHealth('SQLAuth.checkHealth');
+  }
+
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+
+  private users<T>(what: string, fn: (users: Repository<UserRow>) => Promise<T>): Promise<T> {
+    return this.connection.run(what, (dataSource: DataSource) => fn(dataSource.getRepository<UserRow>('users')));
+  }
+
+  private async checkPassword(userId: UserId, password: string): Promise<boolean> {
+    const user = await this.users('SQLAuth.checkPassword', (users) =>
+      users.findOne({ select: { id: true, passwordHash: true }, where: { id: rowId(userId) } }));
+    return !!user?.passwordHash && validatePassword(password, user.passwordHash);
+  }
+
+  /** Re-hashes a legacy hash with the configured scheme; a failure leaves the old hash in place. */
+  private async upgradeHash(user: UserRow, password: string): Promise<void> {
+    try {
+      const passwordHash = await hashPassword(password, this.scheme);
+      await this.users('SQLAuth.rehash', (users) => users.update({ id: user.id, passwordHash: user.passwordHash! }, { passwordHash }));
+    } catch (err) {
+      this.warn(`auth.rehash: could not upgrade the password hash of user ${user.id}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Unknown and disabled users cost a hash too, so timing does not tell which names exist. */
+  private async spendHashTime(password: string): Promise<void> {
+    this.dummyHash ??= hashPassword('not a password', this.scheme);
+    await validatePassword(password, await this.dummyHash);
+  }
+
+  private resetCodeStore(): ResetCodeStore {
+    return {
+      read: async (userId): Promise<StoredResetCode | null> => {
+        const user = await this.users('SQLAuth.verifyResetCode', (users) =>
+          users.findOne({ select: { id: true, reset: true, resetExpiration: true }, where: { id: rowId(userId) } }));
+        return storedResetCode(user?.reset, user?.resetExpiration);
+      },
+      write: async (userId, stored) => {
+        const result = await this.users('SQLAuth.generateResetCode', (users) =>
+          users.update({ id: rowId(userId) }, { reset: stored.code, resetExpiration: stored.expiration }));
+        return affectedAny(result);
+      },
+      clear: async (userId) => {
+        const result = await this.users('SQLAuth.clearResetCode', (users) =>
+          users.update({ id: rowId(userId), reset: Not(IsNull()) }, { reset: null, resetExpiration: null }));
+        return affectedAny(result);
+      },
+    };
+  }
+}

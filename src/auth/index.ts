@@ -1,0 +1,10 @@
+export type { AuthBackend, AuthBackendContext, AuthBackendFactory, UpdatePasswordOptions, UserId, UserInfo } from './backend';
+export { AuthRegistry, createAuthBackend, defaultAuthRegistry, registerAuthBackend, type CreateAuthBackendOptions } from './registry';
+export { withAuthCache, authCacheOf, type AuthCacheOptions } from './auth-cache';
+export { hashPassword, validatePassword, needsRehash, PASSWORD_SCHEMES, type PasswordScheme } from './passwords';
+export { extractUsername, InvalidUsernameError } from './username';
+export { parseBasicAuth, BasicAuthError, type BasicCredentials } from './basic-auth';
+export { escapeFilterValue, escapeDnValue } from './ldap-escape';
+export { DummyAuth } from './backends/dummy';
+export { SQLAuth } from './backends/sql';
+export { LDAPAuth, NodeAttributionError } from './backends/ldap';

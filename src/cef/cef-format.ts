@@ -1,0 +1,143 @@
+import { hostname as osHostname } from 'node:os';
+import { cachedFormatter, cefDate } from './cef-date';
+import { readEnviron } from './cef-environ';
+import { escapeExtension, escapePrefix, sanitizeKey } from './cef-escape';
+import { parseCefSettings, type CefConfigSource, type CefSettings } from './cef-settings';
+import type { CefEnviron, CefEvent, CefExtra } from './types';
+
+/** Longest line custom extensions may grow to (legacy B.5.4); the base line is never cut. */
+export const MAX_LENGTH = 1024;
+
+/** Extension keys the line always carries; an `extra` entry with one of these names is ignored. */
+const BUILT_IN = new Set(['cs1Label', 'cs1', 'requestMethod', 'request', 'src', 'dhost', 'suser']);
+
+/** Hostname read once, like the legacy module did at import. */
+export const HOSTNAME = osHostname();
+
+const dateText = cachedFormatter(cefDate);
+
+export interface RenderContext {
+  settings: CefSettings;
+  hostname: string;
+  now: Date;
+  warn: (message: string) => void;
+}
+
+interface Custom {
+  key: string;
+  value: string;
+  bytes: number;
+}
+
+// Legacy order: (UTF-8 byte length of value, key length, key, value), shortest values first.
+function byLegacyOrder(a: Custom, b: Custom): number {
+  return a.bytes - b.bytes || a.key.length - b.key.length || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
+}
+
+function customExtensions(extra: CefExtra, warn: (message: string) => void): Custom[] {
+  const out: Custom[] = [];
+  for (const rawKey of Object.keys(extra)) {
+    if (rawKey === 'username' || rawKey === 'signature') continue;
+    const raw = extra[rawKey];
+    if (raw === undefined) continue;
+    if (BUILT_IN.has(rawKey)) {
+      warn(`CEF extension "${rawKey}" is a built-in field and was ignored${rawKey === 'suser' ? ' (pass the user as `username`)' : ''}`);
+      continue;
+    }
+    const key = sanitizeKey(rawKey);
+    if (key !== rawKey) warn(`The "${rawKey}" key contains illegal characters`);
+    const value = String(raw);
+    out.push({ key, value, bytes: Buffer.byteLength(value) });
+  }
+  return out.sort(byLegacyOrder);
+}
+
+/** Builds one CEF line (legacy B.3, escaped per design §6) and the event it records. */
+export function renderCef(
+  ctx: RenderContext,
+  name: string,
+  severity: number,
+  environ: CefEnviron,
+  extra: CefExtra = {},
+): { line: string; event: CefEvent } {
+  const request = readEnviron(environ);
+  const suser = extra.username === undefined ? 'none' : String(extra.username);
+  const signature = extra.signature === undefined ? name : String(extra.signature);
+  let line =
+    `${dateText(ctx.now)} ${ctx.hostname} ${ctx.settings.prefix}` +
+    `${escapePrefix(signature)}|${escapePrefix(String(name))}|${escapePrefix(String(severity))}|` +
+    `cs1Label=requestClientApplication cs1=${escapeExtension(request.userAgent)} ` +
+    `requestMethod=${escapeExtension(request.method)} request=${escapeExtension(request.path)} ` +
+    `src=${escapeExtension(request.src)} dhost=${escapeExtension(request.host)} suser=${escapeExtension(suser)}`;
+  const extensions: Record<string, string> = {
+    cs1Label: 'requestClientApplication',
+    cs1: request.userAgent,
+    requestMethod: request.method,
+    request: request.path,
+    src: request.src,
+    dhost: request.host,
+    suser,
+  };
+
+  const customs = customExtensions(extra, ctx.warn);
+  if (customs.length > 0) {
+    let length = Buffer.byteLength(line);
+    for (let i = 0; i < customs.length; i++) {
+      const { key, value, bytes } = customs[i];
+      // Counted as legacy did: raw value bytes + key + 2, escapes not included.
+      const cost = bytes + key.length + 2;
+      if (length + cost > MAX_LENGTH) {
+        const dropped = customs.slice(i).map((c) => c.key).join(', ');
+        ctx.warn(`CEF Message too big. ${line} (dropped: ${dropped})`);
+        break;
+      }
+      line += ` ${key}=${escapeExtension(value)}`;
+      extensions[key] = value;
+      length += cost;
+    }
+  }
+
+  return { line, event: { name, signature, severity, suser, extensions } };
+}
+
+export interface FormatOptions {
+  now?: Date;
+  hostname?: string;
+  warn?: (message: string) => void;
+}
+
+/** The default `warn`: a Node process warning of type `CefWarning`. */
+export function emitWarning(message: string): void {
+  process.emitWarning(message, 'CefWarning');
+}
+
+// Settings per config object, read once (the same rule as Config.getMap converting once).
+const settingsCache = new WeakMap<object, CefSettings | null>();
+
+function settingsOf(config: CefConfigSource, warn: (message: string) => void): CefSettings | null {
+  let settings = settingsCache.get(config);
+  if (settings === undefined) {
+    settings = parseCefSettings(config, { warn });
+    settingsCache.set(config, settings);
+  }
+  return settings;
+}
+
+/**
+ * The CEF line for one event, without the newline, or null when CEF is off in `config`.
+ * Throws ConfigError when `config` turns CEF on with a missing or bad `cef.*` key.
+ */
+export function formatCef(
+  name: string,
+  severity: number,
+  environ: CefEnviron,
+  config: CefConfigSource,
+  extra?: CefExtra,
+  options: FormatOptions = {},
+): string | null {
+  const warn = options.warn ?? emitWarning;
+  const settings = settingsOf(config, warn);
+  if (settings === null) return null;
+  const ctx = { settings, hostname: options.hostname ?? HOSTNAME, now: options.now ?? new Date(), warn };
+  return renderCef(ctx, name, severity, environ, extra).line;
+}

@@ -1,0 +1,79 @@
+import { emitWarning, HOSTNAME, renderCef } from './cef-format';
+import { parseCefSettings, type CefConfigSource, type CefSettings } from './cef-settings';
+import { createSink } from './sinks/create-sink';
+import type { CefEnviron, CefExtra, CefSink } from './types';
+
+export interface CefLoggerOptions {
+  /** Where lines go instead of the sink `cef.file` names (then `cef.file` is optional). */
+  sink?: CefSink;
+  clock?: () => Date;
+  hostname?: string;
+  /** Where problems go (too-big messages, illegal keys, a sink that is down); default: process warnings. */
+  warn?: (message: string) => void;
+}
+
+/**
+ * The CEF security logger an app keeps for its lifetime. The constructor validates the
+ * `cef.*` settings and opens the sink, so a bad setting fails at start-up; `log()` never throws
+ * into the request and never waits on I/O.
+ */
+export class CefLogger {
+  readonly enabled: boolean;
+  readonly sink: CefSink | null;
+  private readonly settings: CefSettings | null;
+  private readonly clock: () => Date;
+  private readonly hostname: string;
+  private readonly warn: (message: string) => void;
+
+  constructor(config: CefConfigSource, options: CefLoggerOptions = {}) {
+    this.warn = options.warn ?? emitWarning;
+    this.clock = options.clock ?? (() => new Date());
+    this.hostname = options.hostname ?? HOSTNAME;
+    this.settings = parseCefSettings(config, { requireFile: options.sink === undefined, warn: this.warn });
+    this.enabled = this.settings !== null;
+    if (this.settings === null) {
+      this.sink = null;
+    } else if (options.sink) {
+      this.sink = options.sink;
+    } else {
+      const settings = this.settings as CefSettings & { file: string };
+      this.sink = createSink(settings, { warn: this.warn, clock: this.clock, hostname: this.hostname });
+    }
+  }
+
+  /** The line this event would produce, or null when CEF is off. */
+  format(name: string, severity: number, environ: CefEnviron, extra?: CefExtra): string | null {
+    if (this.settings === null) return null;
+    return renderCef(this.context(this.settings), name, severity, environ, extra).line;
+  }
+
+  /** Formats and hands one event to the sink; problems are reported through `warn`, never thrown. */
+  log(name: string, severity: number, environ: CefEnviron, extra?: CefExtra): void {
+    if (this.settings === null || this.sink === null) return;
+    try {
+      const { line, event } = renderCef(this.context(this.settings), name, severity, environ, extra);
+      this.sink.write(line, event);
+    } catch (err) {
+      this.warn(`cef: event "${String(name)}" not logged: ${(err as Error).stack ?? String(err)}`);
+    }
+  }
+
+  private context(settings: CefSettings) {
+    return { settings, hostname: this.hostname, now: this.clock(), warn: this.warn };
+  }
+
+  /** Resolves once every event logged so far reached the OS or the peer (or the sink gave up). */
+  async flush(): Promise<void> {
+    await this.sink?.flush();
+  }
+
+  /** Reopens a file sink (after log rotation; call it on SIGHUP). */
+  reopen(): void {
+    this.sink?.reopen?.();
+  }
+
+  /** Flushes and closes the sink; later events are reported through `warn`. */
+  async close(): Promise<void> {
+    await this.sink?.close();
+  }
+}

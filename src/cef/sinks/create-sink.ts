@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { ConfigError } from '../../config/errors';
+import type { CefSettings } from '../cef-settings';
+import type { CefSink } from '../types';
+import { FileSink } from './file-sink';
+import { LoggerSink } from './logger-sink';
+import { StreamSink } from './stream-sink';
+import { UdpSink } from './udp-sink';
+import { loadUnixDgram, UnixDgramSink } from './unix-dgram-sink';
+
+export interface SinkContext {
+  warn: (message: string) => void;
+  clock: () => Date;
+  hostname: string;
+}
+
+const NETWORK = /^(udp|tcp|tls):\/\/(.*)$/i;
+const DEFAULT_PORTS = { udp: 514, tcp: 514, tls: 6514 } as const;
+
+function address(file: string, protocol: keyof typeof DEFAULT_PORTS): { host: string; port: number } {
+  let url: URL;
+  try {
+    url = new URL(file);
+  } catch {
+    throw new ConfigError(`cef.file: bad address "${file}" (expected ${protocol}://host:port)`);
+  }
+  const extra = (url.pathname !== '' && url.pathname !== '/') || url.search || url.hash || url.username;
+  if (!url.hostname || extra || url.port === '0') throw new ConfigError(`cef.file: bad address "${file}" (expected ${protocol}://host:port)`);
+  return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port ? Number(url.port) : DEFAULT_PORTS[protocol] };
+}
+
+function hasLogger(): boolean {
+  try {
+    execFileSync('logger', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function syslogSink(settings: CefSettings, ctx: SinkContext): CefSink {
+  const base = { warn: ctx.warn, queueSize: settings.queueSize, flushTimeoutMs: settings.flushTimeoutMs, syslog: settings.syslog };
+  const { transport } = settings.syslog;
+  const unixDgram = transport === 'logger' ? null : loadUnixDgram();
+  if (unixDgram) return new UnixDgramSink({ ...base, unixDgram, clock: ctx.clock });
+  if (transport === 'unix-dgram') throw new ConfigError('cef.syslog.transport: unix-dgram is not installed (npm install unix-dgram)');
+  if (!hasLogger()) {
+    throw new ConfigError('cef.file: syslog needs the optional unix-dgram package or the logger command (util-linux)');
+  }
+  return new LoggerSink(base);
+}
+
+/** The sink `cef.file` names: a file path, `syslog`, or `udp://`, `tcp://`, `tls://host:port`. */
+export function createSink(settings: CefSettings & { file: string }, ctx: SinkContext): CefSink {
+  const { file } = settings;
+  if (file === 'syslog') return syslogSink(settings, ctx);
+  const network = NETWORK.exec(file);
+  if (network) {
+    const protocol = network[1].toLowerCase() as keyof typeof DEFAULT_PORTS;
+    const { host, port } = address(file, protocol);
+    const base = { warn: ctx.warn, queueSize: settings.queueSize, flushTimeoutMs: settings.flushTimeoutMs, syslog: settings.syslog, hostname: ctx.hostname, clock: ctx.clock, host, port };
+    if (protocol === 'udp') return new UdpSink(base);
+    let ca: Buffer | undefined;
+    if (settings.tls.ca !== null) {
+      try {
+        ca = readFileSync(settings.tls.ca);
+      } catch (err) {
+        throw new ConfigError(`cef.tls.ca: cannot read ${settings.tls.ca}: ${(err as Error).message}`);
+      }
+    }
+    return new StreamSink({ ...base, protocol, tls: { ca, rejectUnauthorized: settings.tls.rejectUnauthorized } });
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) {
+    throw new ConfigError(`cef.file: unsupported scheme in "${file}" (expected a file path, syslog, udp://, tcp:// or tls://)`);
+  }
+  return new FileSink(file, { warn: ctx.warn });
+}

@@ -1,0 +1,37 @@
+import cluster from 'node:cluster';
+import { runPrimary } from './cluster-primary';
+import { runWorker } from './cluster-worker';
+import { loadAppClass } from './load-app-class';
+import { openLogOutput } from './log-output';
+import type { CommandIO } from './main';
+import { USAGE, UsageError, readServePlan } from './serve-plan';
+
+// Workers run the bin again; from the TypeScript sources (development, tests) they need ts-node too.
+function workerExecArgv(exec: string): string[] {
+  const hasLoader = process.execArgv.some((arg) => arg.includes('ts-node'));
+  return exec.endsWith('.ts') && !hasLoader ? [...process.execArgv, '-r', 'ts-node/register/transpile-only'] : process.execArgv;
+}
+
+/**
+ * `services-core serve <deployment.ini> [--workers N] [--port P] [--host H]`. The primary checks
+ * the .ini and the app module before forking, so their errors come out once and clearly.
+ */
+export async function serveCommand(args: string[], io: CommandIO): Promise<number> {
+  let plan;
+  try {
+    plan = readServePlan(args);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`services-core serve: ${err.message}\nusage: services-core ${USAGE}\n`);
+    return 2;
+  }
+  if (cluster.isWorker) process.exit(await runWorker(plan));
+
+  loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
+  const output = openLogOutput(plan.config);
+  const exec = require.resolve('./main');
+  return runPrimary({
+    plan, io, logger: output.logger, reopenLog: output.reopen,
+    exec, args: ['serve', ...args], execArgv: workerExecArgv(exec),
+  });
+}

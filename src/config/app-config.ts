@@ -1,0 +1,61 @@
+import { dirname, resolve } from 'node:path';
+import { Config } from './config';
+import { convertAt, type Env } from './convert';
+import { ConfigError } from './errors';
+import { parseIni, type RawOption, type RawSection } from './parse-ini';
+import { readConfigFile } from './read-file';
+import type { FlatConfig } from './types';
+
+const MAX_DEPTH = 10;
+
+/**
+ * Loads a paste-style deployment file into the flat map an app reads (legacy A.1, A.9): `here`
+ * and `__file__`, the `[DEFAULT]` options, then the `[app:main]` ones (typed); a value
+ * `file:<path>` (relative to the .ini) is replaced by that config's `section.option` keys; the
+ * `[server:main]` options come as `server.<option>`. `%(name)s` expands from `here`, `__file__`,
+ * the section and `[DEFAULT]`. Keys written in the .ini win over keys from `file:` configs.
+ */
+export function loadAppConfig(iniPath: string, opts: { env?: Env } = {}): FlatConfig {
+  const env = opts.env ?? process.env;
+  const doc = parseIni(readConfigFile(iniPath, '', { file: iniPath }), iniPath);
+  const app = doc.sections.get('app:main');
+  if (!app) throw new ConfigError('no [app:main] section (a deployment file needs one)', { file: iniPath });
+  const here = dirname(resolve(iniPath));
+  const builtins: RawSection = new Map([
+    ['here', { value: here }],
+    ['__file__', { value: resolve(iniPath) }],
+  ]);
+  const defaults = new Map([...doc.defaults, ...builtins]);
+
+  const fromFiles: FlatConfig = {};
+  const own: FlatConfig = {};
+  for (const [name, raw] of new Map([...defaults, ...app])) {
+    const value = interpolate(raw, app, defaults, 'app:main');
+    if (value.startsWith('file:')) {
+      const path = resolve(here, value.slice('file:'.length).trim());
+      const text = readConfigFile(path, `${name}: `, raw);
+      Object.assign(fromFiles, Config.parse(text, { env, filename: path }).getMap());
+    } else {
+      own[name] = convertAt(value, env, { file: raw.file, line: raw.line, key: name });
+    }
+  }
+  const server = doc.sections.get('server:main') ?? new Map<string, RawOption>();
+  for (const [name, raw] of server) {
+    const key = `server.${name}`;
+    own[key] = convertAt(interpolate(raw, server, defaults, 'server:main'), env, { file: raw.file, line: raw.line, key });
+  }
+  return { ...fromFiles, ...own };
+}
+
+/** Expands `%(name)s` (and `%%`) as PasteDeploy's ConfigParser does; another `%` stays as it is. */
+function interpolate(raw: RawOption, section: RawSection, defaults: RawSection, sectionName: string, depth = 0): string {
+  if (!raw.value.includes('%')) return raw.value;
+  const where = { file: raw.file, line: raw.line };
+  if (depth >= MAX_DEPTH) throw new ConfigError(`%(...)s references nest more than ${MAX_DEPTH} deep (a loop?)`, where);
+  return raw.value.replace(/%%|%\(([^)]*)\)s/g, (match, name: string | undefined) => {
+    if (name === undefined) return '%';
+    const target = section.get(name.toLowerCase()) ?? defaults.get(name.toLowerCase());
+    if (!target) throw new ConfigError(`%(${name})s: no option '${name}' in [${sectionName}] or [DEFAULT]`, where);
+    return interpolate(target, section, defaults, sectionName, depth + 1);
+  });
+}

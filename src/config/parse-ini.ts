@@ -1,0 +1,117 @@
+import { ConfigError } from './errors';
+
+/** An option as written: the raw text (continuation lines joined with `\n`) and where it is. */
+export interface RawOption {
+  value: string;
+  file?: string;
+  line?: number;
+}
+
+export type RawSection = Map<string, RawOption>;
+
+/** A parsed INI file: `[DEFAULT]` apart, the other sections in file order. */
+export interface IniDocument {
+  defaults: RawSection;
+  sections: Map<string, RawSection>;
+}
+
+export const DEFAULT_SECTION = 'DEFAULT';
+
+/**
+ * Lexes INI text as Python 2.7's RawConfigParser does (legacy A.2, less the quirks that
+ * docs/config.md lists), in one pass, throwing a ConfigError naming `file:line` at the first bad line.
+ */
+export function parseIni(text: string, file: string): IniDocument {
+  const doc: IniDocument = { defaults: new Map(), sections: new Map() };
+  let section: RawSection | undefined;
+  let option: RawOption | undefined;
+  let lineNo = 0;
+  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  while (pos <= text.length) {
+    let end = text.indexOf('\n', pos);
+    if (end === -1) end = text.length;
+    const line = text.charCodeAt(end - 1) === 13 ? text.slice(pos, end - 1) : text.slice(pos, end);
+    pos = end + 1;
+    lineNo++;
+    const first = line.charCodeAt(0);
+    if (line.length === 0 || first === 35 /* # */ || first === 59 /* ; */) continue;
+    if (isSpace(first)) {
+      const content = line.trim();
+      if (content === '') continue;
+      if (!option) throw bad(section ? 'indented line with no option to continue' : 'text before the first [section] header', line, file, lineNo);
+      option.value += '\n' + content;
+      continue;
+    }
+    if (first === 91 /* [ */) {
+      const close = line.indexOf(']');
+      if (close === -1) throw bad("section header has no closing ']'", line, file, lineNo);
+      const name = line.slice(1, close);
+      if (name === '') throw bad('empty section name', line, file, lineNo);
+      const rest = line.slice(close + 1).trim();
+      if (rest !== '' && rest[0] !== '#' && rest[0] !== ';') throw bad('unexpected text after the section header', line, file, lineNo);
+      section = sectionNamed(doc, name);
+      option = undefined;
+      continue;
+    }
+    if (!section) throw bad('text before the first [section] header', line, file, lineNo);
+    const delimiter = firstDelimiter(line);
+    if (delimiter === -1) throw bad("line has no '=' or ':' (expected 'name = value')", line, file, lineNo);
+    if (delimiter === 0) throw bad(`option name missing before '${line[0]}'`, line, file, lineNo);
+    const name = line.slice(0, delimiter).trimEnd().toLowerCase();
+    option = { value: stripInlineComment(line.slice(delimiter + 1).trimStart()).trim(), file, line: lineNo };
+    section.set(name, option);
+  }
+  return doc;
+}
+
+function sectionNamed(doc: IniDocument, name: string): RawSection {
+  if (name === DEFAULT_SECTION) return doc.defaults;
+  let section = doc.sections.get(name);
+  if (!section) {
+    section = new Map();
+    doc.sections.set(name, section);
+  }
+  return section;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 11 || c === 12;
+}
+
+function firstDelimiter(line: string): number {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 61 /* = */ || c === 58 /* : */) return i;
+  }
+  return -1;
+}
+
+/**
+ * Cuts an inline comment: a `;` that follows whitespace inside the value. A value that opens
+ * with a quote keeps any `;` up to its closing quote, so a quoted string can hold ` ;`.
+ */
+function stripInlineComment(value: string): string {
+  let from = 1;
+  if (value.charCodeAt(0) === 34 /* " */) from = closingQuote(value) + 1;
+  let semi = value.indexOf(';', from);
+  while (semi !== -1) {
+    if (isSpace(value.charCodeAt(semi - 1))) return value.slice(0, semi);
+    semi = value.indexOf(';', semi + 1);
+  }
+  return value;
+}
+
+/** The index of the quote closing the one at 0 (`\"` and `\\` are escapes), or 0 if none. */
+function closingQuote(value: string): number {
+  for (let i = 1; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 92 /* \ */) i++;
+    else if (c === 34) return i;
+  }
+  return 0;
+}
+
+function bad(problem: string, line: string, file: string, lineNo: number): ConfigError {
+  const shown = line.length > 60 ? `${line.slice(0, 57)}...` : line;
+  return new ConfigError(`${problem}: ${JSON.stringify(shown)}`, { file, line: lineNo });
+}

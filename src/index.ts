@@ -1,0 +1,7 @@
+import 'reflect-metadata';
+
+export * from './config';
+export * from './cef';
+export * from './app';
+export * from './auth';
+export * from './util';

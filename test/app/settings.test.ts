@@ -1,0 +1,90 @@
+import { SyncServerApp, authenticated, route } from '../../src/app';
+import { readAppSettings } from '../../src/app/app-settings';
+import { ClientIpResolver } from '../../src/app/client-ip';
+import { compilePath } from '../../src/app/route-path';
+import { ConfigError } from '../../src/config/errors';
+import { type LogRecord, createTestApp } from '../../src/testing/test-app';
+
+describe('global.* settings', () => {
+  test('defaults (legacy C.1)', () => {
+    expect(readAppSettings({})).toMatchObject({
+      retryAfter: 1800, heartbeatPath: '/__heartbeat__', debugPath: undefined, accessLog: false, profile: false,
+      clientDebug: false, realm: 'Sync', gracefulShutdown: 1, hardShutdown: 10, maxBodySize: 1048576,
+    });
+  });
+
+  test('switches come from top-level paste keys or global.*, typed or as text', () => {
+    expect(readAppSettings({ debug: true }).accessLog).toBe(true);
+    expect(readAppSettings({ 'global.translogger': 'on' }).accessLog).toBe(true);
+    expect(readAppSettings({ client_debug: 'false', 'global.client_debug': false }).clientDebug).toBe(false);
+  });
+
+  test.each([
+    [{ 'global.retry_after': 'soon' }, /global\.retry_after: expected a number of seconds, got "soon"/],
+    [{ 'global.retry_after': 1.5 }, /global\.retry_after: expected whole seconds/],
+    [{ 'global.heartbeat_page': 'a/b' }, /global\.heartbeat_page: expected a page name/],
+    [{ debug: 'maybe' }, /debug: expected true or false, got "maybe"/],
+    [{ 'global.profile': 'perhaps' }, /global\.profile: expected true or false/],
+    [{ 'global.max_body_size': 0 }, /global\.max_body_size: expected a positive number of bytes/],
+    [{ 'global.graceful_shutdown_interval': -1 }, /global\.graceful_shutdown_interval: expected a number of seconds/],
+  ])('%j is a ConfigError naming the key', (config, message) => {
+    expect(() => readAppSettings(config)).toThrow(ConfigError);
+    expect(() => readAppSettings(config)).toThrow(message);
+  });
+
+  test('global.log_level is checked when the app builds its logger', () => {
+    class Empty extends SyncServerApp {}
+    expect(() => new (Empty as unknown as new (c: object) => SyncServerApp)({ 'global.log_level': 'chatty' })).toThrow(
+      /global\.log_level: unknown level 'chatty'/);
+  });
+
+  test('with CEF off the app warns at start when routes need CEF, and only then', () => {
+    class Plain extends SyncServerApp {
+      @route('GET', '/open')
+      open() {}
+    }
+    class Guarded extends Plain {
+      @route('GET', '/guarded')
+      @authenticated
+      guarded() {}
+    }
+    const warned = (logs: LogRecord[]) => logs.some((l) => l.level === 40 && /CEF logging is off/.test(l.msg));
+    expect(warned(createTestApp(Guarded, { 'cef.use': false }).logs)).toBe(true);
+    expect(warned(createTestApp(Plain, { 'cef.use': false }).logs)).toBe(false);
+    expect(warned(createTestApp(Guarded).logs)).toBe(false);
+  });
+});
+
+describe('ClientIpResolver', () => {
+  test.each(['10.0.0.0/33', 'not-an-ip', '10.0.0.1/8/1', '::1/abc'])('rejects %s with a ConfigError', (item) => {
+    expect(() => new ClientIpResolver([item])).toThrow(`global.trusted_proxies: '${item}' is not an IP address or CIDR range`);
+  });
+
+  test('IPv4-mapped IPv6 peers count as IPv4; an empty list trusts nobody', () => {
+    const resolver = new ClientIpResolver('127.0.0.1');
+    expect(resolver.resolve('::ffff:127.0.0.1', '192.0.2.1')).toBe('192.0.2.1');
+    expect(new ClientIpResolver([]).resolve('127.0.0.1', '192.0.2.1')).toBe('127.0.0.1');
+    expect(new ClientIpResolver(['::1', '2001:db8::/32']).resolve('::1', '2001:db8::5, ::1')).toBe('2001:db8::5');
+  });
+});
+
+describe('compilePath', () => {
+  test('legacy placeholders become :params with anchored constraints', () => {
+    const compiled = compilePath('/{api:1.0|1.1}/{user}/x/{id:\\d{2,3}}');
+    expect(compiled.path).toBe('/:api/:user/x/:id');
+    expect(compiled.constraints.map(([name, re]) => [name, re.source])).toEqual([['api', '^(?:1.0|1.1)$'], ['id', '^(?:\\d{2,3})$']]);
+  });
+
+  test('path-to-regexp 8 groups are left alone', () => {
+    expect(compilePath('/users{/:id}').path).toBe('/users{/:id}');
+  });
+
+  test('the same route with other param names has the same shape', () => {
+    expect(compilePath('/a/:x/{y}').shape).toBe(compilePath('/a/{p}/:q').shape);
+    expect(compilePath('/a/{x:1}').shape).not.toBe(compilePath('/a/{x:2}').shape);
+  });
+
+  test.each([['/{x:[a-z]', /unclosed/], ['/{x:(}', /bad regex for 'x'/]])('%s is a SyntaxError', (source, message) => {
+    expect(() => compilePath(source)).toThrow(message);
+  });
+});

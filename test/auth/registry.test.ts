@@ -1,0 +1,56 @@
+import { authCacheOf } from '../../src/auth/auth-cache';
+import type { AuthBackend } from '../../src/auth/backend';
+import { DummyAuth } from '../../src/auth/backends/dummy';
+import { SQLAuth } from '../../src/auth/backends/sql';
+import { AuthRegistry, createAuthBackend } from '../../src/auth/registry';
+import { ConfigError } from '../../src/config/errors';
+import type { FlatConfig } from '../../src/config/types';
+
+describe('createAuthBackend and the login cache (auth.cache_ttl, auth.cache_size)', () => {
+  const opened: AuthBackend[] = [];
+  afterEach(async () => { await Promise.all(opened.splice(0).map((b) => b.close())); });
+
+  function make(config: FlatConfig, registry?: AuthRegistry): AuthBackend {
+    const backend = createAuthBackend(config, { registry, warn: () => undefined });
+    opened.push(backend);
+    return backend;
+  }
+
+  test('auth.backend = sql gives an SQLAuth behind the cache by default', async () => {
+    const auth = make({ 'auth.backend': 'sql', 'auth.sqluri': 'sqlite:///:memory:' });
+    expect(auth).toBeInstanceOf(SQLAuth);
+    expect(authCacheOf(auth)).toBeDefined();
+    expect(await auth.createUser('tarek', 'tarek', 't@x')).toBe(true);
+    const id = await auth.authenticateUser('tarek', 'tarek');
+    expect(authCacheOf(auth)!.size).toBe(1);
+    // answered from the cache: the row is gone, the remembered login still works until the TTL
+    await (auth as SQLAuth).connection.run('test', (ds) => ds.query('DELETE FROM users'));
+    expect(await auth.authenticateUser('tarek', 'tarek')).toBe(id);
+    // a password change through the backend drops it
+    await auth.updatePassword(id!, 'x', { oldPassword: 'tarek' });
+    expect(await auth.authenticateUser('tarek', 'tarek')).toBeNull();
+  });
+
+  test('auth.cache_ttl = 0 turns the cache off', () => {
+    const auth = make({ 'auth.backend': 'sql', 'auth.cache_ttl': 0 });
+    expect(authCacheOf(auth)).toBeUndefined();
+    expect(auth).toBeInstanceOf(SQLAuth);
+  });
+
+  test('cache keys are not passed to the backend, every other auth.* key is', () => {
+    const seen: FlatConfig[] = [];
+    const registry = new AuthRegistry();
+    registry.register('probe', (params) => {
+      seen.push(params);
+      return new DummyAuth({ allow_dummy: true });
+    });
+    make({ 'auth.backend': 'probe', 'auth.cache_ttl': 5, 'auth.cache_size': 3, 'auth.sqluri': 'x', 'auth.pool.size': 2 }, registry);
+    expect(seen).toEqual([{ sqluri: 'x', pool_size: 2 }]);
+  });
+
+  test('bad cache settings are ConfigErrors naming the key', () => {
+    expect(() => make({ 'auth.backend': 'sql', 'auth.cache_ttl': -1 })).toThrow(ConfigError);
+    expect(() => make({ 'auth.backend': 'sql', 'auth.cache_ttl': 'soon' })).toThrow(/auth.cache_ttl must be an integer >= 0/);
+    expect(() => make({ 'auth.backend': 'sql', 'auth.cache_size': 0 })).toThrow(/auth.cache_size must be an integer >= 1/);
+  });
+});
