@@ -63,6 +63,10 @@ function isStandardContext(value: unknown): value is StandardContext {
   return typeof value === 'object' && value !== null && typeof (value as StandardContext).kind === 'string';
 }
 
+function wrongTarget(label: string, where: string): string {
+  return `${label} only applies to instance methods, not a ${where}`;
+}
+
 /** A decorator that works in both modes and applies `update` to the method's metadata. */
 function methodDecorator(label: string, update: (meta: HandlerMetadata) => void): AnyDecorator {
   return (...args: unknown[]): void => {
@@ -73,24 +77,24 @@ function methodDecorator(label: string, update: (meta: HandlerMetadata) => void)
         return;
       }
       const member = String(second.name);
-      const where = second.private ? `private ${second.kind}` : second.static ? `static ${second.kind}` : second.kind;
+      const problem = wrongTarget(label, `${second.private ? 'private ' : second.static ? 'static ' : ''}${second.kind}`);
       const metadata = second.metadata;
-      if (!metadata) throw new TypeError(`${member}: ${label} only applies to instance methods, not a ${where}`);
+      // Without Symbol.metadata (a compiler older than TypeScript 5.2) the class is unknown here.
+      if (!metadata) throw new TypeError(`${member}: ${problem}`);
       const own = Object.prototype.hasOwnProperty.call(metadata, MISUSE_METADATA) ? metadata[MISUSE_METADATA] as Misuse[] : [];
-      metadata[MISUSE_METADATA] = [...own, { member, problem: `${label} only applies to instance methods, not a ${where}` }];
+      metadata[MISUSE_METADATA] = [...own, { member, problem }];
       return;
     }
-    const method = (descriptor as PropertyDescriptor | undefined)?.value;
-    if (typeof target === 'object' && target !== null && typeof method === 'function') {
-      update(ownMetadata(method as object));
+    const desc = descriptor as PropertyDescriptor | undefined;
+    if (typeof target === 'object' && target !== null && typeof desc?.value === 'function') {
+      update(ownMetadata(desc.value as object));
       return;
     }
     const isStatic = typeof target === 'function';
+    const kind = typeof desc?.value === 'function' ? 'method' : desc?.get || desc?.set ? 'accessor' : 'property';
     const proto = (isStatic ? (target as { prototype: object }).prototype : target) as object;
-    const kind = descriptor === undefined ? 'property' : (descriptor as PropertyDescriptor).get || (descriptor as PropertyDescriptor).set ? 'accessor' : 'property';
-    const where = isStatic ? `static ${typeof method === 'function' ? 'method' : kind}` : kind;
     const own = (Reflect.getOwnMetadata(MISUSE_METADATA, proto) as Misuse[] | undefined) ?? [];
-    const misuse = { member: String(second), problem: `${label} only applies to instance methods, not a ${where}` };
+    const misuse: Misuse = { member: String(second), problem: wrongTarget(label, `${isStatic ? 'static ' : ''}${kind}`) };
     Reflect.defineMetadata(MISUSE_METADATA, [...own, misuse], proto);
   };
 }

@@ -52,7 +52,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
         logger.info({ worker: worker.process.pid }, `worker ${worker.process.pid} ready`);
         if (!everReady && readyIds.size === plan.workers) {
           everReady = true;
-          logger.info({ host: message.host, port: message.port, workers: plan.workers, pid: process.pid },
+          logger.info({ host: message.host, port: message.port, workers: plan.workers },
             `listening on http://${message.host.includes(':') ? `[${message.host}]` : message.host}:${message.port} with ${plan.workers} worker(s)`);
         }
       });

@@ -18,7 +18,7 @@ const commands: Record<string, { usage: string; load: () => Promise<Command> }> 
   },
   serve: {
     usage: 'serve <deployment.ini> [--workers N] [--port P] [--host H]\n' +
-      '                                run the app of [app:main] in N worker processes',
+      `${' '.repeat(46)}run the app of [app:main] in N worker processes`,
     load: async () => (await import('./serve')).serveCommand,
   },
 };

@@ -88,7 +88,7 @@ class AuthApp extends SyncServerApp {
   @route('GET', '/me')
   @authenticated
   me(ctx: AppContext) {
-    return { user: ctx.state.user, headerSeen: ctx.get('authorization') !== '' };
+    return { user: ctx.state.user };
   }
 }
 

@@ -34,7 +34,7 @@ describe('global.* settings', () => {
 
   test('global.log_level is checked when the app builds its logger', () => {
     class Empty extends SyncServerApp {}
-    expect(() => new (Empty as unknown as new (c: object) => SyncServerApp)({ 'global.log_level': 'chatty' })).toThrow(
+    expect(() => new Empty({ 'global.log_level': 'chatty' })).toThrow(
       /global\.log_level: unknown level 'chatty'/);
   });
 
@@ -58,6 +58,12 @@ describe('global.* settings', () => {
 describe('ClientIpResolver', () => {
   test.each(['10.0.0.0/33', 'not-an-ip', '10.0.0.1/8/1', '::1/abc'])('rejects %s with a ConfigError', (item) => {
     expect(() => new ClientIpResolver([item])).toThrow(`global.trusted_proxies: '${item}' is not an IP address or CIDR range`);
+  });
+
+  test('CIDR ranges match to their edges', () => {
+    const resolver = new ClientIpResolver('10.0.0.0/8, 192.168.1.7, 172.16.5.9/12');
+    expect(['10.0.0.0', '10.255.255.255', '192.168.1.7', '172.16.0.0', '172.31.255.255'].every((ip) => resolver.isTrusted(ip))).toBe(true);
+    expect(['9.255.255.255', '11.0.0.0', '192.168.1.8', '172.32.0.0', '127.0.0.1', '::1'].some((ip) => resolver.isTrusted(ip))).toBe(false);
   });
 
   test('IPv4-mapped IPv6 peers count as IPv4; an empty list trusts nobody', () => {

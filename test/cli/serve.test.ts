@@ -149,7 +149,7 @@ describe('serve: worker processes', () => {
     renameSync(join(dir, 'cef.log'), join(dir, 'cef.log.1'));
     renameSync(join(dir, 'app.log'), join(dir, 'app.log.1'));
     serve.child.kill('SIGHUP');
-    await serve.waitFor(/files reopened[^]*files reopened/);
+    await serve.waitForCount('files reopened', 2);
     await get(port, '/alice/info', basic('alice', 'wrong again'));
     expect(readFileSync(join(dir, 'cef.log.1'), 'utf8')).toMatch(/Backend service alice\|/);
     expect(readFileSync(join(dir, 'cef.log'), 'utf8')).toMatch(/CEF:0\|mozilla\|serve-test\|1\|Authentication Failed for Backend service alice\|/);
@@ -182,12 +182,17 @@ describe('serve: worker processes', () => {
     expect(serve.output()).toMatch(new RegExp(`a worker could not start \\(exited with code 1\\): E2eApp\\.listen: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
   }, 30_000);
 
-  test('a crash loop gives up loudly with exit 1', async () => {
+  test('an uncaught exception is logged with a crash id; a crash loop gives up loudly with exit 1', async () => {
     const { ini } = deployment('port = 0\nworkers = 1', '', `${E2E_APP}#CrashingApp`);
     serve = startServe([ini]);
     const { code } = await serve.exited;
     expect(code).toBe(1);
-    expect(serve.output()).toMatch(/services-core serve: crash loop: workers died 6 times within 60 s; the last one exited with code 4/);
+    expect(serve.output()).toMatch(/services-core serve: crash loop: workers died 6 times within 60 s; the last one exited with code 1/);
     expect(serve.output().match(/restarting/g)).toHaveLength(5);
+    const fatal = serve.output().split('\n').filter((line) => line.includes('uncaught exception')).map((line) => JSON.parse(line) as Record<string, any>);
+    expect(fatal).toHaveLength(6);
+    expect(fatal[0]).toMatchObject({ name: 'syncserver', level: 60, err: { message: 'boom after start' } });
+    expect(fatal[0].msg).toBe(`crash id ${fatal[0].crashId}: uncaught exception, worker exits`);
+    expect(fatal[0].crashId).toMatch(/^[0-9a-f]{16}$/);
   }, 90_000);
 });
