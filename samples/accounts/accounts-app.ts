@@ -1,11 +1,10 @@
 import type { Server } from 'node:http';
+// In your project: from 'services-core'
 import {
   ERROR_INVALID_RESET_CODE, ERROR_INVALID_USER, ERROR_INVALID_WRITE, ERROR_MISSING_PASSWORD, ERROR_NO_EMAIL_ADDRESS,
-  ERROR_WEAK_PASSWORD, NotFoundError, SyncServerApp, authenticated, cef, jsonBadRequest, route, type AppContext,
-} from '../../src/app';
-import type { AuthBackend } from '../../src/auth/backend';
-import { parseBasicAuth } from '../../src/auth/basic-auth';
-import { checkResetCode, validEmail, validPassword } from '../../src/util';
+  ERROR_WEAK_PASSWORD, NotFoundError, SyncServerApp, authenticated, cef, checkResetCode, jsonBadRequest, parseBasicAuth,
+  route, validEmail, validPassword, type AppContext, type AuthBackend,
+} from '../../src';
 
 // The users table holds 32 characters; Sync clients send e-mail hashes or plain names.
 const USERNAME = /^[A-Za-z0-9._-]{1,32}$/;

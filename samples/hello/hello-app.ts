@@ -1,6 +1,7 @@
+// In your project: from 'services-core'
 import {
   SyncServerApp, WEAVE_INVALID_WBO, authenticated, cef, jsonBadRequest, route, type AppContext,
-} from '../../src/app';
+} from '../../src';
 
 /** A tiny service: a public greeting, a user's info, and notes behind HTTP Basic. */
 export class HelloApp extends SyncServerApp {

@@ -1,8 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
-import { MemoryCefSink } from '../../src/testing/memory-cef-sink';
-import { createTestApp } from '../../src/testing/test-app';
+import { MemoryCefSink, createTestApp } from '../../src/testing';
 import { HelloApp } from './hello-app';
 import { DEFAULT_CONFIG, start } from './server';
 

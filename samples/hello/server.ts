@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { AppOptions } from '../../src/app';
+import type { AppOptions } from '../../src';
 import { HelloApp } from './hello-app';
 
 export const DEFAULT_CONFIG = path.join(__dirname, 'hello.conf');

@@ -1,7 +1,8 @@
+// In your project: from 'services-core'
 import {
-  HttpError, HttpResponse, NotFoundError, SyncServerApp, jsonResponse, route, type AppContext, type AppOptions,
-} from '../../src/app';
-import { Config, ConfigError, type FlatConfig } from '../../src/config';
+  Config, ConfigError, HttpError, HttpResponse, NotFoundError, SyncServerApp, jsonResponse, route,
+  type AppContext, type AppOptions, type FlatConfig,
+} from '../../src';
 import { ChannelStore } from './channel-store';
 
 function setting(config: FlatConfig, key: string, fallback: number): number {

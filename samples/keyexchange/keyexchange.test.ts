@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import request from 'supertest';
-import { Config } from '../../src/config';
+import { Config } from '../../src';
 import { createTestApp } from '../../src/testing';
 import { ChannelStore } from './channel-store';
 import { KeyExchangeApp } from './keyexchange-app';

@@ -1,5 +1,4 @@
 import type { Middleware } from 'koa';
-import type { Logger } from 'pino';
 import type { AppContext, AppContextExtras, AppState } from './types';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -38,13 +37,13 @@ export function combinedLogLine(ctx: AppContext, start: Date): string {
 }
 
 /** The `debug` / `translogger` switch (Q-C9): an access log line per request. */
-export function accessLog(logger: Logger): Middleware<AppState, AppContextExtras> {
+export function accessLog(): Middleware<AppState, AppContextExtras> {
   return async function accessLogMiddleware(ctx, next) {
     const start = new Date();
     try {
       await next();
     } finally {
-      logger.info({ requestId: ctx.state.requestId }, combinedLogLine(ctx, start));
+      ctx.state.log.info(combinedLogLine(ctx, start));
     }
   };
 }

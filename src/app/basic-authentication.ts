@@ -1,5 +1,6 @@
-import type { AuthBackend } from '../auth/backend';
-import { BasicAuthError, parseBasicAuth } from '../auth/basic-auth';
+import type { AuthCache } from '../auth/auth-cache';
+import type { AuthBackend, UserId } from '../auth/backend';
+import { BasicAuthError, acceptedBasicUsername, parseBasicAuth } from '../auth/basic-auth';
 import { InvalidUsernameError, extractUsername } from '../auth/username';
 import type { CefLogger } from '../cef';
 import { BadRequestError, UnauthorizedError } from './errors';
@@ -15,12 +16,37 @@ export interface BasicAuthenticationDeps {
   cef: Pick<CefLogger, 'log'>;
   /** `auth.realm`, for WWW-Authenticate. */
   realm: string;
+  /** The backend's login cache (`authCacheOf(backend)`), which also remembers whole headers. */
+  logins?: AuthCache;
 }
 
 /** A 401 that asks for Basic credentials. */
 export function unauthorized(realm: string, message?: string): UnauthorizedError {
   const quoted = realm.replace(/["\\]/g, '\\$&');
   return new UnauthorizedError(message, { headers: { 'WWW-Authenticate': `Basic realm="${quoted}"` } });
+}
+
+function checkUrlUsername(ctx: AppContext, urlUsername: string | undefined, username: string, deps: BasicAuthenticationDeps): void {
+  if (urlUsername !== undefined && urlUsername !== username) {
+    deps.cef.log(CEF_URL_MISMATCH, 7, ctx);
+    throw unauthorized(deps.realm);
+  }
+}
+
+function accountName(ctx: AppContext, username: string, deps: BasicAuthenticationDeps): string {
+  try {
+    return extractUsername(username);
+  } catch (err) {
+    if (err instanceof InvalidUsernameError) throw invalidUsername(ctx, deps);
+    throw err;
+  }
+}
+
+// A header that logged in before: only the check against the URL can fail, as it would have.
+function rememberedUser(ctx: AppContext, header: string, id: UserId, urlUsername: string | undefined, deps: BasicAuthenticationDeps): AppUser {
+  const username = acceptedBasicUsername(header);
+  checkUrlUsername(ctx, urlUsername, username, deps);
+  return { id, name: accountName(ctx, username, deps) };
 }
 
 function invalidUsername(ctx: AppContext, deps: BasicAuthenticationDeps): BadRequestError {
@@ -33,12 +59,15 @@ function invalidUsername(ctx: AppContext, deps: BasicAuthenticationDeps): BadReq
  * `Authorization` header; the user on success; otherwise throws 401 (or 400 for a user name
  * that is not BIDI-compliant UTF-8) after writing the legacy CEF event. Upstream identity
  * headers such as `Remote-User` are never read (Q-C6). A backend failure propagates as the
- * backend's BackendError, which the app answers with 503 + Retry-After (Q-C3).
+ * backend's BackendError, which the app answers with 503 + Retry-After (Q-C3). A header that
+ * logged in is remembered in the login cache, so its next requests skip the parsing.
  */
 export async function basicAuthentication(ctx: AppContext, urlUsername: string | undefined,
   deps: BasicAuthenticationDeps): Promise<AppUser | null> {
   const header = ctx.req.headers.authorization;
   if (header === undefined) return null;
+  const remembered = deps.logins?.recall(header);
+  if (remembered !== undefined) return rememberedUser(ctx, header, remembered, urlUsername, deps);
   let credentials: { username: string; password: string | null };
   try {
     credentials = parseBasicAuth(header);
@@ -49,22 +78,15 @@ export async function basicAuthentication(ctx: AppContext, urlUsername: string |
     credentials = { username: err.username ?? '', password: null };
   }
   const { username, password } = credentials;
-  if (urlUsername !== undefined && urlUsername !== username) {
-    deps.cef.log(CEF_URL_MISMATCH, 7, ctx);
-    throw unauthorized(deps.realm);
-  }
-  let name: string;
-  try {
-    name = extractUsername(username);
-  } catch (err) {
-    if (err instanceof InvalidUsernameError) throw invalidUsername(ctx, deps);
-    throw err;
-  }
+  checkUrlUsername(ctx, urlUsername, username, deps);
+  const name = accountName(ctx, username, deps);
+  const generation = deps.logins?.generation;
   // A password that is not UTF-8 matches no account: the same answer as a wrong one.
   const id = password === null ? null : await deps.backend.authenticateUser(name, password);
   if (id === null || id === undefined) {
     deps.cef.log(`${CEF_BACKEND_FAILURE} ${name}${name === username ? '' : ` (${username})`}`, 5, ctx);
     throw unauthorized(deps.realm);
   }
+  if (generation !== undefined) deps.logins?.remember(header, id, generation);
   return { id, name };
 }

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import type { Logger } from 'pino';
 import { isBackendError, isHttpError } from './errors';
 import type { AppContext } from './types';
 
@@ -9,7 +8,6 @@ export interface ErrorResponseOptions {
   retryAfter: number;
   /** `client_debug`: put the stack in 500 bodies. */
   clientDebug: boolean;
-  logger: Logger;
 }
 
 /** An error from Koa's own `ctx.throw` / http-errors: it has a status and says if it is exposable. */
@@ -38,11 +36,9 @@ function send(ctx: AppContext, status: number, headers: Record<string, string>, 
   ctx.body = body;
 }
 
-function crash(ctx: AppContext, err: unknown, options: ErrorResponseOptions, status: number): string {
+function crash(ctx: AppContext, err: unknown, status: number): string {
   const crashId = randomBytes(8).toString('hex');
-  options.logger.error({
-    err, crashId, requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, user: ctx.state.user?.name, status,
-  }, `crash id ${crashId}`);
+  ctx.state.log.error({ err, crashId, method: ctx.method, path: ctx.path, user: ctx.state.user?.name, status }, `crash id ${crashId}`);
   return crashId;
 }
 
@@ -54,7 +50,7 @@ function crash(ctx: AppContext, err: unknown, options: ErrorResponseOptions, sta
  */
 export function respondToError(ctx: AppContext, err: unknown, options: ErrorResponseOptions): void {
   if (ctx.headerSent || !ctx.writable) {
-    crash(ctx, err, options, ctx.status);
+    crash(ctx, err, ctx.status);
     return;
   }
   if (isHttpError(err) || isKoaHttpError(err)) {
@@ -69,13 +65,13 @@ export function respondToError(ctx: AppContext, err: unknown, options: ErrorResp
     return;
   }
   if (isBackendError(err)) {
-    const crashId = crash(ctx, err, options, 503);
+    const crashId = crash(ctx, err, 503);
     const retryAfter = err.retryAfter ?? options.retryAfter;
     send(ctx, 503, retryAfter > 0 ? { 'Retry-After': String(retryAfter) } : {}, 'text/plain',
       `Service Unavailable (crash id ${crashId})`);
     return;
   }
-  const crashId = crash(ctx, err, options, 500);
+  const crashId = crash(ctx, err, 500);
   const stack = options.clientDebug ? `\n\n${(err as Error | null)?.stack ?? String(err)}` : '';
   send(ctx, 500, {}, 'text/plain', `An unexpected error occurred (crash id ${crashId})${stack}`);
 }

@@ -6,3 +6,4 @@ export * from './responses';
 export * from './respcodes';
 export { createLogger } from './logger';
 export { CEF_BACKEND_FAILURE, CEF_INVALID_USERNAME, CEF_URL_MISMATCH } from './basic-authentication';
+export { proxy, type ProxyOptions } from './proxy';

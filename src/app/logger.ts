@@ -1,12 +1,15 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import { ConfigError } from '../config/errors';
 import type { FlatConfig } from '../config/types';
 
-/** The one logger of the framework, named `syncserver` (legacy G.2), at `global.log_level`. */
-export function createLogger(config: FlatConfig): Logger {
+/**
+ * The one logger of the framework, named `syncserver` (legacy G.2), at `global.log_level`,
+ * writing to `destination` (default: stdout).
+ */
+export function createLogger(config: FlatConfig, destination?: DestinationStream): Logger {
   const level = String(config['global.log_level'] ?? 'info').toLowerCase();
   if (!Object.prototype.hasOwnProperty.call(pino.levels.values, level) && level !== 'silent') {
     throw new ConfigError(`global.log_level: unknown level '${level}' (use ${Object.keys(pino.levels.values).join(', ')} or silent)`);
   }
-  return pino({ name: 'syncserver', level });
+  return pino({ name: 'syncserver', level }, destination);
 }

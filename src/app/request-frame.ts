@@ -1,7 +1,9 @@
 import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
 import type { FlatConfig } from '../config/types';
 import type { ClientIpResolver } from './client-ip';
 import { type ErrorResponseOptions, respondToError } from './error-response';
+import { RequestState } from './request-state';
 import type { AppContextExtras, AppState } from './types';
 
 export interface RequestFrameDeps {
@@ -12,28 +14,26 @@ export interface RequestFrameDeps {
   configFor: (host: string | undefined) => FlatConfig;
   /** True once the app closes: responses then ask clients to close their connection. */
   isDraining: () => boolean;
+  /** The app's logger, which `ctx.state.log` derives from. */
+  logger: Logger;
   errors: ErrorResponseOptions;
 }
 
 /**
  * The first middleware: the request id (`X-Request-Id`), `ctx.state` (client IP, server time,
- * host config), then the error boundary around everything after it.
+ * host config, logger), then the error boundary around everything after it.
  */
 export function requestFrame(deps: RequestFrameDeps): Middleware<AppState, AppContextExtras> {
-  const { nextRequestId, clientIp, clock, configFor, isDraining, errors } = deps;
+  const { nextRequestId, clientIp, clock, configFor, isDraining, logger, errors } = deps;
   return async function requestFrameMiddleware(ctx, next) {
     const req = ctx.req;
     const headers = req.headers;
-    const state = ctx.state;
     const id = nextRequestId(headers['x-request-id'] as string | undefined);
-    state.requestId = id;
     ctx.res.setHeader('X-Request-Id', id);
     const forwarded = headers['x-forwarded-for'];
     const ip = clientIp.resolve(req.socket.remoteAddress, Array.isArray(forwarded) ? forwarded.join(',') : forwarded);
-    state.clientIp = ip;
     ctx.request.ip = ip;
-    state.serverTime = clock();
-    state.config = configFor(headers.host);
+    ctx.state = new RequestState(logger, id, ip, clock(), configFor(headers.host));
     if (isDraining()) ctx.res.setHeader('Connection', 'close');
     try {
       await next();

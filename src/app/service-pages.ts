@@ -1,5 +1,4 @@
 import type { Middleware } from 'koa';
-import type { Logger } from 'pino';
 import { renderDebugPage } from './debug-page';
 import { BadRequestError, ServiceUnavailableError, isHttpError } from './errors';
 import { type CpuProfiler, PROFILE_PATH } from './profiler';
@@ -12,7 +11,6 @@ export interface ServicePagesDeps {
   isClosing: () => boolean;
   checkServer: (ctx: AppContext) => unknown;
   debugServer: (ctx: AppContext) => string[] | Promise<string[]>;
-  logger: Logger;
 }
 
 /**
@@ -30,7 +28,7 @@ export function servicePages(deps: ServicePagesDeps): Middleware<AppState, AppCo
       await deps.checkServer(ctx);
     } catch (err) {
       if (isHttpError(err)) throw err;
-      deps.logger.warn({ err, requestId: ctx.state.requestId }, 'heartbeat: checkServer failed');
+      ctx.state.log.warn({ err }, 'heartbeat: checkServer failed');
       throw new ServiceUnavailableError(undefined, { cause: err });
     }
     ctx.status = 200;

@@ -1,18 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Layer, Router } from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
+import { authCacheOf } from '../auth/auth-cache';
 import type { AuthBackend } from '../auth/backend';
 import { createAuthBackend } from '../auth/registry';
 import { CefLogger } from '../cef';
-import { Config, hostConfigs, loadAppConfig } from '../config';
+import { type Config, hostConfigs, loadConfigFile } from '../config';
 import type { FlatConfig } from '../config/types';
 import { accessLog } from './access-log';
 import { type AppSettings, readAppSettings } from './app-settings';
-import { basicAuthentication, unauthorized } from './basic-authentication';
+import { type BasicAuthenticationDeps, basicAuthentication, unauthorized } from './basic-authentication';
 import { ClientIpResolver } from './client-ip';
 import { createLogger } from './logger';
 import { CpuProfiler } from './profiler';
@@ -43,6 +43,7 @@ export abstract class SyncServerApp {
   protected readonly settings: AppSettings;
   private readonly hostConfigs: Map<string, FlatConfig>;
   private readonly profiler?: CpuProfiler;
+  private readonly basicAuth?: BasicAuthenticationDeps;
   private server?: Server;
   private closing = false;
   private draining = false;
@@ -51,9 +52,7 @@ export abstract class SyncServerApp {
 
   /** Loads a plain config file or a paste-style deployment file (one with `[app:main]`). */
   static async fromConfigFile<T extends SyncServerApp>(this: AppClass<T>, path: string, options: AppOptions = {}): Promise<T> {
-    const paste = /^\s*\[app:main\]\s*$/m.test(readFileSync(path, 'utf8'));
-    const config = paste ? loadAppConfig(path) : Config.load(path).getMap();
-    return new this(config, { baseDir: dirname(path), ...options });
+    return new this(loadConfigFile(path), { baseDir: dirname(path), ...options });
   }
 
   constructor(config: Config | FlatConfig, options: AppOptions = {}) {
@@ -64,6 +63,7 @@ export abstract class SyncServerApp {
     this.auth = options.auth ??
       (this.config['auth.backend'] === undefined ? undefined : createAuthBackend(this.config, { baseDir: options.baseDir, warn }));
     this.cef = new CefLogger(this.config, { sink: options.cefSink, warn });
+    if (this.auth) this.basicAuth = { backend: this.auth, cef: this.cef, realm: this.settings.realm, logins: authCacheOf(this.auth) };
     this.hostConfigs = hostConfigs(this.config);
     const routes = readRouteTable(this, SyncServerApp, { hasAuth: this.auth !== undefined });
     if (!this.cef.enabled && routes.some((r) => r.authenticated || r.cef)) {
@@ -94,15 +94,16 @@ export abstract class SyncServerApp {
     }
 
     this.koa = new Koa<AppState, AppContextExtras>();
-    this.koa.on('error', (err: unknown) => this.logger.error({ err }, 'response failed'));
-    if (this.settings.accessLog) this.koa.use(accessLog(this.logger));
+    this.koa.on('error', (err: unknown, ctx?: AppContext) => (ctx?.state.log ?? this.logger).error({ err }, 'response failed'));
+    if (this.settings.accessLog) this.koa.use(accessLog());
     this.koa.use(requestFrame({
       nextRequestId: requestIdSource(),
       clientIp: new ClientIpResolver(this.settings.trustedProxies),
       clock: serverClock(),
-      configFor: (host) => (host === undefined ? undefined : this.hostConfigs.get(host)) ?? this.config,
+      configFor: this.hostConfigs.size === 0 ? () => this.config : (host) => (host === undefined ? undefined : this.hostConfigs.get(host)) ?? this.config,
       isDraining: () => this.draining,
-      errors: { retryAfter: this.settings.retryAfter, clientDebug: this.settings.clientDebug, logger: this.logger },
+      logger: this.logger,
+      errors: { retryAfter: this.settings.retryAfter, clientDebug: this.settings.clientDebug },
     }));
     this.koa.use(servicePages({
       heartbeatPath: this.settings.heartbeatPath,
@@ -111,7 +112,6 @@ export abstract class SyncServerApp {
       isClosing: () => this.closing,
       checkServer: (ctx) => this.checkServer(ctx),
       debugServer: (ctx) => this.debugServer(ctx),
-      logger: this.logger,
     }));
     this.koa.use(router.routes());
     this.koa.use(routeFallback(constraintsOf));
@@ -138,7 +138,7 @@ export abstract class SyncServerApp {
    * `urlUsername` is the route's `username` param, which must name the same user.
    */
   protected authenticate(ctx: AppContext, urlUsername?: string): Promise<AppUser | null> {
-    return basicAuthentication(ctx, urlUsername, { backend: this.auth as AuthBackend, cef: this.cef, realm: this.settings.realm });
+    return basicAuthentication(ctx, urlUsername, this.basicAuth as BasicAuthenticationDeps);
   }
 
   /** The Node request listener (for supertest, or a server of your own). */

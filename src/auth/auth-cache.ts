@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { AuthBackend, UpdatePasswordOptions, UserId } from './backend';
 
 export interface AuthCacheOptions {
@@ -17,14 +17,17 @@ interface Entry {
 
 /**
  * Remembers successful logins for a short time, so a slow password hash or an LDAP bind is
- * not paid on every request (design §5). Entries are keyed by an HMAC of user name and
- * password under a random per-process key: the cache never holds a password or anything an
- * attacker could test offline. Failures are not cached, so a corrected or newly changed
+ * not paid on every request (design §5). Entries are keyed by a keyed hash of user name and
+ * password (or of the raw credentials a caller remembers, see `recall`) under a random
+ * per-process key: the cache never holds a password or anything an attacker could test offline. Failures are not cached, so a corrected or newly changed
  * password works at once and every wrong password reaches the backend (and its CEF event).
  * A password change or a deletion made through the cache drops the user's entries.
  */
 export class AuthCache {
-  private readonly key = randomBytes(32);
+  // Keys are SHA-256 of this random secret + the credentials, with the one-shot crypto.hash:
+  // a fifth of an HMAC's cost per lookup. Keys never leave the process, so the length
+  // extension an HMAC guards against does not apply.
+  private readonly secret = randomBytes(32).toString('base64');
   private readonly entries = new Map<string, Entry>();
   private readonly byUser = new Map<string, Set<string>>();
   private readonly pending = new Map<string, Promise<UserId | null>>();
@@ -42,14 +45,11 @@ export class AuthCache {
   }
 
   async authenticateUser(username: string, password: string): Promise<UserId | null> {
-    const key = this.keyFor(username, password);
-    const entry = this.entries.get(key);
-    if (entry && entry.expires > this.now()) {
-      this.entries.delete(key); // re-inserted last: Map order is the LRU order
-      this.entries.set(key, entry);
-      return entry.userId;
-    }
-    if (entry) this.remove(key);
+    // Length-prefixed so that ("ab", "c") and ("a", "bc") never share a key; a digit first,
+    // so it never meets a `raw\0` key.
+    const key = this.keyFor(`${username.length}:${username}\0${password}`);
+    const remembered = this.lookup(key);
+    if (remembered !== undefined) return remembered;
     // Concurrent logins with the same credentials share one backend call.
     let pending = this.pending.get(key);
     if (!pending) {
@@ -57,6 +57,27 @@ export class AuthCache {
       this.pending.set(key, pending);
     }
     return pending;
+  }
+
+  /**
+   * The user a caller's raw credentials (e.g. an `Authorization` header) logged in as, while
+   * that login is remembered (see `remember`): the caller can skip reading them again.
+   */
+  recall(credentials: string): UserId | undefined {
+    return this.lookup(this.keyFor(`raw\0${credentials}`));
+  }
+
+  /** Where invalidations stand: pass it to `remember` from before the login started. */
+  get generation(): number {
+    return this.epoch;
+  }
+
+  /**
+   * Remembers that raw `credentials` logged in as `userId`, unless a password change or a
+   * deletion came since `generation` (read before the login started).
+   */
+  remember(credentials: string, userId: UserId, generation: number): void {
+    if (generation === this.epoch) this.store(this.keyFor(`raw\0${credentials}`), userId);
   }
 
   /** Drops every remembered login of a user (for changes made without going through the cache). */
@@ -91,23 +112,35 @@ export class AuthCache {
     await this.backend.close();
   }
 
-  private keyFor(username: string, password: string): string {
-    // Length-prefixed so that ("ab", "c") and ("a", "bc") never share a key.
-    return createHmac('sha256', this.key).update(`${username.length}:${username}\0${password}`).digest('base64');
+  private keyFor(text: string): string {
+    return hash('sha256', this.secret + text, 'base64');
+  }
+
+  /** The user of a live entry; an expired one is dropped. */
+  private lookup(key: string): UserId | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expires <= this.now()) {
+      this.remove(key);
+      return undefined;
+    }
+    this.entries.delete(key); // re-inserted last: Map order is the LRU order
+    this.entries.set(key, entry);
+    return entry.userId;
   }
 
   private async login(key: string, username: string, password: string): Promise<UserId | null> {
     const epoch = this.epoch;
     try {
       const userId = await this.backend.authenticateUser(username, password);
-      if (userId !== null && epoch === this.epoch) this.remember(key, userId);
+      if (userId !== null && epoch === this.epoch) this.store(key, userId);
       return userId;
     } finally {
       this.pending.delete(key);
     }
   }
 
-  private remember(key: string, userId: UserId): void {
+  private store(key: string, userId: UserId): void {
     this.entries.set(key, { userId, expires: this.now() + this.options.ttlSeconds * 1000 });
     const keys = this.byUser.get(String(userId)) ?? new Set<string>();
     keys.add(key);

@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /** User name and password from an `Authorization: Basic …` header. */
 export interface BasicCredentials {
   username: string;
@@ -28,14 +30,12 @@ const SCHEME = /^basic +/i;
 // lets two different headers carry the same credentials.
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const COLON = 0x3a;
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function decode(bytes: Uint8Array, problem: 'username' | 'password', username?: string): string {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new BasicAuthError(problem, `the ${problem} is not UTF-8`, username);
-  }
+// isUtf8 then toString: the strict check of a fatal TextDecoder at a fraction of its cost
+// (a BOM is kept, as ignoreBOM did).
+function decode(bytes: Buffer, problem: 'username' | 'password', username?: string): string {
+  if (!isUtf8(bytes)) throw new BasicAuthError(problem, `the ${problem} is not UTF-8`, username);
+  return bytes.toString('utf8');
 }
 
 /**
@@ -54,4 +54,13 @@ export function parseBasicAuth(header: string): BasicCredentials {
   if (colon === -1) throw new BasicAuthError('format', 'the Basic token has no colon');
   const username = decode(bytes.subarray(0, colon), 'username');
   return { username, password: decode(bytes.subarray(colon + 1), 'password', username) };
+}
+
+/**
+ * The user name of a header `parseBasicAuth` accepted before (the same string), read again
+ * without the checks it passed then.
+ */
+export function acceptedBasicUsername(header: string): string {
+  const bytes = Buffer.from(header.slice(header.indexOf(' ')).trim(), 'base64');
+  return bytes.toString('utf8', 0, bytes.indexOf(COLON));
 }

@@ -1,7 +1,7 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- built-in backends load their drivers only when selected, and auth.backend may name a module path: both need a synchronous require */
-import path from 'node:path';
+/* eslint-disable @typescript-eslint/no-require-imports -- built-in backends load their drivers only when selected: a synchronous require */
 import { ConfigError } from '../config/errors';
 import { filterParams } from '../config/filter-params';
+import { loadExport, parseExportRef } from '../config/load-export';
 import type { FlatConfig } from '../config/types';
 import { withAuthCache } from './auth-cache';
 import { intParam } from './auth-params';
@@ -86,23 +86,14 @@ export function createAuthBackend(config: FlatConfig, options: CreateAuthBackend
 }
 
 function loadFactory(spec: string, baseDir: string, registry: AuthRegistry): AuthBackendFactory {
-  const hash = spec.lastIndexOf('#');
-  if (hash <= 0) {
+  const ref = parseExportRef(spec);
+  if (!ref) {
     throw new ConfigError(`auth.backend: unknown backend '${spec}' (registered: ${registry.names().join(', ')}; ` +
       `or give a module as ./path/module.js#ExportName or package#Export)`);
   }
-  const modulePath = spec.slice(0, hash);
-  const exportName = spec.slice(hash + 1);
-  const request = modulePath.startsWith('.') ? path.resolve(baseDir, modulePath) : modulePath;
-  let mod: Record<string, unknown>;
-  try {
-    mod = require(request) as Record<string, unknown>;
-  } catch (err) {
-    throw new ConfigError(`auth.backend: cannot load module '${modulePath}': ${(err as Error).message}`);
-  }
-  const exported = mod[exportName];
+  const exported = loadExport(ref, baseDir, { key: 'auth.backend' });
   if (typeof exported !== 'function') {
-    throw new ConfigError(`auth.backend: module '${modulePath}' has no function or class export '${exportName}'`);
+    throw new ConfigError(`auth.backend: '${ref.exportName}' in '${ref.modulePath}' is not a function or class`);
   }
   const isClass = typeof (exported.prototype as { authenticateUser?: unknown } | undefined)?.authenticateUser === 'function';
   return isClass

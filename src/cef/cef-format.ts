@@ -69,7 +69,8 @@ export function renderCef(
     `cs1Label=requestClientApplication cs1=${escapeExtension(request.userAgent)} ` +
     `requestMethod=${escapeExtension(request.method)} request=${escapeExtension(request.path)} ` +
     `src=${escapeExtension(request.src)} dhost=${escapeExtension(request.host)} suser=${escapeExtension(suser)}`;
-  const extensions: Record<string, string> = {
+  // Null prototype: an extension key such as `__proto__` must stay an ordinary field.
+  const extensions: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
     cs1Label: 'requestClientApplication',
     cs1: request.userAgent,
     requestMethod: request.method,
@@ -77,7 +78,7 @@ export function renderCef(
     src: request.src,
     dhost: request.host,
     suser,
-  };
+  });
 
   const customs = customExtensions(extra, ctx.warn);
   if (customs.length > 0) {

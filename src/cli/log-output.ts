@@ -16,12 +16,7 @@ export interface LogOutput {
  */
 export function openLogOutput(config: FlatConfig): LogOutput {
   const file = config['global.log_file'];
-  // createLogger validates global.log_level and names the key when it is wrong.
-  const stdoutLogger = createLogger(config);
-  if (file === undefined || file === '') return { logger: stdoutLogger, reopen: () => undefined };
+  if (file === undefined || file === '') return { logger: createLogger(config), reopen: () => undefined };
   const destination = pino.destination({ dest: String(file), append: true, mkdir: true, sync: true });
-  return {
-    logger: pino({ name: 'syncserver', level: stdoutLogger.level }, destination),
-    reopen: () => destination.reopen(),
-  };
+  return { logger: createLogger(config, destination), reopen: () => destination.reopen() };
 }

@@ -3,7 +3,9 @@ import {
   BackendError, BackendTimeoutError, CEF_BACKEND_FAILURE, CEF_INVALID_USERNAME, CEF_URL_MISMATCH, SyncServerApp,
   UnauthorizedError, authenticated, route, type AppContext, type AppUser,
 } from '../../src/app';
+import { authCacheOf, withAuthCache } from '../../src/auth/auth-cache';
 import { DummyAuth } from '../../src/auth/backends/dummy';
+import * as basicAuthModule from '../../src/auth/basic-auth';
 import { BasicAuthError, parseBasicAuth } from '../../src/auth/basic-auth';
 import type { FlatConfig } from '../../src/config/types';
 import { createTestApp } from '../../src/testing/test-app';
@@ -226,6 +228,56 @@ describe('the HTTP Basic flow (legacy C.5)', () => {
     expect(res.headers['retry-after']).toBe(retryAfter);
     const crashId = /crash id ([0-9a-f]+)/.exec(res.text)?.[1];
     expect(logs.some((l) => l.level === 50 && l.crashId === crashId)).toBe(true);
+  });
+});
+
+describe('with the login cache: a header that logged in is remembered', () => {
+  async function cached() {
+    const inner = new FlakyAuth();
+    await inner.createUser('bob', 'secret', 'bob@example.com');
+    await inner.createUser('u2wqblarhim5su7pxemcbwdyryrghmuk', 'pw', 'test@test.com');
+    const auth = withAuthCache(inner, { ttlSeconds: 60, maxEntries: 100 });
+    const test = createTestApp(AuthApp, {}, { auth });
+    return { ...test, inner, auth, agent: () => request(test.app.callback()) };
+  }
+
+  test('the next requests with the same header skip parsing and the backend, and give the same user', async () => {
+    const { agent, inner } = await cached();
+    const id = await inner.getUserId('bob');
+    const parse = jest.spyOn(basicAuthModule, 'parseBasicAuth');
+    try {
+      for (let i = 0; i < 3; i++) await agent().get('/bob/info').set('Authorization', basic('bob', 'secret')).expect(200, { id, name: 'bob' });
+      expect(parse).toHaveBeenCalledTimes(1);
+    } finally {
+      parse.mockRestore();
+    }
+    const email = await agent().get('/me').set('Authorization', basic('test@test.com', 'pw')).expect(200);
+    await agent().get('/me').set('Authorization', basic('test@test.com', 'pw')).expect(200, email.body);
+    expect(email.body.user.name).toBe('u2wqblarhim5su7pxemcbwdyryrghmuk');
+    expect(inner.calls).toBe(2);
+  });
+
+  test('a remembered header on another user\'s URL: the same CEF event and 401 as before', async () => {
+    const { agent, cef, inner } = await cached();
+    await agent().get('/bob/info').set('Authorization', basic('bob', 'secret')).expect(200);
+    await agent().get('/alice/info').set('Authorization', basic('bob', 'secret')).set('User-Agent', 'ua').expect(401)
+      .expect('WWW-Authenticate', 'Basic realm="Sync"');
+    expect(inner.calls).toBe(1);
+    expect(cef.lines).toHaveLength(1);
+    expect(cef.lines[0]).toMatch(/\|Username Does Not Match URL\|Username Does Not Match URL\|7\|.* request=\/alice\/info .*suser=none$/);
+  });
+
+  test('failures are never remembered, and a password change drops the header', async () => {
+    const { agent, cef, inner, auth } = await cached();
+    await agent().get('/bob/info').set('Authorization', basic('bob', 'wrong')).expect(401);
+    await agent().get('/bob/info').set('Authorization', basic('bob', 'wrong')).expect(401);
+    expect(inner.calls).toBe(2);
+    expect(cef.events.filter((e) => e.name === `${CEF_BACKEND_FAILURE} bob`)).toHaveLength(2);
+    const id = (await inner.getUserId('bob'))!;
+    await agent().get('/bob/info').set('Authorization', basic('bob', 'secret')).expect(200);
+    await auth.updatePassword(id, 'changed', { oldPassword: 'secret' });
+    await agent().get('/bob/info').set('Authorization', basic('bob', 'secret')).expect(401);
+    expect(authCacheOf(auth)!.recall(basic('bob', 'secret'))).toBeUndefined();
   });
 });
 

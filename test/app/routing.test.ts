@@ -82,6 +82,12 @@ class RoutingApp extends SyncServerApp {
     return { serverTime: ctx.state.serverTime, requestId: ctx.state.requestId, clientIp: ctx.state.clientIp };
   }
 
+  @route('GET', '/logs')
+  logs(ctx: AppContext) {
+    ctx.state.log.info({ step: 1 }, 'handler says hello');
+    return 'logged';
+  }
+
   @route('POST', '/echo', { body: 'json', limit: 64 })
   echo(ctx: AppContext) {
     return { got: ctx.request.body };
@@ -89,7 +95,7 @@ class RoutingApp extends SyncServerApp {
 }
 
 describe('routing', () => {
-  const { app } = createTestApp(RoutingApp, { 'host:here.one.two': 1, 'one.two': 2, 'host:here:8080.one.two': 3 });
+  const { app, logs, logger } = createTestApp(RoutingApp, { 'host:here.one.two': 1, 'one.two': 2, 'host:here:8080.one.two': 3 });
   const agent = () => request(app.callback());
 
   test('/:name params are decoded and objects become JSON', async () => {
@@ -206,6 +212,25 @@ describe('routing', () => {
     expect(a.headers['x-request-id']).not.toBe(b.headers['x-request-id']);
     const notFound = await agent().get('/nowhere');
     expect(notFound.headers['x-request-id']).toBeDefined();
+  });
+
+  test('ctx.state.log: the app logger with the request id on every line', async () => {
+    const res = await agent().get('/logs').set('X-Request-Id', 'req-logs-1').expect(200, 'logged');
+    expect(logs.filter((l) => l.msg === 'handler says hello'))
+      .toEqual([expect.objectContaining({ level: 30, name: 'syncserver', requestId: 'req-logs-1', step: 1 })]);
+    expect(res.headers['x-request-id']).toBe('req-logs-1');
+  });
+
+  test('ctx.state.log is made on first use only: a request that does not log makes no child logger', async () => {
+    const child = jest.spyOn(logger, 'child');
+    try {
+      await agent().get('/hello/quiet').expect(200);
+      expect(child).not.toHaveBeenCalled();
+      await agent().get('/logs').expect(200);
+      expect(child).toHaveBeenCalledTimes(1);
+    } finally {
+      child.mockRestore();
+    }
   });
 
   describe('JSON bodies', () => {

@@ -144,4 +144,48 @@ describe('withAuthCache', () => {
     const dump = JSON.stringify([...(authCacheOf(auth)! as unknown as { entries: Map<string, unknown> }).entries]);
     expect(dump).not.toContain('alice');
   });
+
+  describe('raw credentials (recall / remember)', () => {
+    const HEADER = 'Basic YWxpY2U6YWxpY2UtcHc=';
+
+    test('remembered until the TTL, answered without the backend, dropped by a password change', async () => {
+      const { inner, auth, tick } = await setup(60);
+      const cache = authCacheOf(auth)!;
+      const id = (await inner.getUserId('alice'))!;
+      expect(cache.recall(HEADER)).toBeUndefined();
+      cache.remember(HEADER, id, cache.generation);
+      expect(cache.recall(HEADER)).toBe(id);
+      expect(cache.recall(`${HEADER} `)).toBeUndefined();
+      tick(61);
+      expect(cache.recall(HEADER)).toBeUndefined();
+      expect(cache.size).toBe(0);
+      cache.remember(HEADER, id, cache.generation);
+      await auth.updatePassword(id, 'new-pw', { oldPassword: 'alice-pw' });
+      expect(cache.recall(HEADER)).toBeUndefined();
+      expect(inner.logins).toBe(0);
+    });
+
+    test('a login that started before an invalidation is not remembered', async () => {
+      const { inner, auth } = await setup();
+      const cache = authCacheOf(auth)!;
+      const id = (await inner.getUserId('alice'))!;
+      const generation = cache.generation;
+      await auth.deleteUser(id);
+      cache.remember(HEADER, id, generation);
+      expect(cache.recall(HEADER)).toBeUndefined();
+    });
+
+    test('the credentials are not held, and they never meet a user name + password key', async () => {
+      const { auth } = await setup();
+      const cache = authCacheOf(auth)!;
+      await auth.authenticateUser('alice', 'alice-pw');
+      expect(cache.recall('5:alice\0alice-pw')).toBeUndefined();
+      cache.remember(HEADER, 7, cache.generation);
+      expect(cache.size).toBe(2);
+      const dump = JSON.stringify([...(cache as unknown as { entries: Map<string, unknown> }).entries]);
+      expect(dump).not.toContain('YWxpY2U6YWxpY2UtcHc');
+      expect(dump).not.toContain('alice');
+    });
+  });
 });
+

@@ -5,6 +5,7 @@ import { SQLAuth } from '../../src/auth/backends/sql';
 import { AuthRegistry, createAuthBackend } from '../../src/auth/registry';
 import { ConfigError } from '../../src/config/errors';
 import type { FlatConfig } from '../../src/config/types';
+import { tempFiles } from '../config/temp-files';
 
 describe('createAuthBackend and the login cache (auth.cache_ttl, auth.cache_size)', () => {
   const opened: AuthBackend[] = [];
@@ -52,5 +53,28 @@ describe('createAuthBackend and the login cache (auth.cache_ttl, auth.cache_size
     expect(() => make({ 'auth.backend': 'sql', 'auth.cache_ttl': -1 })).toThrow(ConfigError);
     expect(() => make({ 'auth.backend': 'sql', 'auth.cache_ttl': 'soon' })).toThrow(/auth.cache_ttl must be an integer >= 0/);
     expect(() => make({ 'auth.backend': 'sql', 'auth.cache_size': 0 })).toThrow(/auth.cache_size must be an integer >= 1/);
+  });
+
+  test('auth.backend = ./module.js#Export loads a class or a factory relative to baseDir, with clear errors', async () => {
+    const dir = tempFiles({
+      'backends.js': `const { DummyAuth } = require(${JSON.stringify(require.resolve('../../src/auth/backends/dummy'))});\n` +
+        'exports.Backend = class extends DummyAuth { constructor(p, c) { super({ ...p, allow_dummy: true }, c); } };\n' +
+        "exports.factory = (p, c) => new DummyAuth({ allow_dummy: true, factoryMade: 'yes' }, c);\n" +
+        'exports.notCallable = 1;\n',
+    });
+    const load = (backend: string) => {
+      const auth = createAuthBackend({ 'auth.backend': backend, 'auth.cache_ttl': 0 }, { baseDir: dir, warn: () => undefined });
+      opened.push(auth);
+      return auth;
+    };
+    const fromClass = load('./backends.js#Backend');
+    expect(fromClass).toBeInstanceOf(DummyAuth);
+    expect(fromClass.constructor.name).not.toBe('DummyAuth');
+    expect(await fromClass.createUser('tarek', 'pw', 't@x')).toBe(true);
+    expect(load('./backends.js#factory').constructor).toBe(DummyAuth);
+    expect(() => load('nope')).toThrow(/auth.backend: unknown backend 'nope' \(registered: dummy, ldap, sql; or give a module/);
+    expect(() => load('./missing.js#X')).toThrow(`auth.backend: cannot find module '${dir}/missing.js'`);
+    expect(() => load('./backends.js#Other')).toThrow(/auth.backend: module '.\/backends.js' has no export 'Other' \(it exports: Backend, factory, notCallable\)/);
+    expect(() => load('./backends.js#notCallable')).toThrow(/auth.backend: 'notCallable' in '.\/backends.js' is not a function or class/);
   });
 });

@@ -78,3 +78,11 @@ test('the documented injection attempts stay inside their field', () => {
   expect(parsed.extensions.map(([k]) => k)).toEqual([...BUILT_IN, 'k?ey?x']);
   expect(sink.lines[0]).not.toMatch(/[\r\n]/);
 });
+
+test('an extension named __proto__ is an ordinary field of the line and of the event', () => {
+  const sink = new MemoryCefSink();
+  const logger = new CefLogger(config, { sink, warn: () => undefined, hostname: 'host' });
+  logger.log('n', 5, {}, JSON.parse('{"__proto__": "x", "constructor": "y"}') as Record<string, string>);
+  expect(sink.lines[0]).toMatch(/ __proto__=x constructor=y$/);
+  expect(Object.entries(sink.events[0].extensions).slice(7)).toEqual([['__proto__', 'x'], ['constructor', 'y']]);
+});

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -28,6 +28,16 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
+/** A pid file left by a process that is gone (the machine's processes end between sessions) is not a running service. */
+function pidAlive(pidFile: string): boolean {
+  try {
+    process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const SERVICES: ServiceSpec[] = [
   {
     name: 'ldap',
@@ -51,7 +61,7 @@ export const SERVICES: ServiceSpec[] = [
     name: 'rsyslog',
     env: { SC_SYSLOG_DIR: '/tmp/rsyslogtest', SC_SYSLOG_PORT: '5514' },
     installed: () => onPath('rsyslogd') || existsSync('/usr/sbin/rsyslogd'),
-    running: async () => existsSync('/tmp/rsyslogtest/rsyslogd.pid') && existsSync('/tmp/rsyslogtest/log'),
+    running: async () => pidAlive('/tmp/rsyslogtest/rsyslogd.pid') && existsSync('/tmp/rsyslogtest/log'),
   },
 ];
 
