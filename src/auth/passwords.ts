@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import * as argon2 from '@node-rs/argon2';
-import * as bcrypt from '@node-rs/bcrypt';
+import bcrypt from 'bcryptjs';
 import { ConfigError } from '../config/errors';
 
 /** Names accepted by `auth.password_scheme`. */
@@ -21,7 +21,7 @@ const SALTED_SHA: Record<string, { prefix: string; digest: string; size: number 
 };
 
 const ARGON2ID = { algorithm: 2 as argon2.Algorithm, memoryCost: 19456, timeCost: 2, parallelism: 1 };
-const BCRYPT_COST = bcrypt.DEFAULT_COST;
+const BCRYPT_COST = 12;
 const SALT_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 export function isPasswordScheme(name: string): name is PasswordScheme {
@@ -75,7 +75,7 @@ export async function hashPassword(password: string, scheme: string = 'argon2id'
 export async function validatePassword(password: string, stored: string): Promise<boolean> {
   const scheme = schemeOf(stored);
   if (scheme === 'argon2id') return argon2.verify(stored, password).catch(() => false);
-  if (scheme === 'bcrypt') return bcrypt.verify(password, stored).catch(() => false);
+  if (scheme === 'bcrypt') return bcrypt.compare(password, stored).catch(() => false);
   if (scheme === null) return false;
   const { digest, size } = SALTED_SHA[scheme];
   const payload = Buffer.from(stored.slice(stored.indexOf('}') + 1), 'base64');
