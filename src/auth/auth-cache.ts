@@ -19,8 +19,8 @@ interface Entry {
  * Remembers successful logins for a short time, so a slow password hash or an LDAP bind is
  * not paid on every request (design §5). Entries are keyed by a keyed hash of user name and
  * password (or of the raw credentials a caller remembers, see `recall`) under a random
- * per-process key: the cache never holds a password or anything an attacker could test offline. Failures are not cached, so a corrected or newly changed
- * password works at once and every wrong password reaches the backend (and its CEF event).
+ * per-process key: the cache never holds a password or anything an attacker could test
+ * offline. Failures are not cached, so a corrected or newly changed password works at once and every wrong password reaches the backend (and its CEF event).
  * A password change or a deletion made through the cache drops the user's entries.
  */
 export class AuthCache {
