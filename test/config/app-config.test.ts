@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { ConfigError, EnvironmentNotFoundError, loadAppConfig, loadConfigFile } from '../../src/config';
+import { EnvironmentNotFoundError, loadAppConfig, loadConfigFile } from '../../src/config';
 import { tempFiles } from './temp-files';
+import { configErrorOf } from './config-error-of';
 
 const TESTS_INI = `[DEFAULT]
 debug = true
@@ -35,15 +36,7 @@ version = 0
 storage.sqluri = mysql://sync:sync@db1/sync
 `;
 
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+
 
 describe('loadAppConfig: the deployment .ini (legacy A.1, A.9)', () => {
   test('flattens tests.ini + sync.conf as the legacy convert_config did, plus server.*', () => {
@@ -96,20 +89,20 @@ describe('loadAppConfig: the deployment .ini (legacy A.1, A.9)', () => {
   test('values are typed and ${VAR} is substituted, with file and line on a missing variable', () => {
     const dir = tempFiles({ 'dev.ini': '[app:main]\nworkers = 4\nsecret = ${SC_APP_SECRET}\n' });
     expect(loadAppConfig(join(dir, 'dev.ini'), { env: { SC_APP_SECRET: 'x' } })).toMatchObject({ workers: 4, secret: 'x' });
-    const err = errorOf(() => loadAppConfig(join(dir, 'dev.ini'), { env: {} }));
+    const err = configErrorOf(() => loadAppConfig(join(dir, 'dev.ini'), { env: {} }));
     expect(err).toBeInstanceOf(EnvironmentNotFoundError);
     expect(err.message).toBe(`${join(dir, 'dev.ini')}:3: Variable not found 'SC_APP_SECRET' (reading secret)`);
   });
 
   test('a missing file: target is a ConfigError naming it and the .ini line', () => {
     const dir = tempFiles({ 'dev.ini': '[DEFAULT]\ndebug = true\n\n[app:main]\nconfiguration = file:%(here)s/nope.conf\n' });
-    const err = errorOf(() => loadAppConfig(join(dir, 'dev.ini')));
+    const err = configErrorOf(() => loadAppConfig(join(dir, 'dev.ini')));
     expect(err.message).toBe(`${join(dir, 'dev.ini')}:5: configuration: cannot read '${join(dir, 'nope.conf')}': no such file`);
   });
 
   test('an error inside the file: target names that file', () => {
     const dir = tempFiles({ 'dev.ini': '[app:main]\nconfiguration = file:app.conf\n', 'app.conf': '[a]\n\nno delimiter\n' });
-    expect(errorOf(() => loadAppConfig(join(dir, 'dev.ini'))).message).toMatch(/app\.conf:3: line has no '=' or ':'/);
+    expect(configErrorOf(() => loadAppConfig(join(dir, 'dev.ini'))).message).toMatch(/app\.conf:3: line has no '=' or ':'/);
   });
 
   test('an unknown %(name)s, a reference loop, a missing [app:main] and a missing .ini are ConfigErrors', () => {
@@ -118,12 +111,12 @@ describe('loadAppConfig: the deployment .ini (legacy A.1, A.9)', () => {
       'loop.ini': '[app:main]\na = %(b)s\nb = %(a)s\n',
       'noapp.ini': '[server:main]\nport = 1\n',
     });
-    expect(errorOf(() => loadAppConfig(join(dir, 'unknown.ini'))).message)
+    expect(configErrorOf(() => loadAppConfig(join(dir, 'unknown.ini'))).message)
       .toBe(`${join(dir, 'unknown.ini')}:3: %(nope)s: no option 'nope' in [app:main] or [DEFAULT]`);
-    expect(errorOf(() => loadAppConfig(join(dir, 'loop.ini'))).message).toMatch(/nest more than 10 deep/);
-    expect(errorOf(() => loadAppConfig(join(dir, 'noapp.ini'))).message)
+    expect(configErrorOf(() => loadAppConfig(join(dir, 'loop.ini'))).message).toMatch(/nest more than 10 deep/);
+    expect(configErrorOf(() => loadAppConfig(join(dir, 'noapp.ini'))).message)
       .toBe(`${join(dir, 'noapp.ini')}: no [app:main] section (a deployment file needs one)`);
-    expect(errorOf(() => loadAppConfig(join(dir, 'none.ini'))).message).toBe(`${join(dir, 'none.ini')}: cannot read: no such file`);
+    expect(configErrorOf(() => loadAppConfig(join(dir, 'none.ini'))).message).toBe(`${join(dir, 'none.ini')}: cannot read: no such file`);
   });
 });
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { Config, ConfigError, EnvironmentNotFoundError } from '../../src/config';
+import { Config, EnvironmentNotFoundError } from '../../src/config';
 import { tempFiles } from './temp-files';
+import { configErrorOf } from './config-error-of';
 
 const ONE = `[DEFAULT]
 extends = file_two.ini
@@ -25,16 +26,7 @@ two = "a"
 more = stuff
 `;
 
-/** The error thrown by `fn`, checked to be a ConfigError. */
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+
 
 describe('extends (legacy A.7, Q-A3, Q-A4)', () => {
   test('the test_config.py fixture: not overridden, added, new section', () => {
@@ -60,7 +52,7 @@ describe('extends (legacy A.7, Q-A3, Q-A4)', () => {
 
   test('commas do not separate files (legacy): the whole value is one name', () => {
     const dir = tempFiles({ 'main.ini': '[DEFAULT]\nextends = a.ini,b.ini\n', 'a.ini': '', 'b.ini': '' });
-    expect(errorOf(() => Config.load(join(dir, 'main.ini'))).message).toContain('a.ini,b.ini');
+    expect(configErrorOf(() => Config.load(join(dir, 'main.ini'))).message).toContain('a.ini,b.ini');
   });
 
   test('paths are relative to the including file, and extended files follow their own extends', () => {
@@ -81,11 +73,11 @@ describe('extends (legacy A.7, Q-A3, Q-A4)', () => {
   test('${VAR} expands in extends (as in konfig), read at load time; quotes keep it literal', () => {
     const dir = tempFiles({ 'main.ini': '[DEFAULT]\nextends = ${SC_FLAVOUR}.ini\n', 'prod.ini': '[p]\nx = 1\n' });
     expect(Config.load(join(dir, 'main.ini'), { env: { SC_FLAVOUR: 'prod' } }).getMap()).toStrictEqual({ 'p.x': 1 });
-    const err = errorOf(() => Config.load(join(dir, 'main.ini'), { env: {} }));
+    const err = configErrorOf(() => Config.load(join(dir, 'main.ini'), { env: {} }));
     expect(err).toBeInstanceOf(EnvironmentNotFoundError);
     expect(err.message).toBe(`${join(dir, 'main.ini')}:2: Variable not found 'SC_FLAVOUR' (reading DEFAULT.extends)`);
     const quoted = tempFiles({ 'main.ini': '[DEFAULT]\nextends = "${X}.ini"\n' });
-    expect(errorOf(() => Config.load(join(quoted, 'main.ini'), { env: { X: 'x' } })).message).toContain("/${X}.ini': no such file");
+    expect(configErrorOf(() => Config.load(join(quoted, 'main.ini'), { env: { X: 'x' } })).message).toContain("/${X}.ini': no such file");
   });
 
   test("the extended file's DEFAULT counts for its own sections only; the main DEFAULT blocks copies", () => {
@@ -102,14 +94,14 @@ describe('extends (legacy A.7, Q-A3, Q-A4)', () => {
 
   test('a missing extended file is a ConfigError at load, naming the file and the extends line (Q-A4)', () => {
     const dir = tempFiles({ 'main.ini': '[DEFAULT]\nd = 1\nextends = there.ini\n    missing.ini\n', 'there.ini': '' });
-    const err = errorOf(() => Config.load(join(dir, 'main.ini')));
+    const err = configErrorOf(() => Config.load(join(dir, 'main.ini')));
     expect(err.message).toBe(`${join(dir, 'main.ini')}:3: extends: cannot read '${join(dir, 'missing.ini')}': no such file`);
     expect(err.line).toBe(3);
   });
 
   test('a directory is not a file', () => {
     const dir = tempFiles({ 'main.ini': '[DEFAULT]\nextends = sub\n', 'sub/x': '' });
-    expect(errorOf(() => Config.load(join(dir, 'main.ini'))).message).toMatch(/extends: cannot read '.*sub': is a directory$/);
+    expect(configErrorOf(() => Config.load(join(dir, 'main.ini'))).message).toMatch(/extends: cannot read '.*sub': is a directory$/);
   });
 
   test('a cycle is a ConfigError listing the chain', () => {
@@ -117,13 +109,13 @@ describe('extends (legacy A.7, Q-A3, Q-A4)', () => {
       'a.ini': '[DEFAULT]\nextends = b.ini\n',
       'b.ini': '[x]\ny = 1\n[DEFAULT]\nextends = ./a.ini\n',
     });
-    const err = errorOf(() => Config.load(join(dir, 'a.ini')));
+    const err = configErrorOf(() => Config.load(join(dir, 'a.ini')));
     expect(err.message).toBe(`${join(dir, 'b.ini')}:4: extends: cycle: ${join(dir, 'a.ini')} -> ${join(dir, 'b.ini')} -> ${join(dir, 'a.ini')}`);
   });
 
   test('a file extending itself is a cycle; a diamond is not', () => {
     const self = tempFiles({ 'a.ini': '[DEFAULT]\nextends = a.ini\n' });
-    expect(errorOf(() => Config.load(join(self, 'a.ini'))).message).toContain('extends: cycle');
+    expect(configErrorOf(() => Config.load(join(self, 'a.ini'))).message).toContain('extends: cycle');
     const diamond = tempFiles({
       'top.ini': '[DEFAULT]\nextends = left.ini\n    right.ini\n',
       'left.ini': '[DEFAULT]\nextends = base.ini\n[l]\nx = 1\n',
@@ -135,7 +127,7 @@ describe('extends (legacy A.7, Q-A3, Q-A4)', () => {
 
   test('a parse error in an extended file names that file and line', () => {
     const dir = tempFiles({ 'main.ini': '[DEFAULT]\nextends = bad.ini\n', 'bad.ini': '[s]\n\noops\n' });
-    const err = errorOf(() => Config.load(join(dir, 'main.ini')));
+    const err = configErrorOf(() => Config.load(join(dir, 'main.ini')));
     expect(err.file).toBe(join(dir, 'bad.ini'));
     expect(err.line).toBe(3);
   });
@@ -159,12 +151,12 @@ describe('extends (legacy A.7, Q-A3, Q-A4)', () => {
 describe('Config.load', () => {
   test('a missing file is a ConfigError naming it (Q-A4: the legacy reader returned an empty config)', () => {
     const dir = tempFiles({});
-    const err = errorOf(() => Config.load(join(dir, 'nope.conf')));
+    const err = configErrorOf(() => Config.load(join(dir, 'nope.conf')));
     expect(err.message).toBe(`${join(dir, 'nope.conf')}: cannot read: no such file`);
   });
 
   test('parse errors and extends use the path as given', () => {
     const dir = tempFiles({ 'x.conf': '[s]\n  bad\n' });
-    expect(errorOf(() => Config.load(join(dir, 'x.conf'))).message).toMatch(/x\.conf:2: indented line with no option/);
+    expect(configErrorOf(() => Config.load(join(dir, 'x.conf'))).message).toMatch(/x\.conf:2: indented line with no option/);
   });
 });

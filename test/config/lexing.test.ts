@@ -1,16 +1,11 @@
 import { Config, ConfigError } from '../../src/config';
+import { configErrorOf } from './config-error-of';
 
 const parse = (text: string) => Config.parse(text, { filename: 'app.conf', env: {} });
 
 /** The ConfigError that parsing `text` throws. */
 function parseError(text: string): ConfigError {
-  try {
-    parse(text);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
+  return configErrorOf(() => parse(text));
 }
 
 describe('lexical syntax (legacy A.2)', () => {
