@@ -10,9 +10,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '../test/support/free-port';
 
 const ROOT = resolve(__dirname, '..');
 const AUTH = `Basic ${Buffer.from('demo:demo-password-1234').toString('base64')}`;
@@ -22,13 +22,6 @@ function option(name: string, fallback: number): number {
   return i < 0 ? fallback : Number(process.argv[i + 1]);
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 function deployment(): string {
   const dir = mkdtempSync(join(tmpdir(), 'bench-serve-'));

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { isBackendError } from '../../src/app/errors';
 import { SQLAuth } from '../../src/auth/backends/sql';
 import { describeService } from '../services/describe-service';
+import { freePort } from '../support/free-port';
 
 // A PostgreSQL instance of this file's own, so stopping it disturbs no other suite.
 const PG_BIN = (() => {
@@ -17,16 +17,6 @@ const PG_BIN = (() => {
   }
 })();
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
 
 function asPostgres(binary: string, args: string[]): void {
   execFileSync('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, binary), ...args], { stdio: 'pipe', timeout: 60_000 });

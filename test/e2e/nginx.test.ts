@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SQLAuth } from '../../src/auth/backends/sql';
 import { ROOT, deployment, listeningPort, startServe, stopServe, type ServeProcess } from './fixtures/serve-process';
+import { freePort } from '../support/free-port';
 
 const NGINX = '/usr/sbin/nginx';
 const CLIENT = '127.0.0.5'; // the "real" client's address
@@ -28,13 +28,6 @@ function call(port: number, path: string, headers: Record<string, string> = {}):
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 /** The sample's nginx.conf, made to run under a temp prefix on loopback ports; each edit must apply. */
 function nginxConf(dir: string, nginxPort: number, appPort: number): string {
