@@ -6,6 +6,7 @@ import type { FlatConfig } from '../config/types';
 import { withAuthCache } from './auth-cache';
 import { intParam } from './auth-params';
 import type { AuthBackend, AuthBackendContext, AuthBackendFactory } from './backend';
+import { checkBackendName } from './legacy-backend-names';
 
 /** Names → factories. Built-ins load their driver modules only when selected. */
 export class AuthRegistry {
@@ -81,7 +82,8 @@ export function createAuthBackend(config: FlatConfig, options: CreateAuthBackend
     config,
     warn: options.warn ?? ((message) => process.emitWarning(message, 'ServicesCoreAuth')),
   };
-  const factory = registry.get(spec) ?? loadFactory(spec, options.baseDir ?? process.cwd(), registry);
+  const name = checkBackendName(spec);
+  const factory = registry.get(name) ?? loadFactory(name, options.baseDir ?? process.cwd(), registry);
   return withAuthCache(factory(params, context), cache);
 }
 

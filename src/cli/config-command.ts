@@ -1,3 +1,4 @@
+import { checkAuthBackendSetting } from '../auth/legacy-backend-names';
 import { loadConfigFile } from '../config/load-config-file';
 import { maskSecrets } from '../config/mask-secrets';
 import type { CommandIO } from './main';
@@ -12,7 +13,9 @@ export async function configCommand(args: string[], io: CommandIO): Promise<numb
     io.stderr.write('usage: services-core config <file.conf | deployment.ini>\n');
     return 2;
   }
-  const masked = maskSecrets(loadConfigFile(args[0]));
+  const flat = loadConfigFile(args[0]);
+  checkAuthBackendSetting(flat);
+  const masked = maskSecrets(flat);
   const lines = Object.keys(masked).sort().map((key) => `${key} = ${JSON.stringify(masked[key])}\n`);
   io.stdout.write(lines.join(''));
   return 0;

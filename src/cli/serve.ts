@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { checkAuthBackendSetting } from '../auth/legacy-backend-names';
 import { runPrimary } from './cluster-primary';
 import { runWorker } from './cluster-worker';
 import { loadAppClass } from './load-app-class';
@@ -28,6 +29,7 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   if (cluster.isWorker) process.exit(await runWorker(plan));
 
   loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
+  checkAuthBackendSetting(plan.config);
   const output = openLogOutput(plan.config);
   const exec = require.resolve('./main');
   return runPrimary({
