@@ -1,6 +1,7 @@
 import { checkAuthBackendSetting } from '../auth/legacy-backend-names';
 import { loadConfigFile } from '../config/load-config-file';
 import { maskSecrets } from '../config/mask-secrets';
+import { appSpecRef } from './load-app-class';
 import type { CommandIO } from './main';
 
 /**
@@ -13,8 +14,11 @@ export async function configCommand(args: string[], io: CommandIO): Promise<numb
     io.stderr.write('usage: services-core config <file.conf | deployment.ini>\n');
     return 2;
   }
-  const flat = loadConfigFile(args[0]);
+  const notices: string[] = [];
+  const flat = loadConfigFile(args[0], { warn: (notice) => notices.push(`services-core config: ${notice}\n`) });
   checkAuthBackendSetting(flat);
+  if (typeof flat.use === 'string') appSpecRef(flat.use, args[0]);
+  io.stderr.write(notices.join(''));
   const masked = maskSecrets(flat);
   const lines = Object.keys(masked).sort().map((key) => `${key} = ${JSON.stringify(masked[key])}\n`);
   io.stdout.write(lines.join(''));

@@ -18,6 +18,8 @@ export interface ServePlan {
   workers: number;
   /** Seconds a worker may take to drain before the primary kills it. */
   stopTimeout: number;
+  /** Notices about the .ini (ignored Python logging sections), for the primary to log once. */
+  notices: string[];
 }
 
 export const USAGE = 'serve <deployment.ini> [--workers N] [--port P] [--host H]';
@@ -67,7 +69,8 @@ function integer(value: ConfigValue | undefined, what: string, min: number, max:
 export function readServePlan(args: string[]): ServePlan {
   const parsed = parseServeArgs(args);
   const iniPath = resolve(parsed.iniPath);
-  const config = loadAppConfig(iniPath);
+  const notices: string[] = [];
+  const config = loadAppConfig(iniPath, { warn: (message) => notices.push(message) });
   const appSpec = config.use;
   if (typeof appSpec !== 'string' || appSpec === '') {
     throw new ConfigError('[app:main] has no `use = ./module.js#ExportName` naming the app class', { file: iniPath });
@@ -84,5 +87,6 @@ export function readServePlan(args: string[]): ServePlan {
     workers: integer(parsed.workers ?? config['server.workers'], parsed.workers ? '--workers' : '[server:main] workers', 1, 1024, iniPath) ??
       availableParallelism(),
     stopTimeout: settings.gracefulShutdown + settings.hardShutdown + 5,
+    notices,
   };
 }

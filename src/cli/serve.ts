@@ -31,6 +31,7 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
   checkAuthBackendSetting(plan.config);
   const output = openLogOutput(plan.config);
+  for (const notice of plan.notices) output.logger.warn(notice);
   const exec = require.resolve('./main');
   return runPrimary({
     plan, io, logger: output.logger, reopenLog: output.reopen,

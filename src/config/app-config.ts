@@ -8,18 +8,36 @@ import type { FlatConfig } from './types';
 
 const MAX_DEPTH = 10;
 
+export interface AppConfigOptions {
+  env?: Env;
+  /** Gets the one notice about ignored Python logging sections; `process.emitWarning` by default. */
+  warn?: (message: string) => void;
+}
+
+/** Sections of Python's `logging.config.fileConfig`, which a Paste .ini carries along. */
+function isLoggingSection(name: string): boolean {
+  return name === 'loggers' || name === 'handlers' || name === 'formatters' || /^(?:logger|handler|formatter)_/.test(name);
+}
+
 /**
  * Loads a paste-style deployment file into the flat map an app reads (legacy A.1, A.9): `here`
  * and `__file__`, the `[DEFAULT]` options, then the `[app:main]` ones (typed); a value
  * `file:<path>` (relative to the .ini) is replaced by that config's `section.option` keys; the
  * `[server:main]` options come as `server.<option>`. `%(name)s` expands from `here`, `__file__`,
- * the section and `[DEFAULT]`. Keys written in the .ini win over keys from `file:` configs.
+ * the section and `[DEFAULT]`. Keys written in the .ini win over keys from `file:` configs. The
+ * Python logging sections are ignored, with one notice through `opts.warn`.
  */
-export function loadAppConfig(iniPath: string, opts: { env?: Env } = {}): FlatConfig {
+export function loadAppConfig(iniPath: string, opts: AppConfigOptions = {}): FlatConfig {
   const env = opts.env ?? process.env;
   const doc = parseIni(readConfigFile(iniPath, '', { file: iniPath }), iniPath);
   const app = doc.sections.get('app:main');
   if (!app) throw new ConfigError('no [app:main] section (a deployment file needs one)', { file: iniPath });
+  const logging = [...doc.sections.keys()].filter(isLoggingSection);
+  if (logging.length > 0) {
+    const warn = opts.warn ?? ((message: string) => process.emitWarning(message, 'ServicesCoreConfig'));
+    warn(`${iniPath}: the Python logging sections ${logging.map((name) => `[${name}]`).join(', ')} are ignored; ` +
+      'services-core logs with global.log_level and global.log_file (docs/deploy.md)');
+  }
   const here = dirname(resolve(iniPath));
   const builtins: RawSection = new Map([
     ['here', { value: here }],

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { statSync } from 'node:fs';
 import type { SyslogSettings } from '../cef-settings';
 import { FACILITIES, PRIORITIES } from '../syslog-codes';
+import { missingSocket } from './local-socket';
 import { QueuedSink, type QueuedSinkOptions, type SendResult } from './queued-sink';
 
 // logger takes names only (`local4.info`), not numbers.
@@ -48,11 +48,9 @@ export class LoggerSink extends QueuedSink<string> {
 
   protected open(): void {
     // logger would silently drop lines for a socket that is not there yet: queue them instead.
-    const socket = this.options.syslog.socket;
-    try {
-      if (!statSync(socket).isSocket()) throw new Error(`${socket} is not a socket`);
-    } catch (err) {
-      this.disconnected(err as Error);
+    const missing = missingSocket(this.options.syslog.socket);
+    if (missing) {
+      this.disconnected(missing);
       return;
     }
     const perror = this.options.syslog.options.has('PERROR');

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { SyslogSettings } from '../cef-settings';
+import { missingSocket } from './local-socket';
 import { QueuedSink, type QueuedSinkOptions, type SendResult } from './queued-sink';
 import { frameLocal, syslogHeader, type SyslogHeader } from './syslog-frame';
 
@@ -56,6 +57,11 @@ export class UnixDgramSink extends QueuedSink<Buffer> {
 
   // unix-dgram reports connect and send results synchronously.
   protected open(): void {
+    const missing = missingSocket(this.options.syslog.socket);
+    if (missing) {
+      this.disconnected(missing);
+      return;
+    }
     const socket = this.options.unixDgram.createSocket('unix_dgram');
     socket.on('writable', () => this.resume());
     socket.on('error', (err: Error) => this.drop(socket, err));
