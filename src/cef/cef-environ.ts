@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { asciiTrim } from '../config/ascii';
 import type { CefEnviron, KoaLikeContext, WsgiEnviron } from './types';
 
 /** The request fields that go on every CEF line, unescaped. */
@@ -12,12 +13,13 @@ export interface RequestFields {
 }
 
 /**
- * Legacy B.7: the left-most `X-Forwarded-For` entry (client-supplied, possibly empty), else
- * `REMOTE_ADDR`, else null. Only for WSGI-style environs; a Koa app passes its own computation.
+ * Legacy B.7: the left-most `X-Forwarded-For` entry (client-supplied, possibly empty; ASCII
+ * whitespace trimmed, as Python's `strip()` on bytes), else `REMOTE_ADDR`, else null. Only for
+ * WSGI-style environs; a Koa app passes its own computation.
  */
 export function getSourceIp(environ: WsgiEnviron): string | null {
   const forwarded = environ.HTTP_X_FORWARDED_FOR;
-  if (forwarded !== undefined) return String(forwarded).split(',')[0].trim();
+  if (forwarded !== undefined) return asciiTrim(String(forwarded).split(',')[0]);
   return environ.REMOTE_ADDR ?? null;
 }
 

@@ -24,14 +24,19 @@ export interface RenderContext {
 }
 
 interface Custom {
+  /** As written: illegal characters replaced by `?`. */
   key: string;
+  /** As passed: what the order and the length budget use, as in Python. */
+  rawKey: string;
+  keyBytes: number;
   value: string;
   bytes: number;
 }
 
-// Legacy order: (UTF-8 byte length of value, key length, key, value), shortest values first.
+// Legacy order: (UTF-8 byte length of value, of the key as passed, key, value), shortest values first.
 function byLegacyOrder(a: Custom, b: Custom): number {
-  return a.bytes - b.bytes || a.key.length - b.key.length || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
+  return a.bytes - b.bytes || a.keyBytes - b.keyBytes || (a.rawKey < b.rawKey ? -1 : a.rawKey > b.rawKey ? 1 : 0) ||
+    (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
 }
 
 function customExtensions(extra: CefExtra, warn: (message: string) => void): Custom[] {
@@ -47,7 +52,7 @@ function customExtensions(extra: CefExtra, warn: (message: string) => void): Cus
     const key = sanitizeKey(rawKey);
     if (key !== rawKey) warn(`The "${rawKey}" key contains illegal characters`);
     const value = String(raw);
-    out.push({ key, value, bytes: Buffer.byteLength(value) });
+    out.push({ key, rawKey, keyBytes: key === rawKey ? key.length : Buffer.byteLength(rawKey), value, bytes: Buffer.byteLength(value) });
   }
   return out.sort(byLegacyOrder);
 }
@@ -84,9 +89,9 @@ export function renderCef(
   if (customs.length > 0) {
     let length = Buffer.byteLength(line);
     for (let i = 0; i < customs.length; i++) {
-      const { key, value, bytes } = customs[i];
-      // Counted as legacy did: raw value bytes + key + 2, escapes not included.
-      const cost = bytes + key.length + 2;
+      const { key, value, bytes, keyBytes } = customs[i];
+      // Counted as legacy did: raw value bytes + raw key bytes + 2, escapes not included.
+      const cost = bytes + keyBytes + 2;
       if (length + cost > MAX_LENGTH) {
         const dropped = customs.slice(i).map((c) => c.key).join(', ');
         ctx.warn(`CEF Message too big. ${line} (dropped: ${dropped})`);

@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { asciiLower, asciiTrim } from './ascii';
 import { Config } from './config';
 import { convertAt, type Env } from './convert';
 import { ConfigError } from './errors';
@@ -50,7 +51,7 @@ export function loadAppConfig(iniPath: string, opts: AppConfigOptions = {}): Fla
   for (const [name, raw] of new Map([...defaults, ...app])) {
     const value = interpolate(raw, app, defaults, 'app:main');
     if (value.startsWith('file:')) {
-      const path = resolve(here, value.slice('file:'.length).trim());
+      const path = resolve(here, asciiTrim(value.slice('file:'.length)));
       const text = readConfigFile(path, `${name}: `, raw);
       Object.assign(fromFiles, Config.parse(text, { env, filename: path }).getMap());
     } else {
@@ -72,7 +73,7 @@ function interpolate(raw: RawOption, section: RawSection, defaults: RawSection, 
   if (depth >= MAX_DEPTH) throw new ConfigError(`%(...)s references nest more than ${MAX_DEPTH} deep (a loop?)`, where);
   return raw.value.replace(/%%|%\(([^)]*)\)s/g, (match, name: string | undefined) => {
     if (name === undefined) return '%';
-    const target = section.get(name.toLowerCase()) ?? defaults.get(name.toLowerCase());
+    const target = section.get(asciiLower(name)) ?? defaults.get(asciiLower(name));
     if (!target) throw new ConfigError(`%(${name})s: no option '${name}' in [${sectionName}] or [DEFAULT]`, where);
     return interpolate(target, section, defaults, sectionName, depth + 1);
   });

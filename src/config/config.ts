@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { asciiLower } from './ascii';
 import { convertAt, type Env } from './convert';
 import { ConfigError, EnvironmentNotFoundError } from './errors';
 import { applyExtends } from './extends';
@@ -14,7 +15,7 @@ export interface ConfigOptions {
   env?: Env;
 }
 
-const INVALID_OPTION = /^[\s#;[]|[=:\n\r]|\s$/;
+const INVALID_OPTION = /^[\t\n\v\f\r #;[]|[=:\n\r]|[\t\n\v\f\r ]$/;
 const INVALID_SECTION = /[\]\n\r]/;
 
 /**
@@ -58,21 +59,23 @@ export class Config {
   }
 
   hasOption(section: string, option: string): boolean {
-    const name = option.toLowerCase();
+    const name = asciiLower(option);
     if (this.defaults.has(name)) return section === DEFAULT_SECTION || this.sectionMap.has(section);
     return this.sectionMap.get(section)?.has(name) ?? false;
   }
 
-  /** The option names of a section, its own first, then DEFAULT's. */
+  /** The option names of a section, its own first, then DEFAULT's (Python's `options()` order). */
   options(section: string): string[] {
-    return [...this.rawItems(section, 'Config.options').keys()];
+    const items = this.rawItems(section, 'Config.options');
+    const own = this.sectionMap.get(section);
+    return own && own !== items ? [...new Set([...own.keys(), ...this.defaults.keys()])] : [...items.keys()];
   }
 
   /** The typed value; a missing section or option throws a ConfigError unless `fallback` is given. */
   get(section: string, option: string): ConfigValue;
   get<T>(section: string, option: string, fallback: T): ConfigValue | T;
   get(section: string, option: string, ...fallback: [] | [unknown]): unknown {
-    const name = option.toLowerCase();
+    const name = asciiLower(option);
     const own = section === DEFAULT_SECTION ? undefined : this.sectionMap.get(section);
     if (!own && section !== DEFAULT_SECTION) {
       if (fallback.length > 0) return fallback[0];
@@ -86,7 +89,7 @@ export class Config {
     return this.typed(section, name, raw);
   }
 
-  /** `[option, value]` pairs of a section, DEFAULT's included. */
+  /** `[option, value]` pairs of a section, DEFAULT's included, in `rawItems` order. */
   items(section: string): Array<[string, ConfigValue]> {
     return [...this.rawItems(section, 'Config.items')].map(([name, raw]) => [name, this.typed(section, name, raw)]);
   }
@@ -115,7 +118,7 @@ export class Config {
    * retype, Q-A6). A missing section is created.
    */
   set(section: string, option: string, value: ConfigValue): void {
-    const name = option.toLowerCase();
+    const name = asciiLower(option);
     const context = `Config.set([${section}], '${name}')`;
     if (name === '' || INVALID_OPTION.test(name)) {
       throw new ConfigError(`${context}: an option name must be non-empty, have no '=', ':' or newline, ` +
@@ -148,13 +151,18 @@ export class Config {
     return blocks.join('\n');
   }
 
+  /**
+   * A section's options with DEFAULT's, in Python's `items()` order: DEFAULT's first (a section's
+   * own value in its place), then the section's others. So a `getMap()` that meets two missing
+   * `${VAR}`s reports the one the Python reader reported.
+   */
   private rawItems(section: string, caller: string): Map<string, RawOption> {
     if (section === DEFAULT_SECTION) return this.defaults;
     const own = this.sectionMap.get(section);
     if (!own) throw new ConfigError(`${caller}: no section [${section}]`, { file: this.filename });
     if (this.defaults.size === 0) return own;
-    const all = new Map(own);
-    for (const [name, raw] of this.defaults) if (!all.has(name)) all.set(name, raw);
+    const all = new Map(this.defaults);
+    for (const [name, raw] of own) all.set(name, raw);
     return all;
   }
 
@@ -173,7 +181,8 @@ function formatSection(name: string, options: RawSection): string {
   let text = `[${name}]\n`;
   for (const [option, raw] of options) {
     const [first, ...more] = raw.value.split('\n');
-    text += `${option} =${first === '' ? '' : ` ${first}`}\n`;
+    // A value starting with `;` after a space would read back as an inline comment.
+    text += `${option} =${first === '' || first.startsWith(';') ? first : ` ${first}`}\n`;
     for (const line of more) text += `    ${line}\n`;
   }
   return text;

@@ -1,3 +1,4 @@
+import { asciiTrim } from './ascii';
 import { EnvironmentNotFoundError } from './errors';
 import type { ConfigValue } from './types';
 
@@ -38,7 +39,7 @@ export function convertAt(raw: ConfigValue, env: Env, origin: Origin): ConfigVal
 }
 
 function convertLine(raw: string, env: Env, origin: Origin): ConfigValue {
-  const value = raw.trim();
+  const value = asciiTrim(raw);
   if (startsLikeNumber(value)) {
     // A number-like value that is not an int skips the quote and boolean rules (legacy A.3).
     if (INTEGER.test(value)) {

@@ -1,4 +1,5 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { asciiTrim } from './ascii';
 import { convertText, type Env } from './convert';
 import { ConfigError } from './errors';
 import { parseIni, type IniDocument } from './parse-ini';
@@ -16,7 +17,7 @@ export function applyExtends(doc: IniDocument, file: string | undefined, env: En
   doc.defaults.delete('extends');
   const where = { file: directive.file, line: directive.line };
   for (const line of directive.value.split('\n')) {
-    const target = convertText(line.trim(), env, { ...where, key: 'DEFAULT.extends' });
+    const target = convertText(asciiTrim(line), env, { ...where, key: 'DEFAULT.extends' });
     if (target === '') continue;
     const shown = isAbsolute(target) || file === undefined ? target : join(dirname(file), target);
     const key = resolve(shown);

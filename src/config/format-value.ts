@@ -1,3 +1,4 @@
+import { asciiTrim } from './ascii';
 import { ConfigError } from './errors';
 import type { ConfigValue } from './types';
 
@@ -34,6 +35,6 @@ function formatScalar(value: string | number | boolean, context: string): string
 
 function needsQuotes(s: string): boolean {
   const lower = s.toLowerCase();
-  return s !== s.trim() || s.startsWith('"') || INTEGER.test(s) || lower === 'true' || lower === 'false' ||
+  return s !== asciiTrim(s) || s.startsWith('"') || INTEGER.test(s) || lower === 'true' || lower === 'false' ||
     s.includes('${') || INLINE_COMMENT.test(s);
 }

@@ -1,3 +1,4 @@
+import { asciiLower, asciiTrim, asciiTrimEnd, isAsciiSpace } from './ascii';
 import { ConfigError } from './errors';
 
 /** An option as written: the raw text (continuation lines joined with `\n`) and where it is. */
@@ -20,6 +21,7 @@ export const DEFAULT_SECTION = 'DEFAULT';
 /**
  * Lexes INI text as Python 2.7's RawConfigParser does (legacy A.2, less the quirks that
  * docs/config.md lists), in one pass, throwing a ConfigError naming `file:line` at the first bad line.
+ * Whitespace and lower-casing are ASCII-only, as Python 2 on bytes.
  */
 export function parseIni(text: string, file: string): IniDocument {
   const doc: IniDocument = { defaults: new Map(), sections: new Map() };
@@ -35,8 +37,8 @@ export function parseIni(text: string, file: string): IniDocument {
     lineNo++;
     const first = line.charCodeAt(0);
     if (line.length === 0 || first === 35 /* # */ || first === 59 /* ; */) continue;
-    if (isSpace(first)) {
-      const content = line.trim();
+    if (isAsciiSpace(first)) {
+      const content = asciiTrim(line);
       if (content === '') continue;
       if (!option) throw bad(section ? 'indented line with no option to continue' : 'text before the first [section] header', line, file, lineNo);
       option.value += '\n' + content;
@@ -47,7 +49,7 @@ export function parseIni(text: string, file: string): IniDocument {
       if (close === -1) throw bad("section header has no closing ']'", line, file, lineNo);
       const name = line.slice(1, close);
       if (name === '') throw bad('empty section name', line, file, lineNo);
-      const rest = line.slice(close + 1).trim();
+      const rest = asciiTrim(line.slice(close + 1));
       if (rest !== '' && rest[0] !== '#' && rest[0] !== ';') throw bad('unexpected text after the section header', line, file, lineNo);
       section = sectionNamed(doc, name);
       option = undefined;
@@ -57,8 +59,8 @@ export function parseIni(text: string, file: string): IniDocument {
     const delimiter = firstDelimiter(line);
     if (delimiter === -1) throw bad("line has no '=' or ':' (expected 'name = value')", line, file, lineNo);
     if (delimiter === 0) throw bad(`option name missing before '${line[0]}'`, line, file, lineNo);
-    const name = line.slice(0, delimiter).trimEnd().toLowerCase();
-    option = { value: stripInlineComment(line.slice(delimiter + 1).trimStart()).trim(), file, line: lineNo };
+    const name = asciiLower(asciiTrimEnd(line.slice(0, delimiter)));
+    option = { value: asciiTrim(stripInlineComment(line.slice(delimiter + 1))), file, line: lineNo };
     section.set(name, option);
   }
   return doc;
@@ -74,10 +76,6 @@ function sectionNamed(doc: IniDocument, name: string): RawSection {
   return section;
 }
 
-function isSpace(c: number): boolean {
-  return c === 32 || c === 9 || c === 11 || c === 12;
-}
-
 function firstDelimiter(line: string): number {
   for (let i = 0; i < line.length; i++) {
     const c = line.charCodeAt(i);
@@ -87,28 +85,30 @@ function firstDelimiter(line: string): number {
 }
 
 /**
- * Cuts an inline comment: a `;` that follows whitespace inside the value. A value that opens
- * with a quote keeps any `;` up to its closing quote, so a quoted string can hold ` ;`.
+ * Cuts an inline comment from the text after the delimiter: a `;` that follows whitespace (CR
+ * included), also right at the start of the value (`a = ; note` is empty, in LF and CRLF files
+ * alike). A value that opens with a quote keeps any `;` up to its closing quote.
  */
-function stripInlineComment(value: string): string {
-  let from = 1;
-  if (value.charCodeAt(0) === 34 /* " */) from = closingQuote(value) + 1;
-  let semi = value.indexOf(';', from);
+function stripInlineComment(rest: string): string {
+  let start = 0;
+  while (start < rest.length && isAsciiSpace(rest.charCodeAt(start))) start++;
+  const from = rest.charCodeAt(start) === 34 /* " */ ? closingQuote(rest, start) + 1 : start;
+  let semi = rest.indexOf(';', from);
   while (semi !== -1) {
-    if (isSpace(value.charCodeAt(semi - 1))) return value.slice(0, semi);
-    semi = value.indexOf(';', semi + 1);
+    if (semi > 0 && isAsciiSpace(rest.charCodeAt(semi - 1))) return rest.slice(0, semi);
+    semi = rest.indexOf(';', semi + 1);
   }
-  return value;
+  return rest;
 }
 
-/** The index of the quote closing the one at 0 (`\"` and `\\` are escapes), or 0 if none. */
-function closingQuote(value: string): number {
-  for (let i = 1; i < value.length; i++) {
+/** The index of the quote closing the one at `open` (`\"` and `\\` are escapes), or `open` if none. */
+function closingQuote(value: string, open: number): number {
+  for (let i = open + 1; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c === 92 /* \ */) i++;
     else if (c === 34) return i;
   }
-  return 0;
+  return open;
 }
 
 function bad(problem: string, line: string, file: string, lineNo: number): ConfigError {

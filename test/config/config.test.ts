@@ -54,8 +54,8 @@ describe('Config reader API (legacy A.8)', () => {
     expect(c.get('one', 'foo', 'fallback')).toBe('bar');
   });
 
-  test('items() gives typed pairs, DEFAULT included', () => {
-    expect(c.items('two')).toEqual([['a', 'b'], ['d', 2]]);
+  test('items() gives typed pairs, DEFAULT included, in the Python order: DEFAULT first, own values in place', () => {
+    expect(c.items('two')).toEqual([['d', 2], ['a', 'b']]);
     expect(() => c.items('zzz')).toThrow(/Config\.items: no section \[zzz\]/);
   });
 

@@ -35,8 +35,8 @@ describe('lexical syntax (legacy A.2)', () => {
   });
 
   test('# and ; at column 0 are comments; " ;" starts an inline comment; "#" never does', () => {
-    const c = parse('# c\n; c\n[s]\n#x = 1\n;y = 2\nfoo = bar ; c\nhash = a#b\ntight = a;b\ntab = a\t;c\nlead = ;x\n');
-    expect(c.getMap('s')).toStrictEqual({ foo: 'bar', hash: 'a#b', tight: 'a;b', tab: 'a', lead: ';x' });
+    const c = parse('# c\n; c\n[s]\n#x = 1\n;y = 2\nfoo = bar ; c\nhash = a#b\ntight = a;b\ntab = a\t;c\nlead = ;x\nglued =;x\n');
+    expect(c.getMap('s')).toStrictEqual({ foo: 'bar', hash: 'a#b', tight: 'a;b', tab: 'a', lead: '', glued: ';x' });
   });
 
   test('a quoted value keeps " ;" inside its quotes (fix: the legacy reader cut it)', () => {
