@@ -5,7 +5,8 @@ import { LDAPAuth } from '../../src/auth/backends/ldap';
 import { SQLAuth } from '../../src/auth/backends/sql';
 import { LEGACY_BACKEND_NAMES, checkBackendName } from '../../src/auth/legacy-backend-names';
 import { createAuthBackend } from '../../src/auth/registry';
-import { main, type CommandIO } from '../../src/cli/main';
+import { SyncServerApp } from '../../src/app/sync-server-app';
+import { main } from '../../src/cli/main';
 import { ConfigError } from '../../src/config/errors';
 import type { FlatConfig } from '../../src/config/types';
 import { tempFiles } from '../config/temp-files';
@@ -26,7 +27,7 @@ const message = (spec: string, what: string) =>
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const io: CommandIO = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } };
+  const io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } };
   return { code: await main(argv, io), stdout, stderr };
 }
 
@@ -68,6 +69,18 @@ describe('the original dotted backend names', () => {
       expect(checkBackendName(spec)).toBe(spec);
     }
     expect(() => createAuthBackend({ 'auth.backend': 'mine.js' })).toThrow(/unknown backend 'mine\.js'/);
+  });
+
+  test('SyncServerApp.fromConfigFile reads them too', async () => {
+    class App extends SyncServerApp {}
+    const dir = tempFiles({
+      'app.conf': '[auth]\nbackend = services.auth.sql.SQLAuth\nsqluri = sqlite:///:memory:\n\n[cef]\nuse = false\n',
+      'user.conf': '[auth]\nbackend = services.user.sql.SQLUser\n',
+    });
+    const app = await App.fromConfigFile(join(dir, 'app.conf'));
+    expect(app.auth?.name).toBe('sql');
+    await app.close();
+    await expect(App.fromConfigFile(join(dir, 'user.conf'))).rejects.toThrow(message('services.user.sql.SQLUser', 'a server-core 2.x user backend'));
   });
 
   test('services-core config accepts the aliases and refuses the others with the same line', async () => {
