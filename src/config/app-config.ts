@@ -5,6 +5,7 @@ import { convertAt, type Env } from './convert';
 import { ConfigError } from './errors';
 import { parseIni, type RawOption, type RawSection } from './parse-ini';
 import { readConfigFile } from './read-file';
+import { setKey } from './set-key';
 import type { FlatConfig } from './types';
 
 const MAX_DEPTH = 10;
@@ -55,7 +56,7 @@ export function loadAppConfig(iniPath: string, opts: AppConfigOptions = {}): Fla
       const text = readConfigFile(path, `${name}: `, raw);
       Object.assign(fromFiles, Config.parse(text, { env, filename: path }).getMap());
     } else {
-      own[name] = convertAt(value, env, { file: raw.file, line: raw.line, key: name });
+      setKey(own, name, convertAt(value, env, { file: raw.file, line: raw.line, key: name }));
     }
   }
   const server = doc.sections.get('server:main') ?? new Map<string, RawOption>();

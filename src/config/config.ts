@@ -4,6 +4,7 @@ import { convertAt, type Env } from './convert';
 import { ConfigError, EnvironmentNotFoundError } from './errors';
 import { applyExtends } from './extends';
 import { formatValue } from './format-value';
+import { setKey } from './set-key';
 import { DEFAULT_SECTION, parseIni, type IniDocument, type RawOption, type RawSection } from './parse-ini';
 import { readConfigFile } from './read-file';
 import type { ConfigValue, FlatConfig } from './types';
@@ -104,7 +105,7 @@ export class Config {
   getMap(section?: string): FlatConfig {
     const out: FlatConfig = {};
     if (section !== undefined) {
-      for (const [name, raw] of this.rawItems(section, 'Config.getMap')) out[name] = this.typed(section, name, raw);
+      for (const [name, raw] of this.rawItems(section, 'Config.getMap')) setKey(out, name, this.typed(section, name, raw));
       return out;
     }
     for (const name of this.sectionMap.keys()) {

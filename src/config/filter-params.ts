@@ -1,3 +1,4 @@
+import { setKey } from './set-key';
 import type { FlatConfig } from './types';
 
 /**
@@ -9,7 +10,7 @@ export function filterParams(namespace: string, flat: FlatConfig, replaceDot = '
   for (const [key, value] of Object.entries(flat)) {
     const parts = key.split('.');
     if (parts.length < 2 || parts[0] !== namespace) continue;
-    out[parts.slice(1).join(replaceDot)] = value;
+    setKey(out, parts.slice(1).join(replaceDot), value);
   }
   return out;
 }

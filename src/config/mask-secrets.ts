@@ -1,3 +1,4 @@
+import { setKey } from './set-key';
 import type { ConfigValue, FlatConfig } from './types';
 
 const MASK = '********';
@@ -13,7 +14,7 @@ const AUTHORITY_END = /[\s/?#]/;
 export function maskSecrets(flat: FlatConfig): FlatConfig {
   const out: FlatConfig = {};
   for (const [key, value] of Object.entries(flat)) {
-    out[key] = SECRET_KEY.test(key) ? MASK : maskValue(value);
+    setKey(out, key, SECRET_KEY.test(key) ? MASK : maskValue(value));
   }
   return out;
 }
