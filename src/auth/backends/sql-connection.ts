@@ -60,7 +60,9 @@ export function maskSqlUri(uri: string): string {
 export function parseSqlUri(uri: string): { dialect: SqlDialect; options: DataSourceOptions } {
   const scheme = /^([a-z][\w.-]*)(?:\+[\w.-]+)?:\/\//i.exec(uri)?.[1].toLowerCase();
   if (scheme === 'sqlite') {
-    const rest = uri.slice(uri.indexOf('://') + 3).replace(/\?.*$/, '');
+    const afterScheme = uri.slice(uri.indexOf('://') + 3);
+    const query = afterScheme.indexOf('?');
+    const rest = query === -1 ? afterScheme : afterScheme.slice(0, query);
     if (rest !== '' && !rest.startsWith('/')) {
       throw new ConfigError(`auth.sqluri: a SQLite URI needs three slashes (sqlite:///relative or sqlite:////absolute), got '${uri}'`);
     }
