@@ -18,6 +18,8 @@ export interface BasicAuthenticationDeps {
   realm: string;
   /** The backend's login cache (`authCacheOf(backend)`), which also remembers whole headers. */
   logins?: AuthCache;
+  /** `auth.max_password_length`: a longer password is a 401 before the backend or any hash. */
+  maxPasswordLength?: number;
 }
 
 /** A 401 that asks for Basic credentials. */
@@ -82,7 +84,8 @@ export async function basicAuthentication(ctx: AppContext, urlUsername: string |
   const name = accountName(ctx, username, deps);
   const generation = deps.logins?.generation;
   // A password that is not UTF-8 matches no account: the same answer as a wrong one.
-  const id = password === null ? null : await deps.backend.authenticateUser(name, password);
+  const tooLong = password !== null && deps.maxPasswordLength !== undefined && password.length > deps.maxPasswordLength;
+  const id = password === null || tooLong ? null : await deps.backend.authenticateUser(name, password);
   if (id === null || id === undefined) {
     deps.cef.log(`${CEF_BACKEND_FAILURE} ${name}${name === username ? '' : ` (${username})`}`, 5, ctx);
     throw unauthorized(deps.realm);

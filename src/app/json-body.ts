@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors';
+import { isJsonContentType } from './json-content-type';
 import { ERROR_MALFORMED_JSON } from './respcodes';
 import { jsonBadRequest } from './responses';
 
@@ -47,11 +48,16 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /**
- * The request body parsed as JSON, for `{ body: 'json' }` routes. Larger than `limit` bytes
+ * The request body parsed as JSON, for `{ body: 'json' }` routes. A Content-Type other than
+ * JSON (missing, `text/plain`, a charset other than UTF-8) is a 415 and the body is not read;
+ * `application/*+json` is JSON. Larger than `limit` bytes
  * (by Content-Length or as it arrives) is a 413; bad UTF-8 or bad JSON, an empty body included,
  * is a 400 whose JSON body is respcode 6 (ERROR_MALFORMED_JSON), as the Sync API expects.
  */
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  if (!isJsonContentType(req.headers['content-type'])) {
+    throw new HttpError(415, 'Content-Type must be application/json', { headers: { Connection: 'close' } });
+  }
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
   const bytes = await readBody(req, limit);

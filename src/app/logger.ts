@@ -1,15 +1,17 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { ConfigError } from '../config/errors';
 import type { FlatConfig } from '../config/types';
+import { logRedaction } from './log-redaction';
 
 /**
  * The one logger of the framework, named `syncserver` (legacy G.2), at `global.log_level`,
- * writing to `destination` (default: stdout).
+ * writing to `destination` (default: stdout). Credentials and raw request bytes are redacted
+ * from every line (src/app/log-redaction.ts).
  */
 export function createLogger(config: FlatConfig, destination?: DestinationStream): Logger {
   const level = String(config['global.log_level'] ?? 'info').toLowerCase();
   if (!Object.prototype.hasOwnProperty.call(pino.levels.values, level) && level !== 'silent') {
     throw new ConfigError(`global.log_level: unknown level '${level}' (use ${Object.keys(pino.levels.values).join(', ')} or silent)`);
   }
-  return pino({ name: 'syncserver', level }, destination);
+  return pino({ name: 'syncserver', level, ...logRedaction }, destination);
 }

@@ -51,7 +51,10 @@ export function servicePages(deps: ServicePagesDeps): Middleware<AppState, AppCo
   return function servicePagesMiddleware(ctx, next) {
     let path = ctx.path;
     if (path.length > 1 && path.charCodeAt(path.length - 1) === 0x2f) {
-      path = path.replace(/\/+$/, '') || '/';
+      // A loop, not /\/+$/: that regex is quadratic on a path of many slashes.
+      let end = path.length - 1;
+      while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--;
+      path = end === 0 ? '/' : path.slice(0, end);
       ctx.path = path;
     }
     if (path.includes('%')) {

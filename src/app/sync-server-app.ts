@@ -6,6 +6,7 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import { authCacheOf } from '../auth/auth-cache';
 import type { AuthBackend } from '../auth/backend';
+import { maxPasswordLength } from '../auth/password-length';
 import { createAuthBackend } from '../auth/registry';
 import { CefLogger } from '../cef';
 import { type Config, hostConfigs, loadConfigFile } from '../config';
@@ -63,7 +64,10 @@ export abstract class SyncServerApp {
     this.auth = options.auth ??
       (this.config['auth.backend'] === undefined ? undefined : createAuthBackend(this.config, { baseDir: options.baseDir, warn }));
     this.cef = new CefLogger(this.config, { sink: options.cefSink, warn });
-    if (this.auth) this.basicAuth = { backend: this.auth, cef: this.cef, realm: this.settings.realm, logins: authCacheOf(this.auth) };
+    if (this.auth) {
+      this.basicAuth = { backend: this.auth, cef: this.cef, realm: this.settings.realm, logins: authCacheOf(this.auth),
+        maxPasswordLength: maxPasswordLength({ max_password_length: this.config['auth.max_password_length'] }) };
+    }
     this.hostConfigs = hostConfigs(this.config);
     const routes = readRouteTable(this, SyncServerApp, { hasAuth: this.auth !== undefined });
     if (!this.cef.enabled && routes.some((r) => r.authenticated || r.cef)) {

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto
 import * as argon2 from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
 import { ConfigError } from '../config/errors';
+import { BCRYPT_MAX_BYTES, PasswordTooLongError } from './password-length';
 
 /** Names accepted by `auth.password_scheme`. */
 export const PASSWORD_SCHEMES = ['argon2id', 'bcrypt', 'ssha', 'ssha-256', 'ssha256', 'ssha512'] as const;
@@ -50,6 +51,7 @@ function saltedSha(password: string, scheme: string, salt: Buffer): string {
 /**
  * Hashes a password for storage. `argon2id` (the default) and `bcrypt` are for new passwords;
  * the `{SSHA…}` schemes exist to write what older readers (Python services, slapd) expect.
+ * bcrypt refuses a password longer than 72 bytes (PasswordTooLongError).
  */
 export async function hashPassword(password: string, scheme: string = 'argon2id', options: HashPasswordOptions = {}): Promise<string> {
   if (!isPasswordScheme(scheme)) {
@@ -59,6 +61,8 @@ export async function hashPassword(password: string, scheme: string = 'argon2id'
     case 'argon2id':
       return argon2.hash(password, ARGON2ID);
     case 'bcrypt':
+      // bcrypt ignores what follows byte 72: refuse rather than store a shorter password.
+      if (Buffer.byteLength(password) > BCRYPT_MAX_BYTES) throw new PasswordTooLongError(`${BCRYPT_MAX_BYTES} bytes (bcrypt)`);
       return bcrypt.hash(password, BCRYPT_COST);
     default: {
       const salt = options.salt ?? (scheme === 'ssha' || scheme === 'ssha-256' ? legacySalt() : randomBytes(8));
@@ -70,12 +74,17 @@ export async function hashPassword(password: string, scheme: string = 'argon2id'
 /**
  * Whether `password` matches `stored`. The salt of a `{SSHA…}` hash is whatever follows the
  * digest: 8 bytes from Python, 4 or 8 from slapd. Digests compare in constant time. A hash
- * in no known format (including a legacy hash stored without its prefix) never matches.
+ * in no known format (including a legacy hash stored without its prefix) never matches, nor
+ * does a password longer than 72 bytes against a bcrypt hash.
  */
 export async function validatePassword(password: string, stored: string): Promise<boolean> {
   const scheme = schemeOf(stored);
   if (scheme === 'argon2id') return argon2.verify(stored, password).catch(() => false);
-  if (scheme === 'bcrypt') return bcrypt.compare(password, stored).catch(() => false);
+  if (scheme === 'bcrypt') {
+    // Past 72 bytes bcrypt would match any password with the same first 72: such input never matches.
+    if (Buffer.byteLength(password) > BCRYPT_MAX_BYTES) return false;
+    return bcrypt.compare(password, stored).catch(() => false);
+  }
   if (scheme === null) return false;
   const { digest, size } = SALTED_SHA[scheme];
   const payload = Buffer.from(stored.slice(stored.indexOf('}') + 1), 'base64');

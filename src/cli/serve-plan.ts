@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { readAppSettings } from '../app/app-settings';
 import { loadAppConfig } from '../config/app-config';
 import { ConfigError } from '../config/errors';
+import { asConfigError } from './check-config';
 import type { ConfigValue, FlatConfig } from '../config/types';
 
 /** Everything `serve` needs, from the command line and the deployment .ini. */
@@ -76,7 +77,12 @@ export function readServePlan(args: string[]): ServePlan {
     throw new ConfigError('[app:main] has no `use = ./module.js#ExportName` naming the app class', { file: iniPath });
   }
   const hostValue = parsed.host ?? config['server.host'];
-  const settings = readAppSettings(config);
+  let settings;
+  try {
+    settings = readAppSettings(config);
+  } catch (err) {
+    throw asConfigError(err, iniPath);
+  }
   return {
     iniPath,
     config,

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { checkAuthBackendSetting } from '../auth/legacy-backend-names';
+import { asConfigError, checkFrameworkConfig } from './check-config';
 import { runPrimary } from './cluster-primary';
 import { runWorker } from './cluster-worker';
 import { loadAppClass } from './load-app-class';
@@ -28,8 +28,12 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   }
   if (cluster.isWorker) process.exit(await runWorker(plan));
 
-  loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
-  checkAuthBackendSetting(plan.config);
+  try {
+    loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
+  } catch (err) {
+    throw asConfigError(err, plan.iniPath);
+  }
+  await checkFrameworkConfig(plan.config, { file: plan.iniPath, baseDir: plan.baseDir });
   const output = openLogOutput(plan.config);
   for (const notice of plan.notices) output.logger.warn(notice);
   const exec = require.resolve('./main');

@@ -52,7 +52,7 @@ export function loadExport(ref: ExportRef, baseDir: string, source: ExportSource
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const missing = e.code === 'MODULE_NOT_FOUND' && e.message.includes(`'${request}'`);
-    throw new ConfigError(`${source.key}: ${missing ? `cannot find module '${request}'` : `module '${request}' failed to load: ${e.stack ?? e.message}`}`,
+    throw new ConfigError(`${source.key}: ${missing ? `cannot find module '${request}'` : `module '${request}' failed to load: ${e.name}: ${String(e.message).split('\n', 1)[0]}`}`,
       { file: source.file });
   }
   const exported = mod[exportName];

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { logRedaction } from '../app/log-redaction';
 import type { AuthBackend } from '../auth/backend';
 import { DummyAuth } from '../auth/backends/dummy';
 import type { AppOptions } from '../app/types';
@@ -42,7 +43,7 @@ export function createTestApp<T extends SyncServerApp>(
   const hasCef = Object.keys(flat).some((key) => key.startsWith('cef.'));
   const full: FlatConfig = { 'global.graceful_shutdown_interval': 0, ...(hasCef ? {} : TEST_CEF), ...flat };
   const logs: LogRecord[] = [];
-  const logger = pino({ name: 'syncserver', level: options.logLevel ?? 'debug' }, {
+  const logger = pino({ name: 'syncserver', level: options.logLevel ?? 'debug', ...logRedaction }, {
     write: (line: string) => {
       logs.push(JSON.parse(line) as LogRecord);
     },

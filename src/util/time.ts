@@ -43,7 +43,9 @@ export function bigint2time(value: number | bigint | string | null | undefined):
 /** Python 2 `str(float)`: the value to 12 significant digits. */
 function floatValue(v: number): Decimal {
   const d = finite(v, 'roundTime');
-  const significant = d.coef.replace(/0+$/, '');
+  let end = d.coef.length;
+  while (end > 0 && d.coef.charCodeAt(end - 1) === 0x30) end--;
+  const significant = d.coef.slice(0, end);
   if (significant.length <= 12) return d;
   // The shortest text rounds like the double itself, except at a 12-digit midpoint (13 digits
   // ending in 5): there the double may be just off it, or exactly on it (Python: half to even).

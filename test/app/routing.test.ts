@@ -1,3 +1,5 @@
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { HttpError, SyncServerApp, jsonResponse, route, textResponse, type AppContext } from '../../src/app';
 import { createTestApp } from '../../src/testing/test-app';
@@ -241,13 +243,46 @@ describe('routing', () => {
     test.each([
       ['bad JSON', '{"a":'],
       ['an empty body', ''],
-      // As raw bytes: superagent would serialise a Buffer sent as JSON.
+      // Sent as raw bytes (no serializer): superagent would serialise a Buffer sent as JSON.
       ['bad UTF-8', Buffer.from([0x22, 0xff, 0x22])],
     ])('%s is a 400 with respcode 6 (malformed JSON)', async (_what, body) => {
-      const type = Buffer.isBuffer(body) ? 'application/octet-stream' : 'application/json';
-      const res = await agent().post('/echo').set('Content-Type', type).send(body).expect(400);
+      const res = await agent().post('/echo').set('Content-Type', 'application/json').serialize((b: unknown) => b as string).send(body).expect(400);
       expect(res.text).toBe('6');
       expect(res.headers['content-type']).toMatch(/^application\/json/);
+    });
+
+    test('no Content-Type is a 415', async () => {
+      const server = createServer(app.callback());
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const status = await new Promise<number>((resolve, reject) => {
+          const req = httpRequest({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, method: 'POST', path: '/echo', agent: false },
+            (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0)));
+          req.on('error', reject).end('{"a":1}');
+        });
+        expect(status).toBe(415);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+
+    test.each([
+      ['text/plain', 'text/plain'],
+      ['form data', 'application/x-www-form-urlencoded'],
+      ['a bogus charset', 'application/json; charset=bogus'],
+      ['a Latin-1 charset', 'application/json;charset=iso-8859-1'],
+      ['a look-alike type', 'application/jsonx'],
+      ['a bare +json', 'application/+json'],
+    ])('%s is a 415 and the body is not parsed', async (_what, type) => {
+      const res = await agent().post('/echo').set('Content-Type', type).serialize((b: unknown) => b as string).send('{"a":1}').expect(415);
+      expect(res.text).toBe('Content-Type must be application/json');
+    });
+
+    test.each([
+      'application/json', 'Application/JSON', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"',
+      'application/json; charset=utf8; foo=bar', 'application/merge-patch+json', ' application/json ',
+    ])('%s is read as JSON', async (type) => {
+      await agent().post('/echo').set('Content-Type', type).serialize((b: unknown) => b as string).send('{"a":1}').expect(200, { got: { a: 1 } });
     });
 
     test('a body over the limit is a 413 (by Content-Length; streamed bodies: see malformed-input)', async () => {

@@ -85,17 +85,20 @@ describe('the original dotted backend names', () => {
 
   test('services-core config accepts the aliases and refuses the others with the same line', async () => {
     const dir = tempFiles({
-      'ok.conf': '[auth]\nbackend = services.auth.ldapsql.LDAPAuth\n',
+      'ok.conf': '[auth]\nbackend = services.auth.ldapsql.LDAPAuth\nldapuri = ldap://127.0.0.1:1\n',
+      'app.js': 'exports.App = class App { static fromConfigFile() {} };\n',
       'mozilla.conf': '[auth]\nbackend = services.auth.mozilla.MozillaAuth\n',
       'user.ini': '[app:main]\nuse = ./app.js#App\nconfiguration = file:%(here)s/user.conf\n',
       'user.conf': '[auth]\nbackend = services.user.sql.SQLUser\n',
     });
-    expect(await run('config', join(dir, 'ok.conf'))).toEqual({ code: 0, stdout: 'auth.backend = "services.auth.ldapsql.LDAPAuth"\n', stderr: '' });
+    expect(await run('config', join(dir, 'ok.conf'))).toEqual({
+      code: 0, stdout: 'auth.backend = "services.auth.ldapsql.LDAPAuth"\nauth.ldapuri = "ldap://127.0.0.1:1"\n', stderr: '',
+    });
     expect(await run('config', join(dir, 'mozilla.conf'))).toEqual({
-      code: 1, stdout: '', stderr: `services-core config: ${message('services.auth.mozilla.MozillaAuth', 'the Python LDAP + sreg backend')}\n`,
+      code: 1, stdout: '', stderr: `services-core config: ${join(dir, 'mozilla.conf')}: ${message('services.auth.mozilla.MozillaAuth', 'the Python LDAP + sreg backend')}\n`,
     });
     expect(await run('config', join(dir, 'user.ini'))).toEqual({
-      code: 1, stdout: '', stderr: `services-core config: ${message('services.user.sql.SQLUser', 'a server-core 2.x user backend')}\n`,
+      code: 1, stdout: '', stderr: `services-core config: ${join(dir, 'user.ini')}: ${message('services.user.sql.SQLUser', 'a server-core 2.x user backend')}\n`,
     });
   });
 });

@@ -8,7 +8,10 @@ import { parseCefLine } from './cef-parser';
 // exactly the fields that were given.
 
 const BUILT_IN = ['cs1Label', 'cs1', 'requestMethod', 'request', 'src', 'dhost', 'suser'];
-const nasty = fc.constantFrom('|', '\\', '=', '\r', '\n', ' ', '\r\n', '\\=', '\\|', ' x=', '|7|', 'suser=root', '\t', 'é', '😀', '\u2028', '%0a');
+const nasty = fc.constantFrom('|', '\\', '=', '\r', '\n', ' ', '\r\n', '\\=', '\\|', ' x=', '|7|', 'suser=root', '\t', 'é', '😀', '\u2028', '%0a',
+  '\0', '\x1b[31m', '\x07', '\x7f', '\u0085', '\x9b', '\u2029', '\\x1b', '\\u2028');
+// eslint-disable-next-line no-control-regex -- the characters no CEF line may carry raw
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
 const text = fc.string({ unit: fc.oneof(nasty, fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), maxLength: 12 });
 const key = fc.oneof(text, fc.constantFrom(...BUILT_IN, 'date', 'vendor', 'name', 'a.b-c_d'));
 
@@ -37,6 +40,7 @@ test('fields round-trip through a strict parser, whatever the input', () => {
         const logger = new CefLogger(config, { sink, warn: (m) => warnings.push(m), hostname: 'host' });
         logger.log(name, 5, environ, { ...Object.fromEntries(pairs), username, signature });
         expect(sink.lines).toHaveLength(1);
+        expect(sink.lines[0]).not.toMatch(CONTROL);
         const parsed = parseCefLine(sink.lines[0]);
 
         expect(parsed.header).toEqual(['0', 'moz|illa\\', 'we\nave', '3=|', signature ?? name, name, '5']);
@@ -85,4 +89,23 @@ test('an extension named __proto__ is an ordinary field of the line and of the e
   logger.log('n', 5, {}, JSON.parse('{"__proto__": "x", "constructor": "y"}') as Record<string, string>);
   expect(sink.lines[0]).toMatch(/ __proto__=x constructor=y$/);
   expect(Object.entries(sink.events[0].extensions).slice(7)).toEqual([['__proto__', 'x'], ['constructor', 'y']]);
+});
+
+test('control characters are escaped visibly in every field; printable text is unchanged', () => {
+  const sink = new MemoryCefSink();
+  const logger = new CefLogger({ ...config, 'cef.product': 'weave' }, { sink, warn: () => undefined, hostname: 'host' });
+  logger.log('n\x00a\x1b[2Jme', 5, {
+    HTTP_USER_AGENT: 'ua\tx\u0085y', PATH_INFO: '/p\u2028q\u2029', REQUEST_METHOD: 'GET', HTTP_X_FORWARDED_FOR: '1.2.3.4\x07',
+  }, { username: 'bob\x9b', k: 'v\x7f' });
+  const line = sink.lines[0];
+  expect(line).not.toMatch(CONTROL);
+  expect(line).toContain('|n\\x00a\\x1b[2Jme|');
+  expect(line).toContain('cs1=ua\\tx\\x85y ');
+  expect(line).toContain('request=/p\\u2028q\\u2029 ');
+  expect(line).toContain('suser=bob\\x9b k=v\\x7f');
+
+  const plain = new MemoryCefSink();
+  new CefLogger({ ...config, 'cef.product': 'weave' }, { sink: plain, warn: () => undefined, hostname: 'host' })
+    .log('Auth é 😀 x', 5, { HTTP_USER_AGENT: 'Mozilla/5.0 (X11) é', PATH_INFO: '/a b/c' }, { username: 'bob' });
+  expect(plain.lines[0]).toMatch(/\|Auth é 😀 x\|5\|cs1Label=requestClientApplication cs1=Mozilla\/5\.0 \(X11\) é requestMethod= request=\/a b\/c src=None dhost=none suser=bob$/);
 });

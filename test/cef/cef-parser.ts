@@ -1,5 +1,5 @@
 // A strict CEF line parser for the tests: it rejects anything the CEF spec does not allow
-// (raw CR/LF, unknown escapes, a key that is not a key) instead of guessing.
+// (raw CR/LF or any control character, unknown escapes, a key that is not a key) instead of guessing.
 
 export interface ParsedCef {
   date: string;
@@ -8,8 +8,10 @@ export interface ParsedCef {
   extensions: Array<[string, string]>;
 }
 
-const HEADER_ESCAPES: Record<string, string> = { '\\': '\\', '|': '|', n: '\n', r: '\r' };
-const EXTENSION_ESCAPES: Record<string, string> = { '\\': '\\', '=': '=', n: '\n', r: '\r' };
+const HEADER_ESCAPES: Record<string, string> = { '\\': '\\', '|': '|', n: '\n', r: '\r', t: '\t' };
+const EXTENSION_ESCAPES: Record<string, string> = { '\\': '\\', '=': '=', n: '\n', r: '\r', t: '\t' };
+// `\xhh` for C0/DEL/C1 controls, `\u2028` / `\u2029`: only those, so printable text has one spelling.
+const ESCAPED_CODE = /^(?:x([01][0-9a-f]|7f|8[0-9a-f]|9[0-9a-f])|u(202[89]))/;
 const KEY = /^[A-Za-z0-9_.?-]+$/;
 
 function unescape(raw: string, escapes: Record<string, string>, what: string): string {
@@ -17,6 +19,12 @@ function unescape(raw: string, escapes: Record<string, string>, what: string): s
   for (let i = 0; i < raw.length; i++) {
     if (raw[i] !== '\\') {
       out += raw[i];
+      continue;
+    }
+    const code = ESCAPED_CODE.exec(raw.slice(i + 1, i + 6));
+    if (code) {
+      out += String.fromCharCode(parseInt(code[1] ?? code[2], 16));
+      i += code[0].length;
       continue;
     }
     const next = raw[++i];
@@ -42,7 +50,8 @@ function splitUnescaped(text: string, sep: string, limit = Infinity): string[] {
 }
 
 export function parseCefLine(line: string): ParsedCef {
-  if (/[\r\n]/.test(line)) throw new Error(`raw CR or LF in line: ${JSON.stringify(line)}`);
+  // eslint-disable-next-line no-control-regex -- a raw control character is what the parser rejects
+  if (/[\x00-\x1f\x7f-\x9f\u2028\u2029]/.test(line)) throw new Error(`raw control character in line: ${JSON.stringify(line)}`);
   const m = /^([A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2}) (\S+) CEF:(.*)$/s.exec(line);
   if (!m) throw new Error(`no date, host and CEF: at the start: ${JSON.stringify(line)}`);
   const [, date, host, rest] = m;

@@ -56,6 +56,8 @@ describe('services-core config', () => {
     const dir = tempFiles({
       'dev.ini': '[server:main]\nport = 8000\n[app:main]\nuse = ./app.js#App\nconfiguration = file:%(here)s/app.conf\n',
       'app.conf': APP_CONF,
+      // `use` must name an app class, as serve requires
+      'app.js': 'exports.App = class { static fromConfigFile() {} };\n',
     });
     const { code, stdout } = await run('config', join(dir, 'dev.ini'));
     expect(code).toBe(0);

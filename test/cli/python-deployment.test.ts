@@ -115,7 +115,7 @@ describe('a Python-era deployment file pair', () => {
     pointAtApp(dir, ini);
     writeFileSync(conf, readFileSync(conf, 'utf8').replace('backend = services.auth.sql.SQLAuth', 'backend = services.auth.mozilla.MozillaAuth'));
     expect(await cli({ SYNC_DATA_DIR: dir }, 'serve', ini)).toEqual({
-      code: 1, stdout: '', stderr: 'services-core serve: auth.backend: services.auth.mozilla.MozillaAuth (the Python LDAP + sreg backend) ' +
+      code: 1, stdout: '', stderr: `services-core serve: ${ini}: auth.backend: services.auth.mozilla.MozillaAuth (the Python LDAP + sreg backend) ` +
         'is not provided by services-core; see "Auth backends" in docs/migrating.md for what to use instead\n',
     });
   });

@@ -10,6 +10,7 @@ import { boolParam, listParam, numberParam, stringParam } from '../auth-params';
 import type { AuthBackend, AuthBackendContext, UpdatePasswordOptions, UserId, UserInfo } from '../backend';
 import { escapeDnValue, escapeFilterValue } from '../ldap-escape';
 import { LdapPool, type PoolConnector } from '../ldap-pool';
+import { checkNewPasswordLength, maxPasswordLength } from '../password-length';
 import { hashPassword } from '../passwords';
 import { LdapSqlSide } from './ldap-sql';
 
@@ -81,9 +82,15 @@ export class LDAPAuth implements AuthBackend {
   /** Bound connections; exposed so a deployment can watch `size`. */
   readonly pool: LdapPool<LdapConnector>;
   private readonly sql?: LdapSqlSide;
+  /** `auth.max_password_length`: longer passwords are refused before any bind or hash. */
+  private readonly maxPasswordLength: number;
+  /** A DN no entry has: a missing user's login binds to it, so it costs what a wrong password costs. */
+  private readonly missingUserDn: string;
 
   constructor(params: FlatConfig, private readonly context?: AuthBackendContext) {
     this.settings = parseSettings(params);
+    this.maxPasswordLength = maxPasswordLength(params);
+    this.missingUserDn = `uid=no-such-user-${randomBytes(8).toString('hex')},${this.settings.usersRoot}`;
     const s = this.settings;
     this.pool = new LdapPool((dn, password) => LdapConnector.open(s, dn, password), {
       usePool: s.usePool, size: s.poolSize, retryMax: s.retryMax, retryDelay: s.retryDelay, maxLifetime: s.maxLifetime,
@@ -100,9 +107,13 @@ export class LDAPAuth implements AuthBackend {
 
   async authenticateUser(username: string, password: string): Promise<UserId | null> {
     // An empty password is an unauthenticated bind, which servers accept (RFC 4513 §5.1.2).
-    if (password === '') return null;
+    if (password === '' || password.length > this.maxPasswordLength) return null;
     const entry = await this.findBy('uid', username, ['uidNumber']);
-    if (!entry) return null;
+    if (!entry) {
+      // The same bind a wrong password gets (it fails: no such entry), so timing tells nothing.
+      await this.asUser(this.missingUserDn, password, (c) => c.read(this.missingUserDn, ['uidNumber']), 'authenticateUser');
+      return null;
+    }
     const own = await this.asUser(entry.dn, password, (c) => c.read(entry.dn, ['uidNumber', 'account-enabled']), 'authenticateUser');
     if (own === undefined || own === null) return null;
     if (this.settings.checkAccountState && own.attributes['account-enabled']?.[0] !== 'Yes') return null;
@@ -115,6 +126,7 @@ export class LDAPAuth implements AuthBackend {
   }
 
   async createUser(username: string, password: string, email: string): Promise<boolean> {
+    checkNewPasswordLength(password, this.maxPasswordLength);
     const admin = this.admin('createUser');
     if (await this.findBy('uid', username, [])) return false; // Q-D5
     const attributes: Record<string, string[]> = {
@@ -167,6 +179,8 @@ export class LDAPAuth implements AuthBackend {
   }
 
   async updatePassword(userId: UserId, newPassword: string, options: UpdatePasswordOptions): Promise<boolean> {
+    checkNewPasswordLength(newPassword, this.maxPasswordLength);
+    if (options.oldPassword !== undefined && options.oldPassword.length > this.maxPasswordLength) return false;
     const dn = await this.dnOf(userId);
     if (!dn) return false;
     const hash = await hashPassword(newPassword, this.settings.passwordScheme);

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { DataSource, Table } from 'typeorm';
 import type { DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
@@ -60,7 +61,9 @@ export function maskSqlUri(uri: string): string {
 export function parseSqlUri(uri: string): { dialect: SqlDialect; options: DataSourceOptions } {
   const scheme = /^([a-z][\w.-]*)(?:\+[\w.-]+)?:\/\//i.exec(uri)?.[1].toLowerCase();
   if (scheme === 'sqlite') {
-    const rest = uri.slice(uri.indexOf('://') + 3).replace(/\?.*$/, '');
+    const afterScheme = uri.slice(uri.indexOf('://') + 3);
+    const query = afterScheme.indexOf('?');
+    const rest = query === -1 ? afterScheme : afterScheme.slice(0, query);
     if (rest !== '' && !rest.startsWith('/')) {
       throw new ConfigError(`auth.sqluri: a SQLite URI needs three slashes (sqlite:///relative or sqlite:////absolute), got '${uri}'`);
     }
@@ -139,6 +142,12 @@ export async function openDataSource(sqluri: string, options: SqlConnectionOptio
   }
 }
 
+/** SQLite's answer to a write on a file that was deleted, moved or replaced under the open handle. */
+function isDatabaseMoved(err: unknown): boolean {
+  const driverError = (err as { driverError?: { code?: string } } | null)?.driverError ?? err;
+  return (driverError as { code?: string } | null)?.code === 'SQLITE_READONLY_DBMOVED';
+}
+
 /** A SQL error that says a UNIQUE constraint refused the row (SQLite, PostgreSQL, MySQL). */
 export function isUniqueViolation(err: unknown): boolean {
   const driverError = (err as { driverError?: { code?: string; errno?: number } } | null)?.driverError ?? err;
@@ -156,19 +165,62 @@ export class SqlConnection {
   readonly maskedUri: string;
   readonly dialect: SqlDialect;
   private opening?: Promise<DataSource>;
+  /** The SQLite database file, when the URI names one: watched so a deleted or replaced file is noticed. */
+  private readonly sqliteFile?: string;
+  /** Device and inode of the file the open handle reads; undefined until it is open. */
+  private fileIdentity?: { dev: number; ino: number };
+  /** Once the file has been opened, a missing file is an outage, not a database to create. */
+  private fileSeen = false;
 
   constructor(uri: string, private readonly options: SqlConnectionOptions) {
-    this.dialect = parseSqlUri(uri).dialect; // a bad URI fails here, at configuration time
+    const parsed = parseSqlUri(uri); // a bad URI fails here, at configuration time
+    this.dialect = parsed.dialect;
     this.uri = uri;
     this.maskedUri = maskSqlUri(uri);
+    const database = parsed.dialect === 'sqlite' ? String(parsed.options.database) : ':memory:';
+    if (database !== ':memory:') this.sqliteFile = database;
   }
 
   dataSource(): Promise<DataSource> {
+    if (this.sqliteFile) this.checkSqliteFile(this.sqliteFile);
     if (!this.opening) {
-      this.opening = openDataSource(this.uri, this.options);
-      this.opening.catch(() => { this.opening = undefined; });
+      const opening = openDataSource(this.uri, this.options);
+      this.opening = opening;
+      opening.then(() => {
+        if (this.opening !== opening || !this.sqliteFile) return;
+        const stat = statSync(this.sqliteFile, { throwIfNoEntry: false });
+        this.fileIdentity = stat && { dev: stat.dev, ino: stat.ino };
+        this.fileSeen = true;
+      }, () => {
+        if (this.opening === opening) this.opening = undefined;
+      });
     }
     return this.opening;
+  }
+
+  /**
+   * SQLite keeps reading a deleted file through its open handle and cannot write it
+   * (SQLITE_READONLY_DBMOVED): a deleted file is a BackendError (503) until it is back, a
+   * replaced one (other device or inode) is reopened, so every process serves the file that is
+   * at the path now. One stat per query.
+   */
+  private checkSqliteFile(file: string): void {
+    const stat = statSync(file, { throwIfNoEntry: false });
+    if (!stat) {
+      if (!this.fileSeen) return; // first start: SQLite creates it
+      this.drop();
+      throw new BackendError(`the SQLite database ${file} is missing (deleted or moved); restore it to recover`);
+    }
+    const known = this.fileIdentity;
+    if (known && (known.dev !== stat.dev || known.ino !== stat.ino)) this.drop();
+  }
+
+  /** Forgets the open handle (closing it); the next query opens the file at the path again. */
+  private drop(): void {
+    const old = this.opening;
+    this.opening = undefined;
+    this.fileIdentity = undefined;
+    void old?.then((dataSource) => (dataSource.isInitialized ? dataSource.destroy() : undefined)).catch(() => undefined);
   }
 
   /** Runs `fn` on the data source; any error it throws becomes a `BackendError` saying `what` failed. */
@@ -178,6 +230,7 @@ export class SqlConnection {
       return await fn(dataSource);
     } catch (err) {
       if (isBackendError(err)) throw err;
+      if (isDatabaseMoved(err)) this.drop();
       throw new BackendError(`${what} failed on ${this.maskedUri}: ${(err as Error).message}`, { cause: err });
     }
   }

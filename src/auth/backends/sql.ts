@@ -5,6 +5,7 @@ import { ConfigError } from '../../config/errors';
 import type { FlatConfig } from '../../config/types';
 import { boolParam, stringParam } from '../auth-params';
 import type { AuthBackend, AuthBackendContext, UpdatePasswordOptions, UserId, UserInfo } from '../backend';
+import { checkNewPasswordLength, maxPasswordLength } from '../password-length';
 import { hashPassword, isPasswordScheme, needsRehash, validatePassword } from '../passwords';
 import type { PasswordScheme } from '../passwords';
 import { ResetCodes, storedResetCode } from '../reset-code';
@@ -36,6 +37,8 @@ export class SQLAuth implements AuthBackend {
   private readonly resetCodes: ResetCodes;
   private readonly warn: (message: string) => void;
   private dummyHash?: Promise<string>;
+  /** `auth.max_password_length`: longer passwords are refused before any hash is computed. */
+  private readonly maxPasswordLength: number;
 
   constructor(params: FlatConfig = {}, context?: AuthBackendContext) {
     this.warn = context?.warn ?? (() => undefined);
@@ -45,6 +48,7 @@ export class SQLAuth implements AuthBackend {
     if (!isPasswordScheme(scheme)) throw new ConfigError(`auth.password_scheme: unknown password scheme '${scheme}'`);
     this.scheme = scheme;
     this.rehash = boolParam(params, 'rehash', false);
+    this.maxPasswordLength = maxPasswordLength(params);
     this.connection = new SqlConnection(sqluri, {
       entities: (dialect) => [usersEntity(dialect)],
       ...sqlConnectionParams(params, true),
@@ -57,6 +61,7 @@ export class SQLAuth implements AuthBackend {
   }
 
   async authenticateUser(username: string, password: string): Promise<UserId | null> {
+    if (password.length > this.maxPasswordLength) return null;
     const user = await this.users('SQLAuth.authenticateUser', (users) =>
       users.findOne({ where: { username }, order: { id: 'ASC' } }));
     if (!user || user.status !== 1 || !user.passwordHash) {
@@ -80,6 +85,7 @@ export class SQLAuth implements AuthBackend {
       throw new BadRequestError(`SQLAuth.createUser: the user name must have 1 to ${MAX_USERNAME} characters`);
     }
     if (email.length > MAX_EMAIL) throw new BadRequestError(`SQLAuth.createUser: the e-mail address is longer than ${MAX_EMAIL} characters`);
+    checkNewPasswordLength(password, this.maxPasswordLength);
     if ((await this.getUserId(username)) !== null) return false;
     const passwordHash = await hashPassword(password, this.scheme);
     return this.users('SQLAuth.createUser', async (users) => {
@@ -108,6 +114,7 @@ export class SQLAuth implements AuthBackend {
 
   /** Needs the current password (checked, Q-D1) or a valid reset code, which is then used up (Q-D7). */
   async updatePassword(userId: UserId, newPassword: string, options: UpdatePasswordOptions): Promise<boolean> {
+    checkNewPasswordLength(newPassword, this.maxPasswordLength);
     if (options.key !== undefined) {
       if (!(await this.resetCodes.verify(userId, options.key))) return false;
       await this.resetCodes.clear(userId);
@@ -156,6 +163,7 @@ export class SQLAuth implements AuthBackend {
   }
 
   private async checkPassword(userId: UserId, password: string): Promise<boolean> {
+    if (password.length > this.maxPasswordLength) return false;
     const user = await this.users('SQLAuth.checkPassword', (users) =>
       users.findOne({ select: { id: true, passwordHash: true }, where: { id: rowId(userId) } }));
     return !!user?.passwordHash && validatePassword(password, user.passwordHash);
