@@ -14,7 +14,11 @@ import { accessLog } from './access-log';
 import { type AppSettings, readAppSettings } from './app-settings';
 import { type BasicAuthenticationDeps, basicAuthentication, unauthorized } from './basic-authentication';
 import { ClientIpResolver } from './client-ip';
+import { Heartbeat, type HeartbeatCheck, builtInChecks, readVersionFile } from './dockerflow';
 import { createLogger } from './logger';
+import { type AppMetrics, createAppMetrics } from './metrics';
+import { requestSummary } from './mozlog';
+import { readOperabilitySettings } from './operability-settings';
 import { CpuProfiler } from './profiler';
 import { requestFrame } from './request-frame';
 import { requestIdSource } from './request-id';
@@ -40,7 +44,10 @@ export abstract class SyncServerApp {
   readonly auth?: AuthBackend;
   readonly cef: CefLogger;
   readonly logger: Logger;
+  /** Prometheus metrics (`metrics.enabled`), else undefined. */
+  readonly metrics?: AppMetrics;
   protected readonly settings: AppSettings;
+  private readonly heartbeat: Heartbeat;
   private readonly hostConfigs: Map<string, FlatConfig>;
   private readonly profiler?: CpuProfiler;
   private readonly basicAuth?: BasicAuthenticationDeps;
@@ -71,6 +78,17 @@ export abstract class SyncServerApp {
     }
     if (this.settings.profile) this.profiler = new CpuProfiler();
 
+    // Dockerflow pages, MozLog and metrics (src/app/dockerflow.ts, mozlog.ts, metrics.ts).
+    const ops = readOperabilitySettings(this.config, this.settings.heartbeatPath);
+    const overridesCheck = this.checkServer !== SyncServerApp.prototype.checkServer;
+    this.heartbeat = new Heartbeat({ format: ops.heartbeatFormat, timeoutMs: ops.heartbeatTimeoutMs, checkServer: (ctx) => this.checkServer(ctx),
+      builtIn: builtInChecks({ auth: this.auth, cef: this.cef, checkServer: overridesCheck ? (ctx) => this.checkServer(ctx) : undefined }) });
+    const version = ops.versionPath && readVersionFile(ops.versionFile, options.baseDir ?? process.cwd());
+    const metricsPath = ops.metrics.port === undefined ? ops.metrics.path : undefined;
+    this.metrics = createAppMetrics(ops.metrics, { routes: routes.map((r) => r.compiled.path), auth: this.auth, cef: this.cef,
+      pages: [this.settings.heartbeatPath, ops.lbheartbeatPath, ops.versionPath, metricsPath, this.settings.debugPath] });
+    const authenticate = (ctx: AppContext, urlUsername?: string) => this.authenticate(ctx, urlUsername);
+
     const router = new Router<AppState, AppContextExtras>();
     const constraintsOf = new Map<Layer<AppState, AppContextExtras>, CompiledPath['constraints']>();
     const beforeCall = this.beforeCall === SyncServerApp.prototype.beforeCall ? undefined : this.beforeCall.bind(this);
@@ -79,7 +97,7 @@ export abstract class SyncServerApp {
       const chain = buildRouteChain(route, {
         handler,
         beforeCall,
-        authenticate: (ctx, urlUsername) => this.authenticate(ctx, urlUsername),
+        authenticate: this.metrics?.countAuthOutcomes(authenticate) ?? authenticate,
         unauthorized: () => unauthorized(this.settings.realm),
         cef: this.cef,
         maxBodySize: this.settings.maxBodySize,
@@ -95,7 +113,9 @@ export abstract class SyncServerApp {
 
     this.koa = new Koa<AppState, AppContextExtras>();
     this.koa.on('error', (err: unknown, ctx?: AppContext) => (ctx?.state.log ?? this.logger).error({ err }, 'response failed'));
-    if (this.settings.accessLog) this.koa.use(accessLog());
+    if (this.metrics) this.koa.use(this.metrics.middleware());
+    if (ops.logFormat === 'mozlog') this.koa.use(requestSummary());
+    else if (this.settings.accessLog) this.koa.use(accessLog());
     this.koa.use(requestFrame({
       nextRequestId: requestIdSource(),
       clientIp: new ClientIpResolver(this.settings.trustedProxies),
@@ -110,7 +130,12 @@ export abstract class SyncServerApp {
       debugPath: this.settings.debugPath,
       profiler: this.profiler,
       isClosing: () => this.closing,
-      checkServer: (ctx) => this.checkServer(ctx),
+      heartbeat: this.heartbeat,
+      lbheartbeatPath: ops.lbheartbeatPath,
+      versionPath: ops.versionPath,
+      version,
+      metricsPath,
+      scrapeMetrics: this.metrics && (() => this.metrics!.scrape()),
       debugServer: (ctx) => this.debugServer(ctx),
     }));
     this.koa.use(router.routes());
@@ -125,6 +150,15 @@ export abstract class SyncServerApp {
   /** The heartbeat's check: throw to answer 503. Default: the auth backend's health. */
   protected async checkServer(_ctx: AppContext): Promise<void> {
     await this.auth?.checkHealth();
+  }
+
+  /**
+   * Adds a check to the heartbeat (docs/deploy.md): resolve for ok, resolve
+   * `{ status: 'warning', message }` to warn, throw (or time out) to fail it.
+   */
+  addHeartbeatCheck(name: string, check: HeartbeatCheck): this {
+    this.heartbeat.add(name, check);
+    return this;
   }
 
   /** Extra lines for the debug page (URI credentials in them are masked). */
@@ -166,6 +200,7 @@ export abstract class SyncServerApp {
       throw new Error(`${this.constructor.name}.listen: cannot listen on ${host}:${port}: ${err.message}`, { cause: err });
     });
     this.server = server;
+    await this.metrics?.listen();
     return server;
   }
 
@@ -200,6 +235,7 @@ export abstract class SyncServerApp {
       this.profiler?.stop(this.settings.profileFile),
       this.auth?.close(),
       this.cef.close(),
+      this.metrics?.close(),
     ]);
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failures.length > 0) {
