@@ -83,17 +83,22 @@ export function readLogFormat(config: FlatConfig): OperabilitySettings['logForma
   return oneOf(key, config[key], ['json', 'mozlog'] as const, 'json');
 }
 
-export function readOperabilitySettings(config: FlatConfig, heartbeatPath: string): OperabilitySettings {
-  const lbheartbeatPath = page(config, 'global.lbheartbeat_page', '__lbheartbeat__');
-  const versionPath = page(config, 'global.version_page', '__version__');
+/** The `metrics.*` keys (also read by the `serve` primary). */
+export function readMetricsSettings(config: FlatConfig): MetricsSettings {
   const metricsPath = config['metrics.path'] === undefined ? '/__metrics__' : String(config['metrics.path']);
   if (!/^(?:\/[^/\s?#%]+)+$/.test(metricsPath)) throw new ConfigError(`metrics.path: expected a path such as /__metrics__, got ${JSON.stringify(config['metrics.path'])}`);
-  const metrics: MetricsSettings = {
+  return {
     enabled: bool(config, 'metrics.enabled', false),
     path: metricsPath,
     port: port(config, 'metrics.port'),
     host: String(config['metrics.host'] ?? '127.0.0.1'),
   };
+}
+
+export function readOperabilitySettings(config: FlatConfig, heartbeatPath: string): OperabilitySettings {
+  const lbheartbeatPath = page(config, 'global.lbheartbeat_page', '__lbheartbeat__');
+  const versionPath = page(config, 'global.version_page', '__version__');
+  const metrics = readMetricsSettings(config);
   const pages: [string, string | undefined][] = [
     ['global.heartbeat_page', heartbeatPath], ['global.lbheartbeat_page', lbheartbeatPath], ['global.version_page', versionPath],
     ['metrics.path', metrics.enabled && metrics.port === undefined ? metrics.path : undefined],

@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa';
 import { renderDebugPage } from './debug-page';
 import type { Heartbeat } from './dockerflow';
-import { BadRequestError } from './errors';
+import { BadRequestError, ServiceUnavailableError } from './errors';
 import { type CpuProfiler, PROFILE_PATH } from './profiler';
 import type { AppContext, AppContextExtras, AppState } from './types';
 
@@ -44,7 +44,14 @@ export function servicePages(deps: ServicePagesDeps): Middleware<AppState, AppCo
   }
 
   async function metrics(ctx: AppContext, scrape: NonNullable<typeof scrapeMetrics>): Promise<void> {
-    const { contentType, body } = await scrape();
+    let result;
+    try {
+      result = await scrape();
+    } catch (err) {
+      ctx.state.log.warn({ err }, 'metrics scrape failed');
+      throw new ServiceUnavailableError('Metrics unavailable', { cause: err });
+    }
+    const { contentType, body } = result;
     ctx.type = contentType;
     ctx.body = body;
   }
