@@ -1,7 +1,7 @@
 import { type Server, createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Middleware } from 'koa';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { authCacheOf } from '../auth/auth-cache';
 import type { AuthBackend } from '../auth/backend';
 import type { CefLogger } from '../cef';
@@ -27,8 +27,6 @@ export interface MetricsSources {
   loginCache?: () => { hits: number; misses: number } | undefined;
   /** CEF events per sink. */
   cef?: () => { sink: string; written: number; dropped: number } | undefined;
-  /** Connections of the auth backend's pool, when it has one. */
-  pool?: () => { total: number; idle: number; waiting: number } | undefined;
 }
 
 type Observer = { observe: (value: number) => void };
@@ -104,17 +102,6 @@ export class AppMetrics {
         collect() { const v = read(); if (v) { this.reset(); this.inc({ sink: v.sink }, v.written); } } });
       new Counter({ name: 'cef_events_dropped_total', help: 'CEF events the sink dropped (its queue was full)', labelNames: ['sink'] as const, registers,
         collect() { const v = read(); if (v) { this.reset(); this.inc({ sink: v.sink }, v.dropped); } } });
-    }
-    if (sources.pool) {
-      const read = sources.pool;
-      new Gauge({ name: 'auth_backend_pool_connections', help: 'Connections of the auth backend pool, by state', labelNames: ['state'] as const, registers,
-        collect() {
-          const v = read();
-          if (!v) return;
-          this.set({ state: 'total' }, v.total);
-          this.set({ state: 'idle' }, v.idle);
-          this.set({ state: 'waiting' }, v.waiting);
-        } });
     }
 
     for (const path of sources.routes) this.slots.set(path, new RouteSlot(path, this.duration));
