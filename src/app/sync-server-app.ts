@@ -10,15 +10,13 @@ import { createAuthBackend } from '../auth/registry';
 import { CefLogger } from '../cef';
 import { type Config, hostConfigs, loadConfigFile } from '../config';
 import type { FlatConfig } from '../config/types';
-import { accessLog } from './access-log';
 import { type AppSettings, readAppSettings } from './app-settings';
 import { type BasicAuthenticationDeps, basicAuthentication, unauthorized } from './basic-authentication';
 import { ClientIpResolver } from './client-ip';
-import { Heartbeat, type HeartbeatCheck, builtInChecks, readVersionFile } from './dockerflow';
+import type { Heartbeat, HeartbeatCheck } from './dockerflow';
 import { createLogger } from './logger';
-import { type AppMetrics, createAppMetrics } from './metrics';
-import { requestSummary } from './mozlog';
-import { readOperabilitySettings } from './operability-settings';
+import type { AppMetrics } from './metrics';
+import { setUpOperability } from './operability';
 import { CpuProfiler } from './profiler';
 import { requestFrame } from './request-frame';
 import { requestIdSource } from './request-id';
@@ -78,15 +76,14 @@ export abstract class SyncServerApp {
     }
     if (this.settings.profile) this.profiler = new CpuProfiler();
 
-    // Dockerflow pages, MozLog and metrics (src/app/dockerflow.ts, mozlog.ts, metrics.ts).
-    const ops = readOperabilitySettings(this.config, this.settings.heartbeatPath);
-    const overridesCheck = this.checkServer !== SyncServerApp.prototype.checkServer;
-    this.heartbeat = new Heartbeat({ format: ops.heartbeatFormat, timeoutMs: ops.heartbeatTimeoutMs, checkServer: (ctx) => this.checkServer(ctx),
-      builtIn: builtInChecks({ auth: this.auth, cef: this.cef, checkServer: overridesCheck ? (ctx) => this.checkServer(ctx) : undefined }) });
-    const version = ops.versionPath && readVersionFile(ops.versionFile, options.baseDir ?? process.cwd());
-    const metricsPath = ops.metrics.port === undefined ? ops.metrics.path : undefined;
-    this.metrics = createAppMetrics(ops.metrics, { routes: routes.map((r) => r.compiled.path), auth: this.auth, cef: this.cef,
-      pages: [this.settings.heartbeatPath, ops.lbheartbeatPath, ops.versionPath, metricsPath, this.settings.debugPath] });
+    // Dockerflow pages, access log or MozLog summaries, metrics (src/app/operability.ts).
+    const ops = setUpOperability(this.config, {
+      heartbeatPath: this.settings.heartbeatPath, debugPath: this.settings.debugPath, baseDir: options.baseDir ?? process.cwd(),
+      auth: this.auth, cef: this.cef, routes: routes.map((r) => r.compiled.path), accessLog: this.settings.accessLog,
+      checkServer: (ctx) => this.checkServer(ctx), ownCheckServer: this.checkServer !== SyncServerApp.prototype.checkServer,
+    });
+    this.heartbeat = ops.heartbeat;
+    this.metrics = ops.metrics;
     const authenticate = (ctx: AppContext, urlUsername?: string) => this.authenticate(ctx, urlUsername);
 
     const router = new Router<AppState, AppContextExtras>();
@@ -113,9 +110,7 @@ export abstract class SyncServerApp {
 
     this.koa = new Koa<AppState, AppContextExtras>();
     this.koa.on('error', (err: unknown, ctx?: AppContext) => (ctx?.state.log ?? this.logger).error({ err }, 'response failed'));
-    if (this.metrics) this.koa.use(this.metrics.middleware());
-    if (ops.logFormat === 'mozlog') this.koa.use(requestSummary());
-    else if (this.settings.accessLog) this.koa.use(accessLog());
+    for (const middleware of ops.middleware) this.koa.use(middleware);
     this.koa.use(requestFrame({
       nextRequestId: requestIdSource(),
       clientIp: new ClientIpResolver(this.settings.trustedProxies),
@@ -130,12 +125,7 @@ export abstract class SyncServerApp {
       debugPath: this.settings.debugPath,
       profiler: this.profiler,
       isClosing: () => this.closing,
-      heartbeat: this.heartbeat,
-      lbheartbeatPath: ops.lbheartbeatPath,
-      versionPath: ops.versionPath,
-      version,
-      metricsPath,
-      scrapeMetrics: this.metrics && (() => this.metrics!.scrape()),
+      ...ops.pages,
       debugServer: (ctx) => this.debugServer(ctx),
     }));
     this.koa.use(router.routes());
