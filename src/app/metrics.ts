@@ -1,12 +1,13 @@
 import { type Server, createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Middleware } from 'koa';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, type Metric, Registry, collectDefaultMetrics } from 'prom-client';
 import { authCacheOf } from '../auth/auth-cache';
 import type { AuthBackend } from '../auth/backend';
 import type { CefLogger } from '../cef';
 import type { MetricsSettings } from './operability-settings';
 import { BackendError, isHttpError } from './errors';
+import { RequestHistogram } from './request-histogram';
 import type { AppContext, AppContextExtras, AppState, AppUser } from './types';
 
 /** One scrape's answer. */
@@ -35,13 +36,13 @@ type Observer = { observe: (value: number) => void };
 class RouteSlot {
   private readonly byMethod = new Map<string, Map<number, Observer>>();
 
-  constructor(private readonly route: string, private readonly histogram: Histogram<'method' | 'route' | 'status_code'>) {}
+  constructor(private readonly route: string, private readonly histogram: RequestHistogram) {}
 
   observer(method: string, status: number): Observer {
     let byStatus = this.byMethod.get(method);
     if (!byStatus) this.byMethod.set(method, byStatus = new Map());
     let observer = byStatus.get(status);
-    if (!observer) byStatus.set(status, observer = this.histogram.labels(method, this.route, String(status)));
+    if (!observer) byStatus.set(status, observer = this.histogram.labels({ method, route: this.route, status_code: String(status) }));
     return observer;
   }
 }
@@ -51,12 +52,12 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 /**
  * The Prometheus metrics of one app, in a registry of its own: the request histogram (the
- * per-request cost is one timer read, two Map lookups and one observe), and counters read from
- * their sources at scrape time. Served at `metrics.path` on the app port, or on `metrics.port`.
+ * per-request cost is two timer reads, three Map lookups and a bucket increment, see
+ * request-histogram.ts), and counters read from their sources at scrape time. Served at `metrics.path` on the app port, or on `metrics.port`.
  */
 export class AppMetrics {
   readonly registry = new Registry();
-  private readonly duration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly duration = new RequestHistogram('http_request_duration_seconds', 'Time to answer HTTP requests, by route template, method and status');
   private readonly outcomes: Counter<'outcome'>;
   private readonly outcomeOf: Record<AuthOutcome, { inc: () => void }>;
   private readonly slots = new Map<unknown, RouteSlot>();
@@ -68,20 +69,15 @@ export class AppMetrics {
   constructor(readonly settings: MetricsSettings, sources: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.duration = new Histogram({
-      name: 'http_request_duration_seconds', help: 'Time to answer HTTP requests, by route template, method and status',
-      labelNames: ['method', 'route', 'status_code'] as const, registers,
-    });
+    this.registry.registerMetric(this.duration as unknown as Metric);
     const duration = this.duration;
     new Counter({
       name: 'http_requests_total', help: 'HTTP requests answered, by route template, method and status',
       labelNames: ['method', 'route', 'status_code'] as const, registers,
       // The histogram already counts them: copied at scrape time, so a request pays for one metric.
-      async collect() {
+      collect() {
         this.reset();
-        for (const value of (await duration.get()).values) {
-          if (value.metricName === 'http_request_duration_seconds_count') this.inc(value.labels as Record<'method' | 'route' | 'status_code', string>, value.value);
-        }
+        for (const series of duration.all()) this.inc(series.labels as Record<'method' | 'route' | 'status_code', string>, series.count);
       },
     });
     this.outcomes = new Counter({ name: 'auth_outcomes_total', help: 'Logins of @authenticated routes, by outcome', labelNames: ['outcome'] as const, registers });

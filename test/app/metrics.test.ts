@@ -5,7 +5,9 @@ import { BackendError, SyncServerApp, authenticated, route } from '../../src/app
 import { withAuthCache } from '../../src/auth/auth-cache';
 import { DummyAuth } from '../../src/auth/backends/dummy';
 import type { FlatConfig } from '../../src/config/types';
+import { RequestHistogram } from '../../src/app/request-histogram';
 import { createTestApp } from '../../src/testing/test-app';
+import { type Metric, Registry } from 'prom-client';
 import { parseSamples, sample } from '../support/prometheus-text';
 
 class FlakyAuth extends DummyAuth {
@@ -132,6 +134,18 @@ describe('metrics', () => {
     await app.close();
     expect(app.metrics!.address()).toBeUndefined();
     await expect(fetch(port, '/metrics')).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  test('the request histogram: le is inclusive, buckets cumulative, sum and count', async () => {
+    const histogram = new RequestHistogram('h', 'help', [0.005, 0.01]);
+    const series = histogram.labels({ route: '/a' });
+    for (const v of [0.005, 0.006, 0.01, 20]) series.observe(v);
+    const registry = new Registry();
+    registry.registerMetric(histogram as unknown as Metric);
+    const text = await registry.metrics();
+    expect([['0.005', 1], ['0.01', 3], ['+Inf', 4]].map(([le]) => sample(text, 'h_bucket', { route: '/a', le: String(le) }))).toEqual([1, 3, 4]);
+    expect(sample(text, 'h_sum', { route: '/a' })).toBeCloseTo(20.021);
+    expect(sample(text, 'h_count', { route: '/a' })).toBe(4);
   });
 
   test('bad keys fail at start', async () => {
