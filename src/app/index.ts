@@ -7,3 +7,5 @@ export * from './respcodes';
 export { createLogger } from './logger';
 export { CEF_BACKEND_FAILURE, CEF_INVALID_USERNAME, CEF_URL_MISMATCH } from './basic-authentication';
 export { proxy, type ProxyOptions } from './proxy';
+export type { HeartbeatCheck, CheckOutcome, CheckStatus, HeartbeatReport } from './dockerflow';
+export type { AppMetrics, AuthOutcome, Scrape } from './metrics';

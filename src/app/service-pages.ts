@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import { renderDebugPage } from './debug-page';
-import { BadRequestError, ServiceUnavailableError, isHttpError } from './errors';
+import type { Heartbeat } from './dockerflow';
+import { BadRequestError, ServiceUnavailableError } from './errors';
 import { type CpuProfiler, PROFILE_PATH } from './profiler';
 import type { AppContext, AppContextExtras, AppState } from './types';
 
@@ -8,32 +9,51 @@ export interface ServicePagesDeps {
   heartbeatPath: string;
   debugPath?: string;
   profiler?: CpuProfiler;
+  /** True once the app's shutdown began: both heartbeats answer 503. */
   isClosing: () => boolean;
-  checkServer: (ctx: AppContext) => unknown;
+  heartbeat: Heartbeat;
+  /** Dockerflow pages (src/app/dockerflow.ts); `version` is the version.json text, if any. */
+  lbheartbeatPath?: string;
+  versionPath?: string;
+  version?: string;
+  /** The metrics scrape on the app port (src/app/metrics.ts). */
+  metricsPath?: string;
+  scrapeMetrics?: () => Promise<{ contentType: string; body: string }>;
   debugServer: (ctx: AppContext) => string[] | Promise<string[]>;
 }
 
 /**
  * Cleans the path (trailing slashes dropped, legacy C.3.5; bad percent-encoding is a 400) and
- * serves the pages that bypass routing and auth: the heartbeat (any method, 200 with an empty
- * text/plain body, 503 when `checkServer` throws or the app is closing), the debug page and
- * the live CPU profile.
+ * serves the pages that bypass routing and auth, for any method: the heartbeat (src/app/dockerflow.ts),
+ * the load balancer heartbeat (200 without touching a backend, 503 once the app is closing),
+ * the version.json (404 without one), the metrics scrape, the debug page and the live CPU profile.
  */
 export function servicePages(deps: ServicePagesDeps): Middleware<AppState, AppContextExtras> {
-  const { heartbeatPath, debugPath, profiler } = deps;
+  const { heartbeatPath, debugPath, profiler, lbheartbeatPath, versionPath, version, metricsPath, scrapeMetrics } = deps;
 
-  async function heartbeat(ctx: AppContext): Promise<void> {
-    if (deps.isClosing()) throw new ServiceUnavailableError('Shutting down');
+  function lbheartbeat(ctx: AppContext): void {
+    ctx.status = deps.isClosing() ? 503 : 200;
+    ctx.type = 'application/json';
+    ctx.body = ctx.status === 200 ? '{"status":"ok"}' : '{"status":"shutting down"}';
+  }
+
+  function versionPage(ctx: AppContext): void {
+    ctx.status = version === undefined ? 404 : 200;
+    ctx.type = 'application/json';
+    ctx.body = version ?? '{"error":"no version.json"}';
+  }
+
+  async function metrics(ctx: AppContext, scrape: NonNullable<typeof scrapeMetrics>): Promise<void> {
+    let result;
     try {
-      await deps.checkServer(ctx);
+      result = await scrape();
     } catch (err) {
-      if (isHttpError(err)) throw err;
-      ctx.state.log.warn({ err }, 'heartbeat: checkServer failed');
-      throw new ServiceUnavailableError(undefined, { cause: err });
+      ctx.state.log.warn({ err }, 'metrics scrape failed');
+      throw new ServiceUnavailableError('Metrics unavailable', { cause: err });
     }
-    ctx.status = 200;
-    ctx.type = 'text/plain';
-    ctx.body = '';
+    const { contentType, body } = result;
+    ctx.type = contentType;
+    ctx.body = body;
   }
 
   async function debugPage(ctx: AppContext): Promise<void> {
@@ -64,7 +84,10 @@ export function servicePages(deps: ServicePagesDeps): Middleware<AppState, AppCo
         throw new BadRequestError('Malformed path: bad percent-encoding');
       }
     }
-    if (path === heartbeatPath) return heartbeat(ctx);
+    if (path === heartbeatPath) return deps.heartbeat.serve(ctx, deps.isClosing());
+    if (path === lbheartbeatPath) return lbheartbeat(ctx);
+    if (path === versionPath) return versionPage(ctx);
+    if (scrapeMetrics && path === metricsPath) return metrics(ctx, scrapeMetrics);
     if (path === debugPath) return debugPage(ctx);
     if (profiler && path === PROFILE_PATH) return profile(ctx, profiler);
     return next();

@@ -11,11 +11,13 @@ import { createAuthBackend } from '../auth/registry';
 import { CefLogger } from '../cef';
 import { type Config, hostConfigs, loadConfigFile } from '../config';
 import type { FlatConfig } from '../config/types';
-import { accessLog } from './access-log';
 import { type AppSettings, readAppSettings } from './app-settings';
 import { type BasicAuthenticationDeps, basicAuthentication, unauthorized } from './basic-authentication';
 import { ClientIpResolver } from './client-ip';
+import type { Heartbeat, HeartbeatCheck } from './dockerflow';
 import { createLogger } from './logger';
+import type { AppMetrics } from './metrics';
+import { setUpOperability } from './operability';
 import { CpuProfiler } from './profiler';
 import { requestFrame } from './request-frame';
 import { requestIdSource } from './request-id';
@@ -41,7 +43,10 @@ export abstract class SyncServerApp {
   readonly auth?: AuthBackend;
   readonly cef: CefLogger;
   readonly logger: Logger;
+  /** Prometheus metrics (`metrics.enabled`), else undefined. */
+  readonly metrics?: AppMetrics;
   protected readonly settings: AppSettings;
+  private readonly heartbeat: Heartbeat;
   private readonly hostConfigs: Map<string, FlatConfig>;
   private readonly profiler?: CpuProfiler;
   private readonly basicAuth?: BasicAuthenticationDeps;
@@ -75,6 +80,16 @@ export abstract class SyncServerApp {
     }
     if (this.settings.profile) this.profiler = new CpuProfiler();
 
+    // Dockerflow pages, access log or MozLog summaries, metrics (src/app/operability.ts).
+    const ops = setUpOperability(this.config, {
+      heartbeatPath: this.settings.heartbeatPath, debugPath: this.settings.debugPath, baseDir: options.baseDir ?? process.cwd(),
+      auth: this.auth, cef: this.cef, routes: routes.map((r) => r.compiled.path), accessLog: this.settings.accessLog,
+      checkServer: (ctx) => this.checkServer(ctx), ownCheckServer: this.checkServer !== SyncServerApp.prototype.checkServer,
+    });
+    this.heartbeat = ops.heartbeat;
+    this.metrics = ops.metrics;
+    const authenticate = (ctx: AppContext, urlUsername?: string) => this.authenticate(ctx, urlUsername);
+
     const router = new Router<AppState, AppContextExtras>();
     const constraintsOf = new Map<Layer<AppState, AppContextExtras>, CompiledPath['constraints']>();
     const beforeCall = this.beforeCall === SyncServerApp.prototype.beforeCall ? undefined : this.beforeCall.bind(this);
@@ -83,7 +98,7 @@ export abstract class SyncServerApp {
       const chain = buildRouteChain(route, {
         handler,
         beforeCall,
-        authenticate: (ctx, urlUsername) => this.authenticate(ctx, urlUsername),
+        authenticate: this.metrics?.countAuthOutcomes(authenticate) ?? authenticate,
         unauthorized: () => unauthorized(this.settings.realm),
         cef: this.cef,
         maxBodySize: this.settings.maxBodySize,
@@ -99,7 +114,7 @@ export abstract class SyncServerApp {
 
     this.koa = new Koa<AppState, AppContextExtras>();
     this.koa.on('error', (err: unknown, ctx?: AppContext) => (ctx?.state.log ?? this.logger).error({ err }, 'response failed'));
-    if (this.settings.accessLog) this.koa.use(accessLog());
+    for (const middleware of ops.middleware) this.koa.use(middleware);
     this.koa.use(requestFrame({
       nextRequestId: requestIdSource(),
       clientIp: new ClientIpResolver(this.settings.trustedProxies),
@@ -114,7 +129,7 @@ export abstract class SyncServerApp {
       debugPath: this.settings.debugPath,
       profiler: this.profiler,
       isClosing: () => this.closing,
-      checkServer: (ctx) => this.checkServer(ctx),
+      ...ops.pages,
       debugServer: (ctx) => this.debugServer(ctx),
     }));
     this.koa.use(router.routes());
@@ -129,6 +144,15 @@ export abstract class SyncServerApp {
   /** The heartbeat's check: throw to answer 503. Default: the auth backend's health. */
   protected async checkServer(_ctx: AppContext): Promise<void> {
     await this.auth?.checkHealth();
+  }
+
+  /**
+   * Adds a check to the heartbeat (docs/deploy.md): resolve for ok, resolve
+   * `{ status: 'warning', message }` to warn, throw (or time out) to fail it.
+   */
+  addHeartbeatCheck(name: string, check: HeartbeatCheck): this {
+    this.heartbeat.add(name, check);
+    return this;
   }
 
   /** Extra lines for the debug page (URI credentials in them are masked). */
@@ -170,6 +194,7 @@ export abstract class SyncServerApp {
       throw new Error(`${this.constructor.name}.listen: cannot listen on ${host}:${port}: ${err.message}`, { cause: err });
     });
     this.server = server;
+    await this.metrics?.listen();
     return server;
   }
 
@@ -204,6 +229,7 @@ export abstract class SyncServerApp {
       this.profiler?.stop(this.settings.profileFile),
       this.auth?.close(),
       this.cef.close(),
+      this.metrics?.close(),
     ]);
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failures.length > 0) {

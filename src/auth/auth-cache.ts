@@ -34,6 +34,8 @@ export class AuthCache {
   private readonly now: () => number;
   // Bumped by every invalidation: a login that started before one is not remembered.
   private epoch = 0;
+  /** Logins answered from the cache (by credentials or by whole header) and sent to the backend. */
+  readonly stats = { hits: 0, misses: 0 };
 
   constructor(readonly backend: AuthBackend, private readonly options: AuthCacheOptions) {
     this.now = options.now ?? Date.now;
@@ -49,7 +51,11 @@ export class AuthCache {
     // so it never meets a `raw\0` key.
     const key = this.keyFor(`${username.length}:${username}\0${password}`);
     const remembered = this.lookup(key);
-    if (remembered !== undefined) return remembered;
+    if (remembered !== undefined) {
+      this.stats.hits++;
+      return remembered;
+    }
+    this.stats.misses++;
     // Concurrent logins with the same credentials share one backend call.
     let pending = this.pending.get(key);
     if (!pending) {
@@ -64,7 +70,9 @@ export class AuthCache {
    * that login is remembered (see `remember`): the caller can skip reading them again.
    */
   recall(credentials: string): UserId | undefined {
-    return this.lookup(this.keyFor(`raw\0${credentials}`));
+    const userId = this.lookup(this.keyFor(`raw\0${credentials}`));
+    if (userId !== undefined) this.stats.hits++;
+    return userId;
   }
 
   /** Where invalidations stand: pass it to `remember` from before the login started. */

@@ -1,7 +1,7 @@
 import { emitWarning, HOSTNAME, renderCef } from './cef-format';
 import { parseCefSettings, type CefConfigSource, type CefSettings } from './cef-settings';
 import { createSink } from './sinks/create-sink';
-import type { CefEnviron, CefExtra, CefSink } from './types';
+import type { CefEnviron, CefExtra, CefSink, CefSinkHealth } from './types';
 
 export interface CefLoggerOptions {
   /** Where lines go instead of the sink `cef.file` names (then `cef.file` is optional). */
@@ -24,6 +24,8 @@ export class CefLogger {
   private readonly clock: () => Date;
   private readonly hostname: string;
   private readonly warn: (message: string) => void;
+  /** Events handed to the sink so far (for metrics). */
+  written = 0;
 
   constructor(config: CefConfigSource, options: CefLoggerOptions = {}) {
     this.warn = options.warn ?? emitWarning;
@@ -53,6 +55,7 @@ export class CefLogger {
     try {
       const { line, event } = renderCef(this.context(this.settings), name, severity, environ, extra);
       this.sink.write(line, event);
+      this.written++;
     } catch (err) {
       this.warn(`cef: event "${String(name)}" not logged: ${(err as Error).stack ?? String(err)}`);
     }
@@ -65,6 +68,12 @@ export class CefLogger {
   /** Resolves once every event logged so far reached the OS or the peer (or the sink gave up). */
   async flush(): Promise<void> {
     await this.sink?.flush();
+  }
+
+  /** The sink's state for the heartbeat: null when CEF is off; a sink without `health` is ok. */
+  health(): CefSinkHealth | null {
+    if (this.sink === null) return null;
+    return this.sink.health?.() ?? { ok: true };
   }
 
   /** Reopens a file sink (after log rotation; call it on SIGHUP). */

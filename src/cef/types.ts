@@ -52,4 +52,14 @@ export interface CefSink {
   /** Reopens files (after log rotation, SIGHUP). */
   reopen?(): void;
   close(): Promise<void>;
+  /** Cheap state for the heartbeat (no I/O); a sink without it counts as healthy. */
+  health?(): CefSinkHealth;
+  /** Events dropped so far (a full queue), for metrics. */
+  readonly dropped?: number;
+}
+
+export interface CefSinkHealth {
+  ok: boolean;
+  /** Why not, for the heartbeat body. */
+  detail?: string;
 }

@@ -1,6 +1,7 @@
 import { readAppSettings } from '../app/app-settings';
 import { ClientIpResolver } from '../app/client-ip';
 import { createLogger } from '../app/logger';
+import { readOperabilitySettings } from '../app/operability-settings';
 import { maxPasswordLength } from '../auth/password-length';
 import { createAuthBackend } from '../auth/registry';
 import { parseCefSettings } from '../cef/cef-settings';
@@ -27,6 +28,7 @@ export function asConfigError(err: unknown, file: string): ConfigError {
 /**
  * Every framework key an app reads when it starts, checked the way it reads them, without
  * opening a connection or a file: the app settings (`global.*`, `debug`…), the log level,
+ * the Dockerflow, log-format and metrics keys,
  * `global.trusted_proxies`, `[host:…]` sections, `[cef]`, and `[auth]` (the backend is built,
  * so its name or module and its params such as `sqluri` are checked, and closed unopened).
  * Throws a one-line ConfigError naming the file. `serve` runs it before forking; `services-core
@@ -42,6 +44,7 @@ export async function checkFrameworkConfig(config: FlatConfig, source: ConfigSou
   };
   const settings = check(() => readAppSettings(config));
   check(() => createLogger(config, { write: () => undefined }));
+  check(() => readOperabilitySettings(config, settings.heartbeatPath));
   check(() => new ClientIpResolver(settings.trustedProxies));
   check(() => hostConfigs(config));
   check(() => parseCefSettings(config, { warn: () => undefined }));

@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { isWorkerMessage } from './cluster-messages';
+import { ClusterMetrics } from './cluster-metrics';
 import type { CommandIO } from './main';
 import { RestartPolicy } from './restart-policy';
 import type { ServePlan } from './serve-plan';
@@ -60,6 +61,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
 
     const finish = () => {
       if (live().length > 0) return;
+      void metrics.then((m) => m?.close());
       clearTimeout(killTimer);
       cluster.removeAllListeners('exit');
       for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.removeListener(signal, onSignal);
@@ -129,6 +131,11 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
     }
     for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, onSignal);
 
+    // Metrics of all workers, on metrics.port when set (src/cli/cluster-metrics.ts).
+    const metrics = ClusterMetrics.start(plan.config, logger).catch((err: Error) => {
+      giveUp(err.message);
+      return undefined;
+    });
     for (let i = 0; i < plan.workers; i++) fork();
   });
 }

@@ -3,6 +3,8 @@ export class BoundedQueue<T> {
   private items: T[] = [];
   private head = 0;
   private refused = 0;
+  /** Every item refused so far (never reset). */
+  refusedTotal = 0;
 
   constructor(readonly limit: number) {}
 
@@ -14,6 +16,7 @@ export class BoundedQueue<T> {
   push(item: T): boolean {
     if (this.length >= this.limit) {
       this.refused++;
+      this.refusedTotal++;
       return false;
     }
     this.items.push(item);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../config/errors';
-import type { CefSink } from '../types';
+import type { CefSink, CefSinkHealth } from '../types';
 
 // A sink dropped without close() (logCef's cache lets go of its config) still frees its fd.
 const fdCleanup = new FinalizationRegistry<number>((fd) => {
@@ -103,6 +103,12 @@ export class FileSink implements CefSink {
       this.warn(`cef: cannot write to ${this.path} (${(err as Error).message}): ${line}`);
       this.closeFd();
     }
+  }
+
+  health(): CefSinkHealth {
+    if (this.closed) return { ok: false, detail: `${this.description} is closed` };
+    // The fd is dropped after a failed write and reopened by the next one.
+    return this.fd === null ? { ok: false, detail: `${this.description}: the last write failed` } : { ok: true };
   }
 
   /** Reopens the path now (call it on SIGHUP); a failure is reported and retried on the next write. */

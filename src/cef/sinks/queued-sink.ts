@@ -1,4 +1,4 @@
-import type { CefSink } from '../types';
+import type { CefSink, CefSinkHealth } from '../types';
 import { Backoff } from './backoff';
 import { BoundedQueue } from './bounded-queue';
 
@@ -47,6 +47,16 @@ export abstract class QueuedSink<T> implements CefSink {
   protected abstract pending(): number;
   /** Ends the transport after the last flush. */
   protected abstract shutdown(): Promise<void>;
+
+  get dropped(): number {
+    return this.queue.refusedTotal;
+  }
+
+  health(): CefSinkHealth {
+    if (this.closing) return { ok: false, detail: `${this.description} is closed` };
+    if (this.outage) return { ok: false, detail: `${this.description} is down; ${this.queue.length} events queued` };
+    return { ok: true };
+  }
 
   write(line: string): void {
     if (this.closing) {

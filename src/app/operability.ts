@@ -1,0 +1,68 @@
+import type { Middleware } from 'koa';
+import type { AuthBackend } from '../auth/backend';
+import type { CefLogger } from '../cef';
+import type { FlatConfig } from '../config/types';
+import { accessLog } from './access-log';
+import { Heartbeat, builtInChecks, readVersionFile } from './dockerflow';
+import { type AppMetrics, createAppMetrics } from './metrics';
+import { requestSummary } from './mozlog';
+import { readOperabilitySettings } from './operability-settings';
+import type { ServicePagesDeps } from './service-pages';
+import type { AppContext, AppContextExtras, AppState } from './types';
+
+export interface OperabilityParts {
+  heartbeatPath: string;
+  debugPath?: string;
+  /** The app's folder, where `version.json` is looked for. */
+  baseDir: string;
+  auth?: AuthBackend;
+  cef: CefLogger;
+  /** Every route's path template, as mounted. */
+  routes: string[];
+  checkServer: (ctx: AppContext) => unknown;
+  /** Whether the app overrides `checkServer` (then it is a Dockerflow check of its own). */
+  ownCheckServer: boolean;
+  /** `debug`/`translogger`: the Apache access log, unless MozLog writes request summaries. */
+  accessLog: boolean;
+}
+
+/** The Dockerflow pages, the request log and the metrics of one app, from its config. */
+export interface Operability {
+  heartbeat: Heartbeat;
+  metrics?: AppMetrics;
+  /** What `servicePages` needs for the heartbeats, the version and the metrics page. */
+  pages: Pick<ServicePagesDeps, 'heartbeat' | 'lbheartbeatPath' | 'versionPath' | 'version' | 'metricsPath' | 'scrapeMetrics'>;
+  /** To mount first, in order: the metrics timer, then the access log or MozLog request summary. */
+  middleware: Middleware<AppState, AppContextExtras>[];
+}
+
+export function setUpOperability(config: FlatConfig, parts: OperabilityParts): Operability {
+  const ops = readOperabilitySettings(config, parts.heartbeatPath);
+  const heartbeat = new Heartbeat({
+    format: ops.heartbeatFormat,
+    timeoutMs: ops.heartbeatTimeoutMs,
+    checkServer: parts.checkServer,
+    builtIn: builtInChecks({ auth: parts.auth, cef: parts.cef, checkServer: parts.ownCheckServer ? parts.checkServer : undefined }),
+  });
+  const version = ops.versionPath === undefined ? undefined : readVersionFile(ops.versionFile, parts.baseDir);
+  const metricsPath = ops.metrics.port === undefined ? ops.metrics.path : undefined;
+  const metrics = createAppMetrics(ops.metrics, {
+    routes: parts.routes, auth: parts.auth, cef: parts.cef,
+    pages: [parts.heartbeatPath, ops.lbheartbeatPath, ops.versionPath, metricsPath, parts.debugPath],
+  });
+  const middleware: Middleware<AppState, AppContextExtras>[] = [];
+  if (metrics) middleware.push(metrics.middleware());
+  if (ops.logFormat === 'mozlog') middleware.push(requestSummary());
+  else if (parts.accessLog) middleware.push(accessLog());
+  return {
+    heartbeat,
+    metrics,
+    pages: {
+      heartbeat, version, metricsPath,
+      lbheartbeatPath: ops.lbheartbeatPath,
+      versionPath: ops.versionPath,
+      scrapeMetrics: metrics && (() => metrics.scrape()),
+    },
+    middleware,
+  };
+}

@@ -1,0 +1,166 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { type Scrape, listenForScrapes } from '../app/metrics';
+import { readMetricsSettings } from '../app/operability-settings';
+import type { SyncServerApp } from '../app/sync-server-app';
+import type { FlatConfig } from '../config/types';
+
+/**
+ * Metrics under `serve`: every scrape answers the sum over all workers. The primary holds no
+ * metrics of its own; it asks each worker for its registry (as JSON) and adds them up with
+ * prom-client's `AggregatorRegistry.aggregate`. With `metrics.port` the primary answers scrapes
+ * on that port itself; without it, the worker a scrape reaches on the app port asks the primary.
+ */
+
+type Metrics = MetricObjectWithValues<MetricValue<string>>[];
+
+/** primary → worker */
+type ToWorker = { cmd: 'metrics:collect'; id: number } | { cmd: 'metrics:aggregate'; id: number; scrape?: Scrape; error?: string };
+/** worker → primary */
+type ToPrimary = { type: 'metrics:local'; id: number; metrics?: Metrics; error?: string } | { type: 'metrics:scrape'; id: number };
+
+const COLLECT_TIMEOUT_MS = 3000;
+
+function isMessage<T extends { id: number }>(value: unknown, key: 'cmd' | 'type', prefix = 'metrics:'): value is T {
+  const tag = (value as Record<string, unknown> | null)?.[key];
+  return typeof tag === 'string' && tag.startsWith(prefix) && typeof (value as { id?: unknown }).id === 'number';
+}
+
+interface Collection {
+  waiting: Set<number>;
+  replies: Metrics[];
+  settle: (err?: Error) => void;
+}
+
+/** The primary's side: collects and sums the workers' metrics. */
+export class ClusterMetrics {
+  private readonly collections = new Map<number, Collection>();
+  private nextId = 0;
+  private server?: Server;
+
+  private constructor(private readonly logger: Logger) {}
+
+  /** Starts answering when `metrics.enabled`; opens `metrics.port` when set. Undefined when metrics are off. */
+  static async start(config: FlatConfig, logger: Logger): Promise<ClusterMetrics | undefined> {
+    const settings = readMetricsSettings(config);
+    if (!settings.enabled) return undefined;
+    const metrics = new ClusterMetrics(logger);
+    cluster.on('message', metrics.onMessage);
+    cluster.on('exit', metrics.onExit);
+    if (settings.port !== undefined) {
+      try {
+        metrics.server = await listenForScrapes(settings, () => metrics.aggregate());
+      } catch (err) {
+        await metrics.close();
+        throw err;
+      }
+      const { port } = metrics.server.address() as { port: number };
+      logger.info({ metricsPort: port }, `metrics of all workers on http://${settings.host}:${port}${settings.path}`);
+    }
+    return metrics;
+  }
+
+  /** The sum of every live worker's metrics; fails when one does not answer in time. */
+  aggregate(): Promise<Scrape> {
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected());
+    const id = this.nextId++;
+    return new Promise<Scrape>((resolve, reject) => {
+      const timer = setTimeout(() => collection.settle(new Error(`${collection.waiting.size} worker(s) did not answer within ${COLLECT_TIMEOUT_MS} ms`)), COLLECT_TIMEOUT_MS);
+      const collection: Collection = {
+        waiting: new Set(workers.map((w) => w.id)),
+        replies: [],
+        settle: (err) => {
+          if (!this.collections.delete(id)) return;
+          clearTimeout(timer);
+          if (err) {
+            reject(err);
+            return;
+          }
+          const registry = AggregatorRegistry.aggregate(collection.replies);
+          registry.metrics().then((body) => resolve({ contentType: registry.contentType, body }), reject);
+        },
+      };
+      this.collections.set(id, collection);
+      for (const worker of workers) worker.send({ cmd: 'metrics:collect', id } satisfies ToWorker);
+      if (workers.length === 0) collection.settle();
+    });
+  }
+
+  private readonly onMessage = (worker: Worker, message: unknown): void => {
+    if (!isMessage<ToPrimary>(message, 'type')) return;
+    if (message.type === 'metrics:scrape') {
+      const reply = (body: Omit<Extract<ToWorker, { cmd: 'metrics:aggregate' }>, 'cmd' | 'id'>) => {
+        if (worker.isConnected()) worker.send({ cmd: 'metrics:aggregate', id: message.id, ...body } satisfies ToWorker);
+      };
+      this.aggregate().then((scrape) => reply({ scrape }), (err: Error) => reply({ error: err.message }));
+      return;
+    }
+    const collection = this.collections.get(message.id);
+    if (!collection || !collection.waiting.delete(worker.id)) return;
+    if (message.error !== undefined || !message.metrics) {
+      collection.settle(new Error(`worker ${worker.process.pid}: ${message.error ?? 'no metrics'}`));
+      return;
+    }
+    collection.replies.push(message.metrics);
+    if (collection.waiting.size === 0) collection.settle();
+  };
+
+  // A worker that dies mid-collection is left out rather than failing the scrape.
+  private readonly onExit = (worker: Worker): void => {
+    for (const collection of this.collections.values()) {
+      if (collection.waiting.delete(worker.id) && collection.waiting.size === 0) collection.settle();
+    }
+  };
+
+  async close(): Promise<void> {
+    cluster.off('message', this.onMessage);
+    cluster.off('exit', this.onExit);
+    for (const collection of [...this.collections.values()]) collection.settle(new Error('serve is stopping'));
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    this.logger.debug('metrics listener closed');
+  }
+}
+
+/**
+ * The worker's side: answers the primary's collections with this app's registry, and makes the
+ * app's scrapes (on the app port) ask the primary for the sum. Nothing when metrics are off.
+ */
+export function attachClusterMetrics(app: SyncServerApp): void {
+  const metrics = app.metrics;
+  if (!metrics || !process.send) return;
+  const send = (message: ToPrimary) => {
+    if (process.connected) process.send!(message);
+  };
+  const scrapes = new Map<number, { resolve: (scrape: Scrape) => void; reject: (err: Error) => void }>();
+  let nextId = 0;
+  process.on('message', (message: unknown) => {
+    if (!isMessage<ToWorker>(message, 'cmd')) return;
+    if (message.cmd === 'metrics:collect') {
+      metrics.registry.getMetricsAsJSON().then(
+        (local) => send({ type: 'metrics:local', id: message.id, metrics: local }),
+        (err: Error) => send({ type: 'metrics:local', id: message.id, error: err.message }));
+      return;
+    }
+    const pending = scrapes.get(message.id);
+    scrapes.delete(message.id);
+    if (message.scrape) pending?.resolve(message.scrape);
+    else pending?.reject(new Error(`metrics: ${message.error ?? 'no answer'}`));
+  });
+  metrics.delegate(() => new Promise<Scrape>((resolve, reject) => {
+    if (!process.connected) {
+      reject(new Error('metrics: the serve primary is gone'));
+      return;
+    }
+    const id = nextId++;
+    scrapes.set(id, { resolve, reject });
+    send({ type: 'metrics:scrape', id });
+  }));
+}
