@@ -66,7 +66,7 @@ export async function basicAuthentication(ctx: AppContext, urlUsername: string |
   deps: BasicAuthenticationDeps): Promise<AppUser | null> {
   const header = ctx.req.headers.authorization;
   if (header === undefined) return null;
-  const remembered = deps.logins?.recall(header);
+  const remembered = await deps.logins?.recall(header);
   if (remembered !== undefined) return rememberedUser(ctx, header, remembered, urlUsername, deps);
   let credentials: { username: string; password: string | null };
   try {

@@ -36,6 +36,7 @@ export class SQLAuth implements AuthBackend {
   private readonly resetCodes: ResetCodes;
   private readonly warn: (message: string) => void;
   private dummyHash?: Promise<string>;
+  private readonly stampQuery: string;
 
   constructor(params: FlatConfig = {}, context?: AuthBackendContext) {
     this.warn = context?.warn ?? (() => undefined);
@@ -50,6 +51,8 @@ export class SQLAuth implements AuthBackend {
       ...sqlConnectionParams(params, true),
     });
     this.resetCodes = new ResetCodes(this.resetCodeStore());
+    const placeholder = this.connection.dialect === 'postgres' ? '$1' : '?';
+    this.stampQuery = `SELECT id, status, password_hash FROM users WHERE username = ${placeholder} ORDER BY id LIMIT 1`;
   }
 
   async open(): Promise<void> {
@@ -66,6 +69,18 @@ export class SQLAuth implements AuthBackend {
     if (!(await validatePassword(password, user.passwordHash))) return null;
     if (this.rehash && needsRehash(user.passwordHash, this.scheme)) await this.upgradeHash(user, password);
     return user.id;
+  }
+
+  /**
+   * `id:status:password_hash` of the row a login would check (the lowest id with that name),
+   * or null when there is none: one indexed lookup (the username index, or the legacy
+   * UNIQUE(username, password_hash)), so every process sees a change made anywhere at once.
+   */
+  async credentialStamp(username: string): Promise<string | null> {
+    const rows = await this.connection.run('SQLAuth.credentialStamp', (dataSource) =>
+      dataSource.query(this.stampQuery, [username]) as Promise<{ id: number; status: number | null; password_hash: string | null }[]>);
+    const row = rows[0];
+    return row === undefined ? null : `${row.id}:${row.status}:${row.password_hash}`;
   }
 
   async getUserId(username: string): Promise<UserId | null> {
