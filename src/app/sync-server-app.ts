@@ -15,6 +15,7 @@ import { type AppSettings, readAppSettings } from './app-settings';
 import { type BasicAuthenticationDeps, basicAuthentication, unauthorized } from './basic-authentication';
 import { ClientIpResolver } from './client-ip';
 import { createLogger } from './logger';
+import { createLoginThrottling } from './login-throttling';
 import { CpuProfiler } from './profiler';
 import { requestFrame } from './request-frame';
 import { requestIdSource } from './request-id';
@@ -63,7 +64,10 @@ export abstract class SyncServerApp {
     this.auth = options.auth ??
       (this.config['auth.backend'] === undefined ? undefined : createAuthBackend(this.config, { baseDir: options.baseDir, warn }));
     this.cef = new CefLogger(this.config, { sink: options.cefSink, warn });
-    if (this.auth) this.basicAuth = { backend: this.auth, cef: this.cef, realm: this.settings.realm, logins: authCacheOf(this.auth) };
+    if (this.auth) {
+      this.basicAuth = { backend: this.auth, cef: this.cef, realm: this.settings.realm, logins: authCacheOf(this.auth),
+        throttle: createLoginThrottling(this.config, this.cef, warn) };
+    }
     this.hostConfigs = hostConfigs(this.config);
     const routes = readRouteTable(this, SyncServerApp, { hasAuth: this.auth !== undefined });
     if (!this.cef.enabled && routes.some((r) => r.authenticated || r.cef)) {
@@ -199,6 +203,7 @@ export abstract class SyncServerApp {
     const results = await Promise.allSettled([
       this.profiler?.stop(this.settings.profileFile),
       this.auth?.close(),
+      this.basicAuth?.throttle?.close(),
       this.cef.close(),
     ]);
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
