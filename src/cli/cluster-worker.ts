@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { SyncServerApp } from '../app/sync-server-app';
+import { linkAuthPurges } from './cluster-auth';
 import { type PrimaryMessage, type WorkerMessage, isPrimaryMessage } from './cluster-messages';
 import { loadAppClass } from './load-app-class';
 import { openLogOutput } from './log-output';
@@ -31,6 +32,7 @@ export async function runWorker(plan: ServePlan): Promise<number> {
   try {
     const AppClass = loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
     app = new AppClass(plan.config, { baseDir: plan.baseDir, logger });
+    linkAuthPurges(app);
     const server = await app.listen(plan.port, plan.host);
     const { port } = server.address() as AddressInfo;
     await send({ type: 'ready', host: plan.host, port });
