@@ -3,6 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { execFileSync } from 'node:child_process';
+import { LDAPAuth } from '../../src/auth/backends/ldap';
 import { SQLAuth } from '../../src/auth/backends/sql';
 import { hashPassword } from '../../src/auth/passwords';
 import { serverDatabase, type TestDatabase } from '../auth/sql-databases';
@@ -188,3 +190,81 @@ async function waitAccepted(ports: number[], user: string, password: string, tim
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+describeService('ldap', 'a fleet on one slapd: two serve processes × 2 workers (pooled binds)', () => {
+  const URL = process.env.SC_LDAP_URL ?? 'ldap://127.0.0.1:3890';
+  const BASE = process.env.SC_LDAP_BASE ?? 'dc=example,dc=com';
+  const ADMIN = process.env.SC_LDAP_ADMIN ?? `cn=admin,${BASE}`;
+  const ADMIN_PW = process.env.SC_LDAP_ADMIN_PASSWORD ?? 'admin-secret';
+  const ROOT = `ou=users,${BASE}`;
+  const suffix = randomBytes(4).toString('hex');
+  const user = (name: string) => `fleet-${name}-${suffix}`;
+  const fleet: ServeProcess[] = [];
+  let ports: number[] = [];
+  const ldapmodify = (name: string, attribute: string, value: string) => execFileSync('ldapmodify', ['-x', '-H', URL, '-D', ADMIN, '-w', ADMIN_PW], {
+    input: `dn: uid=${name},${ROOT}\nchangetype: modify\nreplace: ${attribute}\n${attribute}: ${value}\n`,
+  });
+
+  beforeAll(async () => {
+    const auth = new LDAPAuth({ ldapuri: URL, bind_user: `cn=reader,${BASE}`, bind_password: 'reader-secret', admin_user: ADMIN, admin_password: ADMIN_PW, users_root: ROOT });
+    for (const name of ['alice', 'bob', 'carol']) expect(await auth.createUser(user(name), `${name}-old-pw`, '')).toBe(true);
+    await auth.close();
+    for (let i = 0; i < 2; i++) {
+      const { dir, ini } = deployment('host = 127.0.0.1\nport = 0\nworkers = 2', '[auth]\n', FLEET_APP);
+      writeFileSync(join(dir, 'app.conf'), [
+        '[global]', 'graceful_shutdown_interval = 0', '',
+        '[auth]', 'backend = ldap', `ldapuri = ${URL}`, `bind_user = cn=reader,${BASE}`, 'bind_password = reader-secret',
+        `admin_user = ${ADMIN}`, `admin_password = ${ADMIN_PW}`, `users_root = ${ROOT}`, 'ldap_use_pool = true',
+        'throttle_user_limit = 100000', 'throttle_ip_limit = 100000', '',
+      ].join('\n'));
+      fleet.push(startServe([ini]));
+    }
+    for (const serve of fleet) ports.push(Number((await serve.waitFor(/listening on http:\/\/[^\s"]+:(\d+) with/, 180_000))[1]));
+    ports = [...ports];
+  }, 240_000);
+
+  afterAll(async () => {
+    await Promise.all(fleet.map(async (serve) => {
+      serve.child.kill('SIGTERM');
+      await Promise.race([serve.exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      await stopServe(serve);
+    }));
+    for (const name of ['alice', 'bob', 'carol']) {
+      try {
+        execFileSync('ldapdelete', ['-x', '-H', URL, '-D', ADMIN, '-w', ADMIN_PW, `uid=${user(name)},${ROOT}`], { stdio: 'ignore' });
+      } catch {
+        // deleted by the test
+      }
+    }
+  }, 30_000);
+
+  test('a password changed through one process, then directly in the directory: refused everywhere within 1 s', async () => {
+    const alice = user('alice');
+    expect((await acceptedEverywhere(ports, alice, 'alice-old-pw')).size).toBe(4);
+    const change = await call(ports[0], 'POST', `/${alice}/password`, basic(alice, 'alice-old-pw'), { old: 'alice-old-pw', password: 'alice-new-pw' });
+    expect(change).toMatchObject({ status: 200, body: '{"changed":true}' });
+    let poll = await pollAfterChange(ports, alice, 'alice-old-pw', performance.now());
+    expect(poll.late.filter((s) => s !== 401)).toEqual([]);
+    expect((await acceptedEverywhere(ports, alice, 'alice-new-pw')).size).toBe(4);
+
+    ldapmodify(alice, 'userPassword', await hashPassword('alice-admin-pw', 'ssha'));
+    poll = await pollAfterChange(ports, alice, 'alice-new-pw', performance.now());
+    expect(poll.late.filter((s) => s !== 401)).toEqual([]);
+    expect((await acceptedEverywhere(ports, alice, 'alice-admin-pw')).size).toBe(4);
+  });
+
+  test('an account disabled in the directory, and a user deleted through one process: refused everywhere within 1 s', async () => {
+    const bob = user('bob');
+    expect((await acceptedEverywhere(ports, bob, 'bob-old-pw')).size).toBe(4);
+    ldapmodify(bob, 'account-enabled', 'No');
+    let poll = await pollAfterChange(ports, bob, 'bob-old-pw', performance.now());
+    expect(poll.late.filter((s) => s !== 401)).toEqual([]);
+
+    const carol = user('carol');
+    expect((await acceptedEverywhere(ports, carol, 'carol-old-pw')).size).toBe(4);
+    const removed = await call(ports[1], 'POST', `/${carol}/delete`, basic(carol, 'carol-old-pw'), { password: 'carol-old-pw' });
+    expect(removed).toMatchObject({ status: 200, body: '{"deleted":true}' });
+    poll = await pollAfterChange(ports, carol, 'carol-old-pw', performance.now());
+    expect(poll.late.filter((s) => s !== 401)).toEqual([]);
+  });
+});
