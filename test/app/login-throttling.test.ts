@@ -8,6 +8,10 @@ import { readThrottleSettings } from '../../src/auth/login-throttle';
 import type { FlatConfig } from '../../src/config/types';
 import { createTestApp } from '../../src/testing/test-app';
 import { freePort } from '../support/free-port';
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { serverDatabase } from '../auth/sql-databases';
+import { describeService } from '../services/describe-service';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
@@ -127,4 +131,57 @@ describe('auth.throttle_* settings', () => {
     expect(() => readThrottleSettings({ 'auth.throttle_table': 'x; drop' })).toThrow(/auth.throttle_table must be a plain SQL identifier/);
     expect(() => readThrottleSettings({ 'auth.throttle_timeout': -1 })).toThrow(/auth.throttle_timeout must be a number of seconds >= 0/);
   });
+});
+
+describeService('pg', 'login throttling on PostgreSQL (auth.throttle_store = sql)', () => {
+  /** A TCP relay to the test server, which the test can cut: a database outage. */
+  async function relay(target: number) {
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((client) => {
+      const upstream = net.connect(target, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => undefined).on('close', () => sockets.delete(s));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      port: (server.address() as net.AddressInfo).port,
+      cut: () => new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      }),
+    };
+  }
+
+  test('counters shared through a table; a store that goes down fails open with a warning', async () => {
+    const db = await serverDatabase('postgres');
+    const link = await relay(Number(new URL(db.uri).port));
+    const uri = new URL(db.uri);
+    uri.port = String(link.port);
+    const table = `throttle_${randomBytes(4).toString('hex')}`;
+    const config = {
+      'auth.throttle_store': 'sql', 'auth.throttle_sqluri': uri.toString(), 'auth.throttle_table': table,
+      'auth.throttle_user_limit': 2, 'auth.throttle_timeout': 0.5,
+    };
+    const one = await setup(config);
+    const two = await setup(config);
+    try {
+      await one.get('alice', 'wrong').expect(401);
+      await two.get('alice', 'wrong').expect(401); // the second failure, in another app: blocked
+      await one.get('alice', 'alice-pw').expect(429);
+      expect((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`))[0].n).not.toBe('0');
+      await link.cut();
+      // Down: not blocked any more (fail open), and said so once.
+      await two.get('bob', 'bob-pw').expect(200);
+      await two.get('alice', 'alice-pw').expect(200);
+      await two.get('alice', 'wrong').expect(401);
+      expect(two.logs.filter((l) => l.level === 40 && /login throttling: the sql store failed/.test(l.msg))).toHaveLength(1);
+    } finally {
+      await one.app.close();
+      await two.app.close();
+      await db.drop();
+    }
+  }, 30_000);
 });
