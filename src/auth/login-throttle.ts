@@ -106,7 +106,8 @@ const WARN_EVERY_MS = 60_000;
  */
 export class LoginThrottle {
   private readonly limiters: Promise<Record<ThrottleKey, RateLimiterAbstract>>;
-  private readonly known = new Map<string, Known>();
+  /** Block state per (address, user name) as last read, for remembered logins. */
+  private readonly pairs = new Map<string, Known>();
   private lastWarning = -Infinity;
   private readonly closeStore: () => Promise<void>;
 
@@ -123,17 +124,21 @@ export class LoginThrottle {
    * what was read within `recheckSeconds`; a login that will reach the backend always reads.
    */
   async check(username: string, address: string, fresh: boolean): Promise<ThrottleVerdict> {
-    const keys: [ThrottleKey, string][] = [['user', userKey(username)], ['address', address]];
     const now = this.now();
+    // The fast path of remembered logins: one lookup by name and address, no hashing.
+    const pairKey = `${address}\0${username}`;
     if (!fresh) {
-      const known = keys.map(([kind, key]) => this.known.get(`${kind}:${key}`));
-      if (known.every((k) => k !== undefined && now - k.at < this.settings.recheckSeconds * 1000)) {
-        return { blockedForMs: Math.max(0, ...known.map((k) => k!.blockedUntil - now)) };
-      }
+      const pair = this.pairs.get(pairKey);
+      if (pair !== undefined && now - pair.at < this.settings.recheckSeconds * 1000) return { blockedForMs: Math.max(0, pair.blockedUntil - now) };
     }
+    const keys: [ThrottleKey, string][] = [['user', userKey(username)], ['address', address]];
     const results = await Promise.all(keys.map(([kind, key]) => this.call((l) => l[kind].get(key))
-      .then((res) => this.note(kind, key, res ?? null, now))));
-    return { blockedForMs: Math.max(0, ...results) };
+      .then((res) => this.note(kind, res ?? null, now))));
+    const blockedForMs = Math.max(0, ...results);
+    this.pairs.delete(pairKey);
+    this.pairs.set(pairKey, { blockedUntil: now + blockedForMs, at: now });
+    if (this.pairs.size > MAX_KNOWN) this.pairs.delete(this.pairs.keys().next().value!);
+    return { blockedForMs };
   }
 
   /** Counts a failed login against the user and the address; says which blocks it started. */
@@ -151,24 +156,23 @@ export class LoginThrottle {
         // Exactly one failure, fleet-wide, reaches the limit: it starts the block.
         await this.call((l) => l[kind].block(key, rule.blockSeconds));
         started.push(kind);
-        return this.note(kind, key, null, now, now + rule.blockSeconds * 1000);
+        return this.note(kind, null, now, now + rule.blockSeconds * 1000);
       }
-      return this.note(kind, key, res, now);
+      return this.note(kind, res, now);
     }));
-    return { blockedForMs: Math.max(0, ...waits), started };
+    const blockedForMs = Math.max(0, ...waits);
+    // A block seen here applies to this process's remembered logins at once.
+    if (blockedForMs > 0) this.pairs.clear();
+    return { blockedForMs, started };
   }
 
   close(): Promise<void> {
     return this.closeStore();
   }
 
-  /** Remembers a key's state; returns the milliseconds it is blocked for. */
-  private note(kind: ThrottleKey, key: string, res: RateLimiterRes | null, now: number, blockedUntil?: number): number {
+  /** The milliseconds a key is blocked for, from what the store said. */
+  private note(kind: ThrottleKey, res: RateLimiterRes | null, now: number, blockedUntil?: number): number {
     const until = blockedUntil ?? (res && res.consumedPoints > this.settings[kind].limit ? now + res.msBeforeNext : 0);
-    const id = `${kind}:${key}`;
-    this.known.delete(id);
-    this.known.set(id, { blockedUntil: until, at: now });
-    if (this.known.size > MAX_KNOWN) this.known.delete(this.known.keys().next().value!);
     return Math.max(0, until - now);
   }
 
