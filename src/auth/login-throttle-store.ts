@@ -1,4 +1,6 @@
-import { RateLimiterCluster, RateLimiterMemory, RateLimiterMySQL, RateLimiterPostgres, type RateLimiterAbstract } from 'rate-limiter-flexible';
+/* eslint-disable @typescript-eslint/no-require-imports -- each store's module is loaded only when configured (the package index loads them all: ~60 ms) */
+import type * as Rlf from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { DataSource } from 'typeorm';
 import { ConfigError } from '../config/errors';
 import { SqlConnection } from './backends/sql-connection';
@@ -20,19 +22,30 @@ function limiterOptions(settings: LoginThrottleSettings, kind: ThrottleKey, rule
   return { keyPrefix: `${settings.table}_${kind}`, points: rule.limit, duration: rule.windowSeconds };
 }
 
+const lib = {
+  memory: () => (require('rate-limiter-flexible/lib/RateLimiterMemory') as typeof Rlf.RateLimiterMemory),
+  cluster: () => (require('rate-limiter-flexible/lib/RateLimiterCluster') as { RateLimiterCluster: typeof Rlf.RateLimiterCluster }).RateLimiterCluster,
+  postgres: () => (require('rate-limiter-flexible/lib/RateLimiterPostgres') as typeof Rlf.RateLimiterPostgres),
+  mysql: () => (require('rate-limiter-flexible/lib/RateLimiterMySQL') as typeof Rlf.RateLimiterMySQL),
+};
+
 export function openThrottleStore(settings: LoginThrottleSettings): ThrottleStore {
   const both = <T extends RateLimiterAbstract>(make: (kind: ThrottleKey, rule: ThrottleRule) => T) =>
     ({ user: make('user', settings.user), address: make('address', settings.address) });
   switch (settings.store) {
-    case 'memory':
+    case 'memory': {
+      const RateLimiterMemory = lib.memory();
       return { limiters: Promise.resolve(both((kind, rule) => new RateLimiterMemory(limiterOptions(settings, kind, rule)))), close: async () => undefined };
-    case 'cluster':
+    }
+    case 'cluster': {
+      const RateLimiterCluster = lib.cluster();
       return {
         limiters: Promise.resolve(both((kind, rule) => new RateLimiterCluster({
           ...limiterOptions(settings, kind, rule), timeoutMs: Math.max(1, settings.timeoutSeconds * 1000),
         }))),
         close: async () => undefined,
       };
+    }
     case 'sql':
       return new SqlThrottleStore(settings);
     default:
@@ -77,8 +90,8 @@ class SqlThrottleStore implements ThrottleStore {
       const options = { ...limiterOptions(this.settings, kind, rule), tableName: this.settings.table };
       const done = (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(limiter));
       const limiter: RateLimiterAbstract = this.connection.dialect === 'postgres'
-        ? new RateLimiterPostgres({ ...options, storeClient: dataSource, storeType: 'typeorm' }, done)
-        : new RateLimiterMySQL({
+        ? new (lib.postgres())({ ...options, storeClient: dataSource, storeType: 'typeorm' }, done)
+        : new (lib.mysql())({
           ...options,
           storeClient: (dataSource.driver as unknown as { pool: unknown }).pool,
           storeType: 'pool',

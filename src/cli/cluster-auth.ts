@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
+import type { RateLimiterClusterMaster as Master } from 'rate-limiter-flexible';
 import type { SyncServerApp } from '../app/sync-server-app';
 import { authCacheOf } from '../auth/auth-cache';
 import type { UserId } from '../auth/backend';
@@ -20,7 +20,10 @@ function isAuthPurge(message: unknown): message is AuthPurge {
 
 /** In the primary: holds the throttle counters and passes each purge on to the other workers. */
 export function startAuthRelay(): void {
-  new RateLimiterClusterMaster(); // a process-wide singleton that listens to every worker
+  // A process-wide singleton that listens to every worker (its own module: the package index loads every store).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { RateLimiterClusterMaster } = require('rate-limiter-flexible/lib/RateLimiterCluster') as { RateLimiterClusterMaster: typeof Master };
+  new RateLimiterClusterMaster();
   cluster.on('message', (from, message: unknown) => {
     if (!isAuthPurge(message)) return;
     for (const worker of Object.values(cluster.workers ?? {})) {
