@@ -92,7 +92,10 @@ export class AuthCache {
     // so it never meets a `raw\0` key.
     const key = this.keyFor(`${username.length}:${username}\0${stamp.length}:${stamp}\0${password}`);
     const remembered = this.lookup(key);
-    if (remembered !== undefined) return remembered.userId;
+    if (remembered !== undefined) {
+      this.noteVerified(remembered.userId, username, stamp);
+      return remembered.userId;
+    }
     // Concurrent logins with the same credentials share one backend call.
     let pending = this.pending.get(key);
     if (!pending) {
@@ -242,14 +245,21 @@ export class AuthCache {
       const userId = await this.backend.authenticateUser(username, password);
       if (userId !== null && epoch === this.epoch) {
         this.store(key, userId, username, stamp);
-        this.verified.delete(String(userId));
-        this.verified.set(String(userId), { username, stamp });
-        while (this.verified.size > this.options.maxEntries) this.verified.delete(this.verified.keys().next().value!);
+        this.noteVerified(userId, username, stamp);
       }
       return userId;
     } finally {
       this.pending.delete(key);
     }
+  }
+
+  private noteVerified(userId: UserId, username: string, stamp: string): void {
+    const id = String(userId);
+    const known = this.verified.get(id);
+    if (known?.username === username && known.stamp === stamp) return;
+    this.verified.delete(id);
+    this.verified.set(id, { username, stamp });
+    while (this.verified.size > this.options.maxEntries) this.verified.delete(this.verified.keys().next().value!);
   }
 
   private store(key: string, userId: UserId, username: string, stamp: string): void {

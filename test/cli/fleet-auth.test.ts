@@ -268,3 +268,38 @@ describeService('ldap', 'a fleet on one slapd: two serve processes × 2 workers 
     expect(poll.late.filter((s) => s !== 401)).toEqual([]);
   });
 });
+
+describe('one serve process × 2 workers: a change through one worker reaches the other through the primary', () => {
+  let serve: ServeProcess | undefined;
+  afterAll(async () => {
+    if (serve) {
+      serve.child.kill('SIGTERM');
+      await Promise.race([serve.exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    }
+    await stopServe(serve);
+  }, 30_000);
+
+  test('with stamps re-read only every 60 s, the other worker still refuses the old password at once', async () => {
+    const { dir, ini } = deployment('host = 127.0.0.1\nport = 0\nworkers = 2', '[auth]\n', FLEET_APP);
+    const sqluri = `sqlite:///${join(dir, 'users.db')}`;
+    writeFileSync(join(dir, 'app.conf'), ['[global]', 'graceful_shutdown_interval = 0', '', '[auth]', 'backend = sql', `sqluri = ${sqluri}`,
+      'cache_recheck = 60', 'throttle_user_limit = 100000', 'throttle_ip_limit = 100000', ''].join('\n'));
+    const users = new SQLAuth({ sqluri });
+    expect(await users.createUser('erin', 'erin-old-pw', 'erin@example.com')).toBe(true);
+    await users.close();
+    serve = startServe([ini]);
+    const port = Number((await serve.waitFor(/listening on http:\/\/[^\s"]+:(\d+) with/, 180_000))[1]);
+    expect((await acceptedEverywhere([port], 'erin', 'erin-old-pw')).size).toBe(2);
+    const change = await call(port, 'POST', '/erin/password', basic('erin', 'erin-old-pw'), { old: 'erin-old-pw', password: 'erin-new-pw' });
+    expect(change).toMatchObject({ status: 200, body: '{"changed":true}' });
+    // Without the purge, the other worker would accept the old password for up to 60 s.
+    const changedAt = performance.now();
+    const statuses: number[] = [];
+    while (performance.now() - changedAt < 1000 || statuses.length < 8) {
+      const { status } = await login(port, 'erin', 'erin-old-pw');
+      if (performance.now() - changedAt >= 200) statuses.push(status);
+    }
+    expect(statuses.filter((s) => s !== 401)).toEqual([]);
+    expect((await acceptedEverywhere([port], 'erin', 'erin-new-pw')).size).toBe(2);
+  }, 240_000);
+});
