@@ -3,7 +3,7 @@ import type * as Rlf from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { DataSource } from 'typeorm';
 import { ConfigError } from '../config/errors';
-import { SqlConnection } from './backends/sql-connection';
+import type { SqlConnection } from './backends/sql-connection';
 import type { LoginThrottleSettings, ThrottleKey, ThrottleRule } from './login-throttle';
 
 // Where the failed-login counters live (rate-limiter-flexible): this process, the `serve`
@@ -63,7 +63,9 @@ class SqlThrottleStore implements ThrottleStore {
   private opening?: Promise<Record<ThrottleKey, RateLimiterAbstract>>;
 
   constructor(private readonly settings: LoginThrottleSettings) {
-    this.connection = new SqlConnection(settings.sqluri!, { entities: [], createTables: false, poolSize: 5 });
+    // TypeORM is loaded only by apps that use it.
+    const { SqlConnection: Connection } = require('./backends/sql-connection') as typeof import('./backends/sql-connection');
+    this.connection = new Connection(settings.sqluri!, { entities: [], createTables: false, poolSize: 5 });
     if (this.connection.dialect === 'sqlite') {
       throw new ConfigError('auth.throttle_store = sql needs PostgreSQL or MySQL/MariaDB; on one host use memory or cluster (the serve default)');
     }

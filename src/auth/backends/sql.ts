@@ -14,6 +14,11 @@ import { usersEntity } from './sql-users';
 import type { UserRow } from './sql-users';
 
 const MAX_USERNAME = 32;
+
+/** The part of a pg Pool the stamp query uses. */
+interface PgPool {
+  query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
+}
 const MAX_EMAIL = 64;
 
 /** A SQL id from a `UserId`; anything that is not a positive integer matches no row. */
@@ -77,8 +82,14 @@ export class SQLAuth implements AuthBackend {
    * UNIQUE(username, password_hash)), so every process sees a change made anywhere at once.
    */
   async credentialStamp(username: string): Promise<string | null> {
-    const rows = await this.connection.run('SQLAuth.credentialStamp', (dataSource) =>
-      dataSource.query(this.stampQuery, [username]) as Promise<{ id: number; status: number | null; password_hash: string | null }[]>);
+    type StampRow = { id: number; status: number | null; password_hash: string | null };
+    const rows = await this.connection.run('SQLAuth.credentialStamp', async (dataSource): Promise<StampRow[]> => {
+      // PostgreSQL: straight to the pg pool as a named (prepared once per connection) statement,
+      // without a TypeORM query runner: this runs once per user and `cache_recheck` period.
+      const pool = this.connection.dialect === 'postgres' ? (dataSource.driver as unknown as { master?: PgPool }).master : undefined;
+      if (pool) return (await pool.query<StampRow>({ name: 'services_core_credential_stamp', text: this.stampQuery, values: [username] })).rows;
+      return dataSource.query(this.stampQuery, [username]) as Promise<StampRow[]>;
+    });
     const row = rows[0];
     return row === undefined ? null : `${row.id}:${row.status}:${row.password_hash}`;
   }
