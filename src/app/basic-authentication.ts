@@ -4,6 +4,7 @@ import { BasicAuthError, acceptedBasicUsername, parseBasicAuth } from '../auth/b
 import { InvalidUsernameError, extractUsername } from '../auth/username';
 import type { CefLogger } from '../cef';
 import { BadRequestError, UnauthorizedError } from './errors';
+import type { LoginThrottling } from './login-throttling';
 import type { AppContext, AppUser } from './types';
 
 // The v1 event names, byte for byte: downstream rules match on them (legacy C.5, G.7).
@@ -20,6 +21,8 @@ export interface BasicAuthenticationDeps {
   logins?: AuthCache;
   /** `auth.max_password_length`: a longer password is a 401 before the backend or any hash. */
   maxPasswordLength?: number;
+  /** Failed-login counters: 429 while the name or the address is blocked. */
+  throttle?: LoginThrottling;
 }
 
 /** A 401 that asks for Basic credentials. */
@@ -68,8 +71,12 @@ export async function basicAuthentication(ctx: AppContext, urlUsername: string |
   deps: BasicAuthenticationDeps): Promise<AppUser | null> {
   const header = ctx.req.headers.authorization;
   if (header === undefined) return null;
-  const remembered = deps.logins?.recall(header);
-  if (remembered !== undefined) return rememberedUser(ctx, header, remembered, urlUsername, deps);
+  const remembered = await deps.logins?.recall(header);
+  if (remembered !== undefined) {
+    const user = rememberedUser(ctx, header, remembered, urlUsername, deps);
+    await deps.throttle?.admit(ctx, user.name, false);
+    return user;
+  }
   let credentials: { username: string; password: string | null };
   try {
     credentials = parseBasicAuth(header);
@@ -82,12 +89,14 @@ export async function basicAuthentication(ctx: AppContext, urlUsername: string |
   const { username, password } = credentials;
   checkUrlUsername(ctx, urlUsername, username, deps);
   const name = accountName(ctx, username, deps);
+  await deps.throttle?.admit(ctx, name, true);
   const generation = deps.logins?.generation;
   // A password that is not UTF-8 matches no account: the same answer as a wrong one.
   const tooLong = password !== null && deps.maxPasswordLength !== undefined && password.length > deps.maxPasswordLength;
   const id = password === null || tooLong ? null : await deps.backend.authenticateUser(name, password);
   if (id === null || id === undefined) {
     deps.cef.log(`${CEF_BACKEND_FAILURE} ${name}${name === username ? '' : ` (${username})`}`, 5, ctx);
+    await deps.throttle?.failed(ctx, name);
     throw unauthorized(deps.realm);
   }
   if (generation !== undefined) deps.logins?.remember(header, id, generation);

@@ -6,6 +6,7 @@ export * from './responses';
 export * from './respcodes';
 export { createLogger } from './logger';
 export { CEF_BACKEND_FAILURE, CEF_INVALID_USERNAME, CEF_URL_MISMATCH } from './basic-authentication';
+export { CEF_ACCOUNT_LOCKED, TooManyLoginsError } from './login-throttling';
 export { proxy, type ProxyOptions } from './proxy';
 export type { HeartbeatCheck, CheckOutcome, CheckStatus, HeartbeatReport } from './dockerflow';
 export type { AppMetrics, AuthOutcome, Scrape } from './metrics';

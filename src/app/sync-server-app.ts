@@ -18,6 +18,7 @@ import type { Heartbeat, HeartbeatCheck } from './dockerflow';
 import { createLogger } from './logger';
 import type { AppMetrics } from './metrics';
 import { setUpOperability } from './operability';
+import { createLoginThrottling } from './login-throttling';
 import { CpuProfiler } from './profiler';
 import { requestFrame } from './request-frame';
 import { requestIdSource } from './request-id';
@@ -71,7 +72,8 @@ export abstract class SyncServerApp {
     this.cef = new CefLogger(this.config, { sink: options.cefSink, warn });
     if (this.auth) {
       this.basicAuth = { backend: this.auth, cef: this.cef, realm: this.settings.realm, logins: authCacheOf(this.auth),
-        maxPasswordLength: maxPasswordLength({ max_password_length: this.config['auth.max_password_length'] }) };
+        maxPasswordLength: maxPasswordLength({ max_password_length: this.config['auth.max_password_length'] }),
+        throttle: createLoginThrottling(this.config, this.cef, warn) };
     }
     this.hostConfigs = hostConfigs(this.config);
     const routes = readRouteTable(this, SyncServerApp, { hasAuth: this.auth !== undefined });
@@ -228,6 +230,7 @@ export abstract class SyncServerApp {
     const results = await Promise.allSettled([
       this.profiler?.stop(this.settings.profileFile),
       this.auth?.close(),
+      this.basicAuth?.throttle?.close(),
       this.cef.close(),
       this.metrics?.close(),
     ]);

@@ -35,6 +35,14 @@ export interface AuthBackend {
   verifyResetCode(userId: UserId, code: string): Promise<boolean>;
   clearResetCode(userId: UserId): Promise<boolean>;
   getUserNode?(userId: UserId, assign?: boolean): Promise<string | null>;
+  /**
+   * A cheap fingerprint of the user's stored credential that changes whenever the password,
+   * the account state or the user itself changes (SQL: row id, status and hash; LDAP: the
+   * entry's change stamp), or null when there is no such user or no way to tell. The login
+   * cache keys on it, so a change made anywhere misses at once. One indexed lookup, never a
+   * password check.
+   */
+  credentialStamp?(username: string): Promise<string | null>;
   /** Throws (normally a `BackendError`) when the backend cannot serve; used by the heartbeat. */
   checkHealth(): Promise<void>;
   close(): Promise<void>;

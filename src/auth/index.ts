@@ -1,6 +1,7 @@
 export type { AuthBackend, AuthBackendContext, AuthBackendFactory, UpdatePasswordOptions, UserId, UserInfo } from './backend';
 export { AuthRegistry, createAuthBackend, defaultAuthRegistry, registerAuthBackend, type CreateAuthBackendOptions } from './registry';
-export { withAuthCache, authCacheOf, type AuthCacheOptions } from './auth-cache';
+export { withAuthCache, authCacheOf, type AuthCacheMode, type AuthCacheOptions } from './auth-cache';
+export { LoginThrottle, readThrottleSettings, type LoginThrottleSettings } from './login-throttle';
 export { hashPassword, validatePassword, needsRehash, PASSWORD_SCHEMES, type PasswordScheme } from './passwords';
 export { extractUsername, InvalidUsernameError } from './username';
 export { parseBasicAuth, BasicAuthError, type BasicCredentials } from './basic-auth';

@@ -3,8 +3,8 @@ import { ConfigError } from '../config/errors';
 import { filterParams } from '../config/filter-params';
 import { loadExport, parseExportRef } from '../config/load-export';
 import type { FlatConfig } from '../config/types';
-import { withAuthCache } from './auth-cache';
-import { intParam } from './auth-params';
+import { type AuthCacheMode, DEFAULT_CACHE_RECHECK, canCache, withAuthCache } from './auth-cache';
+import { intParam, numberParam, stringParam } from './auth-params';
 import type { AuthBackend, AuthBackendContext, AuthBackendFactory } from './backend';
 import { checkBackendName } from './legacy-backend-names';
 
@@ -65,18 +65,17 @@ export const DEFAULT_CACHE_SIZE = 10000;
 /**
  * Builds the backend named by `auth.backend`: a registered name (`sql`, `ldap`, `dummy`), a
  * module path `./path/module.js#ExportName`, or `package#Export`. Every other `auth.*` key is
- * passed to the factory (legacy D.3), except the login cache's own `cache_ttl` and
- * `cache_size`: the backend comes back wrapped in that cache unless `auth.cache_ttl = 0`.
+ * passed to the factory (legacy D.3), except the login cache's own `cache_ttl`, `cache_size`,
+ * `cache_mode` and `cache_recheck`: the backend comes back wrapped in that cache unless
+ * `auth.cache_ttl = 0` (or, in `stamp` mode, the backend has no `credentialStamp`).
  */
 export function createAuthBackend(config: FlatConfig, options: CreateAuthBackendOptions = {}): AuthBackend {
   const params = filterParams('auth', config);
   const spec = params.backend;
   if (spec === undefined || spec === '') throw new ConfigError('auth.backend is not set');
   if (typeof spec !== 'string') throw new ConfigError(`auth.backend must be a name or a module path, got ${JSON.stringify(spec)}`);
-  const cache = { ttlSeconds: intParam(params, 'cache_ttl', DEFAULT_CACHE_TTL), maxEntries: intParam(params, 'cache_size', DEFAULT_CACHE_SIZE, 1) };
-  delete params.backend;
-  delete params.cache_ttl;
-  delete params.cache_size;
+  const cache = { ...cacheSettings(params), maxEntries: intParam(params, 'cache_size', DEFAULT_CACHE_SIZE, 1) };
+  for (const key of ['backend', 'cache_ttl', 'cache_size', 'cache_mode', 'cache_recheck']) delete params[key];
   const registry = options.registry ?? defaultAuthRegistry;
   const context: AuthBackendContext = {
     config,
@@ -84,7 +83,21 @@ export function createAuthBackend(config: FlatConfig, options: CreateAuthBackend
   };
   const name = checkBackendName(spec);
   const factory = registry.get(name) ?? loadFactory(name, options.baseDir ?? process.cwd(), registry);
-  return withAuthCache(factory(params, context), cache);
+  const backend = factory(params, context);
+  if (cache.ttlSeconds > 0 && !canCache(backend, cache.mode)) {
+    context.warn(`auth.backend '${backend.name}' has no credentialStamp, so logins are not cached; ` +
+      'auth.cache_mode = ttl caches them per process for auth.cache_ttl seconds (a change made elsewhere is seen that late)');
+  }
+  return withAuthCache(backend, cache);
+}
+
+/** `auth.cache_ttl`, `auth.cache_mode` (`stamp` or `ttl`) and `auth.cache_recheck`. */
+function cacheSettings(params: FlatConfig): { ttlSeconds: number; mode: AuthCacheMode; recheckSeconds: number } {
+  const mode = stringParam(params, 'cache_mode', 'stamp');
+  if (mode !== 'stamp' && mode !== 'ttl') throw new ConfigError(`auth.cache_mode must be stamp or ttl, got ${JSON.stringify(mode)}`);
+  const recheckSeconds = numberParam(params, 'cache_recheck', DEFAULT_CACHE_RECHECK);
+  if (recheckSeconds < 0) throw new ConfigError(`auth.cache_recheck must be a number of seconds >= 0, got ${JSON.stringify(params.cache_recheck)}`);
+  return { ttlSeconds: intParam(params, 'cache_ttl', DEFAULT_CACHE_TTL), mode, recheckSeconds };
 }
 
 function loadFactory(spec: string, baseDir: string, registry: AuthRegistry): AuthBackendFactory {

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import { startAuthRelay } from './cluster-auth';
 import { isWorkerMessage } from './cluster-messages';
 import { ClusterMetrics } from './cluster-metrics';
 import type { CommandIO } from './main';
@@ -29,6 +30,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
   const { plan, io, logger } = options;
   const policy = options.policy ?? new RestartPolicy();
   cluster.setupPrimary({ exec: options.exec, args: options.args, execArgv: options.execArgv });
+  startAuthRelay();
 
   return new Promise<number>((resolve) => {
     const readyIds = new Set<number>();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { SyncServerApp } from '../app/sync-server-app';
 import { attachClusterMetrics } from './cluster-metrics';
+import { linkAuthPurges } from './cluster-auth';
 import { type PrimaryMessage, type WorkerMessage, isPrimaryMessage } from './cluster-messages';
 import { loadAppClass } from './load-app-class';
 import { openLogOutput } from './log-output';
@@ -33,6 +34,7 @@ export async function runWorker(plan: ServePlan): Promise<number> {
     const AppClass = loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
     app = new AppClass(plan.config, { baseDir: plan.baseDir, logger });
     attachClusterMetrics(app); // scrapes answer the sum over all workers (src/cli/cluster-metrics.ts)
+    linkAuthPurges(app);
     const server = await app.listen(plan.port, plan.host);
     const { port } = server.address() as AddressInfo;
     await send({ type: 'ready', host: plan.host, port });

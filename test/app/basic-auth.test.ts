@@ -277,7 +277,7 @@ describe('with the login cache: a header that logged in is remembered', () => {
     await agent().get('/bob/info').set('Authorization', basic('bob', 'secret')).expect(200);
     await auth.updatePassword(id, 'changed', { oldPassword: 'secret' });
     await agent().get('/bob/info').set('Authorization', basic('bob', 'secret')).expect(401);
-    expect(authCacheOf(auth)!.recall(basic('bob', 'secret'))).toBeUndefined();
+    expect(await authCacheOf(auth)!.recall(basic('bob', 'secret'))).toBeUndefined();
   });
 });
 

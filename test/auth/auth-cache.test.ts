@@ -1,4 +1,4 @@
-import { authCacheOf, withAuthCache } from '../../src/auth/auth-cache';
+import { type AuthCacheOptions, authCacheOf, withAuthCache } from '../../src/auth/auth-cache';
 import type { AuthBackend, UpdatePasswordOptions, UserId } from '../../src/auth/backend';
 import { DummyAuth } from '../../src/auth/backends/dummy';
 
@@ -22,15 +22,24 @@ class CountingBackend extends DummyAuth {
     this.gate = new Promise((resolve) => { this.release = resolve; });
   }
 
+  stampPrefix = '';
+  stampReads = 0;
+
+  override async credentialStamp(username: string): Promise<string | null> {
+    this.stampReads++;
+    const stamp = await super.credentialStamp(username);
+    return stamp === null ? null : this.stampPrefix + stamp;
+  }
+
   extraMethod(): string {
     return `still ${this.name}`;
   }
 }
 
-async function setup(ttlSeconds = 60, maxEntries = 100) {
+async function setup(ttlSeconds = 60, maxEntries = 100, options: Partial<AuthCacheOptions> = {}) {
   const inner = new CountingBackend();
   let now = 1_000_000;
-  const auth = withAuthCache(inner, { ttlSeconds, maxEntries, now: () => now });
+  const auth = withAuthCache(inner, { ttlSeconds, maxEntries, now: () => now, ...options });
   await inner.createUser('alice', 'alice-pw', 'a@x');
   await inner.createUser('bob', 'bob-pw', 'b@x');
   return { inner, auth, tick: (seconds: number) => { now += seconds * 1000; } };
@@ -138,11 +147,14 @@ describe('withAuthCache', () => {
     expect(authCacheOf(inner)).toBeUndefined();
   });
 
-  test('the cache holds neither passwords nor user names', async () => {
-    const { auth } = await setup();
+  test('the cache holds no password and no stored credential (a stamp may hold the hash)', async () => {
+    const { auth, inner } = await setup();
+    inner.stampPrefix = 'HASH-OF-alice';
     await auth.authenticateUser('alice', 'alice-pw');
-    const dump = JSON.stringify([...(authCacheOf(auth)! as unknown as { entries: Map<string, unknown> }).entries]);
-    expect(dump).not.toContain('alice');
+    const cache = authCacheOf(auth)! as unknown as Record<'entries' | 'stamps', Map<string, unknown>>;
+    const dump = JSON.stringify([...cache.entries, ...cache.stamps]);
+    expect(dump).not.toContain('alice-pw');
+    expect(dump).not.toContain('HASH-OF');
   });
 
   describe('raw credentials (recall / remember)', () => {
@@ -152,17 +164,21 @@ describe('withAuthCache', () => {
       const { inner, auth, tick } = await setup(60);
       const cache = authCacheOf(auth)!;
       const id = (await inner.getUserId('alice'))!;
-      expect(cache.recall(HEADER)).toBeUndefined();
-      cache.remember(HEADER, id, cache.generation);
-      expect(cache.recall(HEADER)).toBe(id);
-      expect(cache.recall(`${HEADER} `)).toBeUndefined();
+      expect(await cache.recall(HEADER)).toBeUndefined();
+      let generation = cache.generation;
+      expect(await auth.authenticateUser('alice', 'alice-pw')).toBe(id);
+      cache.remember(HEADER, id, generation);
+      expect(await cache.recall(HEADER)).toBe(id);
+      expect(await cache.recall(`${HEADER} `)).toBeUndefined();
       tick(61);
-      expect(cache.recall(HEADER)).toBeUndefined();
-      expect(cache.size).toBe(0);
-      cache.remember(HEADER, id, cache.generation);
+      expect(await cache.recall(HEADER)).toBeUndefined();
+      expect(cache.size).toBe(1); // the user name + password entry, now expired too
+      generation = cache.generation;
+      expect(await auth.authenticateUser('alice', 'alice-pw')).toBe(id);
+      cache.remember(HEADER, id, generation);
       await auth.updatePassword(id, 'new-pw', { oldPassword: 'alice-pw' });
-      expect(cache.recall(HEADER)).toBeUndefined();
-      expect(inner.logins).toBe(0);
+      expect(await cache.recall(HEADER)).toBeUndefined();
+      expect(inner.logins).toBe(2);
     });
 
     test('a login that started before an invalidation is not remembered', async () => {
@@ -170,21 +186,118 @@ describe('withAuthCache', () => {
       const cache = authCacheOf(auth)!;
       const id = (await inner.getUserId('alice'))!;
       const generation = cache.generation;
+      await auth.authenticateUser('alice', 'alice-pw');
       await auth.deleteUser(id);
       cache.remember(HEADER, id, generation);
-      expect(cache.recall(HEADER)).toBeUndefined();
+      expect(await cache.recall(HEADER)).toBeUndefined();
     });
 
     test('the credentials are not held, and they never meet a user name + password key', async () => {
       const { auth } = await setup();
       const cache = authCacheOf(auth)!;
-      await auth.authenticateUser('alice', 'alice-pw');
-      expect(cache.recall('5:alice\0alice-pw')).toBeUndefined();
-      cache.remember(HEADER, 7, cache.generation);
+      const generation = cache.generation;
+      const id = (await auth.authenticateUser('alice', 'alice-pw'))!;
+      expect(await cache.recall('5:alice\0alice-pw')).toBeUndefined();
+      cache.remember(HEADER, id, generation);
       expect(cache.size).toBe(2);
       const dump = JSON.stringify([...(cache as unknown as { entries: Map<string, unknown> }).entries]);
       expect(dump).not.toContain('YWxpY2U6YWxpY2UtcHc');
-      expect(dump).not.toContain('alice');
+      expect(dump).not.toContain('alice-pw');
+    });
+  });
+
+  describe('freshness: keyed on the stored credential (auth.cache_mode = stamp)', () => {
+    /** A change made behind the cache's back: another process, another host, psql. */
+    function changeElsewhere(inner: CountingBackend, name: string, password: string) {
+      const user = (inner as unknown as { byName: Map<string, { password?: string; version: number }> }).byName.get(name)!;
+      user.password = password;
+      user.version++;
+    }
+
+    test('a password changed elsewhere misses the cache once the stamp is read again (recheck 0: every request)', async () => {
+      const { inner, auth } = await setup(60, 100, { recheckSeconds: 0 });
+      const id = await auth.authenticateUser('alice', 'alice-pw');
+      expect(await auth.authenticateUser('alice', 'alice-pw')).toBe(id);
+      expect(inner.logins).toBe(1);
+      expect(inner.stampReads).toBe(2);
+      changeElsewhere(inner, 'alice', 'changed-pw');
+      expect(await auth.authenticateUser('alice', 'alice-pw')).toBeNull();
+      expect(await auth.authenticateUser('alice', 'changed-pw')).toBe(id);
+      expect(await auth.authenticateUser('alice', 'changed-pw')).toBe(id);
+      expect(inner.logins).toBe(3);
+    });
+
+    test('a stamp read serves the user for cache_recheck seconds, then is read again', async () => {
+      const { inner, auth, tick } = await setup(60, 100, { recheckSeconds: 0.5 });
+      const id = await auth.authenticateUser('alice', 'alice-pw');
+      changeElsewhere(inner, 'alice', 'changed-pw');
+      tick(0.4);
+      expect(await auth.authenticateUser('alice', 'alice-pw')).toBe(id); // within the documented bound
+      expect(inner.stampReads).toBe(1);
+      tick(0.1);
+      expect(await auth.authenticateUser('alice', 'alice-pw')).toBeNull();
+      expect(inner.stampReads).toBe(2);
+    });
+
+    test('a deleted user misses at once and is never remembered (no stamp)', async () => {
+      const { inner, auth } = await setup(60, 100, { recheckSeconds: 0 });
+      const id = (await auth.authenticateUser('bob', 'bob-pw'))!;
+      (inner as unknown as { byName: Map<string, unknown> }).byName.delete('bob');
+      await auth.authenticateUser('bob', 'bob-pw'); // DummyAuth re-creates it: what matters is that the backend is asked
+      expect(inner.logins).toBe(2);
+      expect(id).toBeDefined();
+    });
+
+    test('a remembered header re-checks the stamp: a change elsewhere drops it', async () => {
+      const { inner, auth, tick } = await setup(60, 100, { recheckSeconds: 0.5 });
+      const cache = authCacheOf(auth)!;
+      const generation = cache.generation;
+      const id = (await auth.authenticateUser('alice', 'alice-pw'))!;
+      cache.remember('H', id, generation);
+      expect(await cache.recall('H')).toBe(id);
+      changeElsewhere(inner, 'alice', 'changed-pw');
+      tick(0.5);
+      expect(await cache.recall('H')).toBeUndefined();
+      expect(await cache.recall('H')).toBeUndefined();
+    });
+
+    test('remember needs a login through the cache; a stamp change during the login voids it', async () => {
+      const { inner, auth, tick } = await setup(60, 100, { recheckSeconds: 0 });
+      const cache = authCacheOf(auth)!;
+      cache.remember('H', 1, cache.generation);
+      expect(cache.size).toBe(0);
+      const generation = cache.generation;
+      const id = (await auth.authenticateUser('alice', 'alice-pw'))!;
+      changeElsewhere(inner, 'alice', 'changed-pw');
+      tick(1);
+      await auth.authenticateUser('alice', 'x'); // reads the new stamp
+      cache.remember('H', id, generation);
+      expect(await cache.recall('H')).toBeUndefined();
+    });
+
+    test('onForget hears password changes, deletions and forgetUser; purgeUser stays local', async () => {
+      const { auth } = await setup();
+      const cache = authCacheOf(auth)!;
+      const heard: unknown[] = [];
+      cache.onForget = (userId) => heard.push(userId);
+      const id = (await auth.authenticateUser('alice', 'alice-pw'))!;
+      await auth.updatePassword(id, 'new-pw', { oldPassword: 'alice-pw' });
+      cache.forgetUser(id);
+      cache.purgeUser(id);
+      await auth.deleteUser(id, 'new-pw');
+      expect(heard).toEqual([id, id, id]);
+    });
+
+    test('a backend without credentialStamp is not cached in stamp mode; ttl mode caches it per process', async () => {
+      const inner = new CountingBackend();
+      const plain: AuthBackend = Object.assign(Object.create(inner) as AuthBackend, { credentialStamp: undefined });
+      expect(withAuthCache(plain, { ttlSeconds: 60, maxEntries: 10 })).toBe(plain);
+      const ttl = withAuthCache(plain, { ttlSeconds: 60, maxEntries: 10, mode: 'ttl' });
+      await inner.createUser('carol', 'carol-pw', 'c@x');
+      await ttl.authenticateUser('carol', 'carol-pw');
+      await ttl.authenticateUser('carol', 'carol-pw');
+      expect((plain as CountingBackend).logins).toBe(1); // counted on the wrapper object
+      expect(inner.stampReads).toBe(0);
     });
   });
 });

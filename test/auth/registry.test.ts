@@ -24,12 +24,39 @@ describe('createAuthBackend and the login cache (auth.cache_ttl, auth.cache_size
     expect(await auth.createUser('tarek', 'tarek', 't@x')).toBe(true);
     const id = await auth.authenticateUser('tarek', 'tarek');
     expect(authCacheOf(auth)!.size).toBe(1);
-    // answered from the cache: the row is gone, the remembered login still works until the TTL
-    await (auth as SQLAuth).connection.run('test', (ds) => ds.query('DELETE FROM users'));
-    expect(await auth.authenticateUser('tarek', 'tarek')).toBe(id);
     // a password change through the backend drops it
     await auth.updatePassword(id!, 'x', { oldPassword: 'tarek' });
     expect(await auth.authenticateUser('tarek', 'tarek')).toBeNull();
+  });
+
+  test('a row deleted or disabled behind the cache misses at once (auth.cache_recheck = 0), or within cache_recheck', async () => {
+    const auth = make({ 'auth.backend': 'sql', 'auth.sqluri': 'sqlite:///:memory:', 'auth.cache_recheck': 0 });
+    const sql = (text: string) => (auth as SQLAuth).connection.run('test', (ds) => ds.query(text));
+    await auth.createUser('tarek', 'tarek', 't@x');
+    const id = await auth.authenticateUser('tarek', 'tarek');
+    expect(await auth.authenticateUser('tarek', 'tarek')).toBe(id);
+    await sql('UPDATE users SET status = 0');
+    expect(await auth.authenticateUser('tarek', 'tarek')).toBeNull();
+    await sql('UPDATE users SET status = 1');
+    expect(await auth.authenticateUser('tarek', 'tarek')).toBe(id);
+    await sql('DELETE FROM users');
+    expect(await auth.authenticateUser('tarek', 'tarek')).toBeNull();
+
+    const lazy = make({ 'auth.backend': 'sql', 'auth.sqluri': 'sqlite:///:memory:', 'auth.cache_recheck': 0.2 });
+    await lazy.createUser('tarek', 'tarek', 't@x');
+    await lazy.authenticateUser('tarek', 'tarek');
+    await (lazy as SQLAuth).connection.run('test', (ds) => ds.query('DELETE FROM users'));
+    const deleted = Date.now();
+    while ((await lazy.authenticateUser('tarek', 'tarek')) !== null) {
+      if (Date.now() - deleted > 2000) throw new Error('the deleted user was still accepted after 2 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(Date.now() - deleted).toBeGreaterThanOrEqual(150);
+  });
+
+  test('auth.cache_mode and auth.cache_recheck are checked', () => {
+    expect(() => make({ 'auth.backend': 'sql', 'auth.cache_mode': 'forever' })).toThrow(/auth.cache_mode must be stamp or ttl, got "forever"/);
+    expect(() => make({ 'auth.backend': 'sql', 'auth.cache_recheck': -1 })).toThrow(/auth.cache_recheck must be a number of seconds >= 0/);
   });
 
   test('auth.cache_ttl = 0 turns the cache off', () => {

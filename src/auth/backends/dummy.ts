@@ -7,6 +7,8 @@ interface DummyUser {
   id: number;
   name: string;
   password?: string;
+  /** Bumped by every password change, for `credentialStamp`. */
+  version: number;
   email: string | null;
   resetCode?: string;
 }
@@ -34,6 +36,12 @@ export class DummyAuth implements AuthBackend {
     const user = this.byName.get(username) ?? this.add(username, undefined, null);
     if (user.password !== undefined && user.password !== password) return null;
     return user.id;
+  }
+
+  /** The user's id and password version; null for a name not created yet. */
+  async credentialStamp(username: string): Promise<string | null> {
+    const user = this.byName.get(username);
+    return user ? `${user.id}:${user.version}` : null;
   }
 
   async getUserId(username: string): Promise<UserId | null> {
@@ -68,6 +76,7 @@ export class DummyAuth implements AuthBackend {
       return false;
     }
     user.password = newPassword;
+    user.version++;
     return true;
   }
 
@@ -108,7 +117,7 @@ export class DummyAuth implements AuthBackend {
   async close(): Promise<void> {}
 
   private add(name: string, password: string | undefined, email: string | null): DummyUser {
-    const user: DummyUser = { id: this.nextId++, name, password, email };
+    const user: DummyUser = { id: this.nextId++, name, password, version: 0, email };
     this.byName.set(name, user);
     this.byId.set(user.id, user);
     return user;

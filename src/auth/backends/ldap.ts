@@ -64,6 +64,8 @@ export interface LdapSettings {
   nodesScheme: string;
   passwordScheme: string;
   sqluri?: string;
+  /** Operational attributes that change with every write to an entry (`credentialStamp`). */
+  stampAttributes: string[];
 }
 
 interface Entry {
@@ -86,6 +88,9 @@ export class LDAPAuth implements AuthBackend {
   private readonly maxPasswordLength: number;
   /** A DN no entry has: a missing user's login binds to it, so it costs what a wrong password costs. */
   private readonly missingUserDn: string;
+  /** The last stamp seen per DN, so pooled binds of a changed entry are dropped. */
+  private readonly seenStamps = new Map<string, string>();
+  private warnedNoStamp = false;
 
   constructor(params: FlatConfig, private readonly context?: AuthBackendContext) {
     this.settings = parseSettings(params);
@@ -108,16 +113,36 @@ export class LDAPAuth implements AuthBackend {
   async authenticateUser(username: string, password: string): Promise<UserId | null> {
     // An empty password is an unauthenticated bind, which servers accept (RFC 4513 §5.1.2).
     if (password === '' || password.length > this.maxPasswordLength) return null;
-    const entry = await this.findBy('uid', username, ['uidNumber']);
+    const entry = await this.findBy('uid', username, ['uidNumber', ...this.settings.stampAttributes]);
     if (!entry) {
       // The same bind a wrong password gets (it fails: no such entry), so timing tells nothing.
       await this.asUser(this.missingUserDn, password, (c) => c.read(this.missingUserDn, ['uidNumber']), 'authenticateUser');
       return null;
     }
+    // A pooled connection bound with a password changed meanwhile (anywhere) must not log in.
+    if (this.settings.usePool) this.noteStamp(entry);
     const own = await this.asUser(entry.dn, password, (c) => c.read(entry.dn, ['uidNumber', 'account-enabled']), 'authenticateUser');
     if (own === undefined || own === null) return null;
     if (this.settings.checkAccountState && own.attributes['account-enabled']?.[0] !== 'Yes') return null;
     return idOf(own);
+  }
+
+  /**
+   * The entry's DN and its `ldap_stamp_attributes` (default `entryCSN modifyTimestamp`: every
+   * write to the entry, a password change or `account-enabled` included, changes them), read
+   * with one search as the bind user; null when there is no such entry, or when the directory
+   * shows none of them to the bind user (then logins are not cached, and a warning says so once).
+   */
+  async credentialStamp(username: string): Promise<string | null> {
+    const entry = await this.findBy('uid', username, this.settings.stampAttributes);
+    if (!entry) return null;
+    const stamp = stampOf(entry, this.settings.stampAttributes);
+    if (stamp === null && !this.warnedNoStamp) {
+      this.warnedNoStamp = true;
+      this.context?.warn(`LDAPAuth: the bind user cannot read ${this.settings.stampAttributes.join(' or ')} of ${entry.dn}, ` +
+        'so logins are not cached; grant it read access or set auth.ldap_stamp_attributes');
+    }
+    return stamp;
   }
 
   async getUserId(username: string): Promise<UserId | null> {
@@ -273,6 +298,16 @@ export class LDAPAuth implements AuthBackend {
   async close(): Promise<void> {
     await this.pool.close();
     await this.sql?.close();
+  }
+
+  private noteStamp(entry: Entry): void {
+    const stamp = stampOf(entry, this.settings.stampAttributes) ?? '';
+    const seen = this.seenStamps.get(entry.dn);
+    if (seen === stamp) return;
+    if (seen !== undefined) this.pool.purge(entry.dn);
+    this.seenStamps.delete(entry.dn);
+    this.seenStamps.set(entry.dn, stamp);
+    if (this.seenStamps.size > MAX_SEEN_STAMPS) this.seenStamps.delete(this.seenStamps.keys().next().value!);
   }
 
   private nodeUrl(node: string): string {
@@ -495,6 +530,17 @@ function asBackendError(err: unknown, what: string): Error {
   return new BackendError(`LDAPAuth.${what}: ${(err as Error).message}`, { cause: err });
 }
 
+const MAX_SEEN_STAMPS = 10000;
+
+/** `dn` and the stamp attributes' values, or null when the entry shows none of them. */
+function stampOf(entry: Entry, attributes: string[]): string | null {
+  const values = attributes.map((name) => {
+    const key = Object.keys(entry.attributes).find((k) => k.toLowerCase() === name.toLowerCase());
+    return key === undefined ? '' : entry.attributes[key].join(',');
+  });
+  return values.every((v) => v === '') ? null : `${entry.dn}\0${values.join('\0')}`;
+}
+
 function idOf(entry: Entry): string {
   return entry.attributes.uidNumber?.[0] ?? entry.dn;
 }
@@ -555,5 +601,6 @@ function parseSettings(params: FlatConfig): LdapSettings {
     nodesScheme,
     passwordScheme: scheme,
     sqluri: stringParam(params, 'sqluri'),
+    stampAttributes: params.ldap_stamp_attributes === undefined ? ['entryCSN', 'modifyTimestamp'] : listParam(params, 'ldap_stamp_attributes'),
   };
 }

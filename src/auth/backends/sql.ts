@@ -15,6 +15,11 @@ import { usersEntity } from './sql-users';
 import type { UserRow } from './sql-users';
 
 const MAX_USERNAME = 32;
+
+/** The part of a pg Pool the stamp query uses. */
+interface PgPool {
+  query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
+}
 const MAX_EMAIL = 64;
 
 /** A SQL id from a `UserId`; anything that is not a positive integer matches no row. */
@@ -39,6 +44,7 @@ export class SQLAuth implements AuthBackend {
   private dummyHash?: Promise<string>;
   /** `auth.max_password_length`: longer passwords are refused before any hash is computed. */
   private readonly maxPasswordLength: number;
+  private readonly stampQuery: string;
 
   constructor(params: FlatConfig = {}, context?: AuthBackendContext) {
     this.warn = context?.warn ?? (() => undefined);
@@ -54,6 +60,8 @@ export class SQLAuth implements AuthBackend {
       ...sqlConnectionParams(params, true),
     });
     this.resetCodes = new ResetCodes(this.resetCodeStore());
+    const placeholder = this.connection.dialect === 'postgres' ? '$1' : '?';
+    this.stampQuery = `SELECT id, status, password_hash FROM users WHERE username = ${placeholder} ORDER BY id LIMIT 1`;
   }
 
   async open(): Promise<void> {
@@ -71,6 +79,24 @@ export class SQLAuth implements AuthBackend {
     if (!(await validatePassword(password, user.passwordHash))) return null;
     if (this.rehash && needsRehash(user.passwordHash, this.scheme)) await this.upgradeHash(user, password);
     return user.id;
+  }
+
+  /**
+   * `id:status:password_hash` of the row a login would check (the lowest id with that name),
+   * or null when there is none: one indexed lookup (the username index, or the legacy
+   * UNIQUE(username, password_hash)), so every process sees a change made anywhere at once.
+   */
+  async credentialStamp(username: string): Promise<string | null> {
+    type StampRow = { id: number; status: number | null; password_hash: string | null };
+    const rows = await this.connection.run('SQLAuth.credentialStamp', async (dataSource): Promise<StampRow[]> => {
+      // PostgreSQL: straight to the pg pool as a named (prepared once per connection) statement,
+      // without a TypeORM query runner: this runs once per user and `cache_recheck` period.
+      const pool = this.connection.dialect === 'postgres' ? (dataSource.driver as unknown as { master?: PgPool }).master : undefined;
+      if (pool) return (await pool.query<StampRow>({ name: 'services_core_credential_stamp', text: this.stampQuery, values: [username] })).rows;
+      return dataSource.query(this.stampQuery, [username]) as Promise<StampRow[]>;
+    });
+    const row = rows[0];
+    return row === undefined ? null : `${row.id}:${row.status}:${row.password_hash}`;
   }
 
   async getUserId(username: string): Promise<UserId | null> {

@@ -1,0 +1,57 @@
+import { LoginThrottle, readThrottleSettings, type ThrottleKey } from '../auth/login-throttle';
+import type { CefLogger } from '../cef';
+import { ACCOUNT_LOCKED } from '../cef/signatures';
+import type { FlatConfig } from '../config/types';
+import { HttpError } from './errors';
+import type { AppContext } from './types';
+
+/** The CEF event written once, fleet-wide, when a block starts. */
+export const CEF_ACCOUNT_LOCKED = 'Account locked after too many failed logins';
+
+/** 429 Too Many Requests with `Retry-After` (whole seconds, at least 1). */
+export class TooManyLoginsError extends HttpError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'Too many failed logins; try again later', { headers: { 'Retry-After': String(retryAfterSeconds) } });
+  }
+}
+
+/**
+ * Login throttling at the HTTP edge: failed Basic logins are counted per account name and per
+ * client address (`ctx.state.clientIp`, resolved through `global.trusted_proxies`); while either
+ * is blocked, requests are answered 429 with `Retry-After` before the backend is asked, a
+ * remembered login included. The first failure that reaches a limit writes one CEF
+ * `AccountLockout` event.
+ */
+export class LoginThrottling {
+  constructor(private readonly throttle: LoginThrottle, private readonly cef: Pick<CefLogger, 'log'>) {}
+
+  /** Throws TooManyLoginsError while the name or the address is blocked. */
+  async admit(ctx: AppContext, name: string, fresh: boolean): Promise<void> {
+    const { blockedForMs } = await this.throttle.check(name, ctx.state.clientIp, fresh);
+    if (blockedForMs > 0) throw new TooManyLoginsError(Math.max(1, Math.ceil(blockedForMs / 1000)));
+  }
+
+  /** Counts a failed login; writes the CEF event when it starts a block. */
+  async failed(ctx: AppContext, name: string): Promise<void> {
+    const { started } = await this.throttle.failed(name, ctx.state.clientIp);
+    for (const kind of started) {
+      const rule = this.throttle.settings[kind];
+      this.cef.log(CEF_ACCOUNT_LOCKED, 7, ctx, {
+        signature: ACCOUNT_LOCKED, username: name, cs2Label: 'blockedKey', cs2: KEY_LABEL[kind],
+        cn1Label: 'blockSeconds', cn1: rule.blockSeconds,
+      });
+    }
+  }
+
+  close(): Promise<void> {
+    return this.throttle.close();
+  }
+}
+
+const KEY_LABEL: Record<ThrottleKey, string> = { user: 'user', address: 'address' };
+
+/** The throttling `auth.throttle_*` asks for, or undefined with `auth.throttle_store = none`. */
+export function createLoginThrottling(config: FlatConfig, cef: Pick<CefLogger, 'log'>, warn: (message: string) => void): LoginThrottling | undefined {
+  const settings = readThrottleSettings(config);
+  return settings.store === 'none' ? undefined : new LoginThrottling(new LoginThrottle(settings, warn), cef);
+}

@@ -1,0 +1,208 @@
+import cluster from 'node:cluster';
+import { hash } from 'node:crypto';
+import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import { ConfigError } from '../config/errors';
+import { filterParams } from '../config/filter-params';
+import type { FlatConfig } from '../config/types';
+import { intParam, numberParam, stringParam } from './auth-params';
+import { DEFAULT_CACHE_RECHECK } from './auth-cache';
+import { openThrottleStore, type ThrottleStoreKind } from './login-throttle-store';
+
+/** Failed logins allowed for one key within its window; the last one starts the block. */
+export interface ThrottleRule {
+  limit: number;
+  windowSeconds: number;
+  blockSeconds: number;
+}
+
+export interface LoginThrottleSettings {
+  store: ThrottleStoreKind;
+  user: ThrottleRule;
+  address: ThrottleRule;
+  /** Seconds a store call may take before the throttle fails open. */
+  timeoutSeconds: number;
+  /** Seconds a block state read serves requests that present a remembered login. */
+  recheckSeconds: number;
+  /** `sql` store: the database (default `auth.sqluri`) and the table. */
+  sqluri?: string;
+  table: string;
+}
+
+/** Which counter a block is on. */
+export type ThrottleKey = 'user' | 'address';
+
+export interface ThrottleVerdict {
+  /** Milliseconds until the caller may try again; 0 when not blocked. */
+  blockedForMs: number;
+}
+
+export interface FailureVerdict extends ThrottleVerdict {
+  /** The counters whose block this failure started (at most once per block, fleet-wide). */
+  started: ThrottleKey[];
+}
+
+export const THROTTLE_DEFAULTS = {
+  user: { limit: 10, windowSeconds: 300, blockSeconds: 300 },
+  address: { limit: 50, windowSeconds: 300, blockSeconds: 300 },
+  timeoutSeconds: 1,
+  table: 'login_throttle',
+} as const;
+
+const STORES: ThrottleStoreKind[] = ['memory', 'cluster', 'sql', 'none'];
+
+/**
+ * The `auth.throttle_*` keys. The default store is `cluster` in a `services-core serve`
+ * worker (the primary holds the counters of the host) and `memory` otherwise.
+ */
+export function readThrottleSettings(config: FlatConfig): LoginThrottleSettings {
+  const params = filterParams('auth', config);
+  const store = stringParam(params, 'throttle_store', cluster.isWorker && process.send !== undefined ? 'cluster' : 'memory');
+  if (!STORES.includes(store as ThrottleStoreKind)) {
+    throw new ConfigError(`auth.throttle_store must be one of ${STORES.join(', ')}, got ${JSON.stringify(store)}`);
+  }
+  if (store === 'cluster' && !(cluster.isWorker && process.send)) {
+    throw new ConfigError('auth.throttle_store = cluster needs a services-core serve worker (the primary keeps the counters)');
+  }
+  const sqluri = stringParam(params, 'throttle_sqluri') ?? stringParam(params, 'sqluri');
+  if (store === 'sql' && sqluri === undefined) throw new ConfigError('auth.throttle_store = sql needs auth.throttle_sqluri or auth.sqluri');
+  const rule = (kind: 'user' | 'ip', fallback: ThrottleRule): ThrottleRule => ({
+    limit: intParam(params, `throttle_${kind}_limit`, fallback.limit, 1),
+    windowSeconds: intParam(params, `throttle_${kind}_window`, fallback.windowSeconds, 1),
+    blockSeconds: intParam(params, `throttle_${kind}_block`, fallback.blockSeconds, 1),
+  });
+  const table = stringParam(params, 'throttle_table', THROTTLE_DEFAULTS.table);
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table)) throw new ConfigError(`auth.throttle_table must be a plain SQL identifier, got ${JSON.stringify(table)}`);
+  const seconds = (key: string, fallback: number) => {
+    const value = numberParam(params, key, fallback);
+    if (value < 0) throw new ConfigError(`auth.${key} must be a number of seconds >= 0, got ${JSON.stringify(params[key])}`);
+    return value;
+  };
+  return {
+    store: store as ThrottleStoreKind,
+    user: rule('user', THROTTLE_DEFAULTS.user),
+    address: rule('ip', THROTTLE_DEFAULTS.address),
+    timeoutSeconds: seconds('throttle_timeout', THROTTLE_DEFAULTS.timeoutSeconds),
+    recheckSeconds: seconds('cache_recheck', DEFAULT_CACHE_RECHECK),
+    sqluri,
+    table,
+  };
+}
+
+interface Known {
+  blockedUntil: number;
+  at: number;
+}
+
+const MAX_KNOWN = 10000;
+/** A store outage is reported at most this often. */
+const WARN_EVERY_MS = 60_000;
+
+/**
+ * Failed logins counted per user name and per client address in a rate-limiter-flexible store
+ * (memory, the `serve` primary, or a SQL table shared by the fleet). A key that reaches its
+ * limit within its window is blocked for the block duration; while blocked, `check` says how
+ * long, so the caller refuses without asking the backend. A store that fails or does not answer
+ * within the timeout fails open (not blocked) and `warn` is called, at most once a minute.
+ */
+export class LoginThrottle {
+  private readonly limiters: Promise<Record<ThrottleKey, RateLimiterAbstract>>;
+  /** Block state per (address, user name) as last read, for remembered logins. */
+  private readonly pairs = new Map<string, Known>();
+  private lastWarning = -Infinity;
+  private readonly closeStore: () => Promise<void>;
+
+  constructor(readonly settings: LoginThrottleSettings, private readonly warn: (message: string) => void,
+    private readonly now: () => number = Date.now) {
+    const store = openThrottleStore(settings);
+    this.limiters = store.limiters;
+    this.limiters.catch(() => undefined);
+    this.closeStore = () => store.close();
+  }
+
+  /**
+   * How long the user or the address is blocked. `fresh: false` (a remembered login) may use
+   * what was read within `recheckSeconds`; a login that will reach the backend always reads.
+   */
+  async check(username: string, address: string, fresh: boolean): Promise<ThrottleVerdict> {
+    const now = this.now();
+    // The fast path of remembered logins: one lookup by name and address, no hashing.
+    const pairKey = `${address}\0${username}`;
+    if (!fresh) {
+      const pair = this.pairs.get(pairKey);
+      if (pair !== undefined && now - pair.at < this.settings.recheckSeconds * 1000) return { blockedForMs: Math.max(0, pair.blockedUntil - now) };
+    }
+    const keys: [ThrottleKey, string][] = [['user', userKey(username)], ['address', address]];
+    const results = await Promise.all(keys.map(([kind, key]) => this.call((l) => l[kind].get(key))
+      .then((res) => this.note(kind, res ?? null, now))));
+    const blockedForMs = Math.max(0, ...results);
+    this.pairs.delete(pairKey);
+    this.pairs.set(pairKey, { blockedUntil: now + blockedForMs, at: now });
+    if (this.pairs.size > MAX_KNOWN) this.pairs.delete(this.pairs.keys().next().value!);
+    return { blockedForMs };
+  }
+
+  /** Counts a failed login against the user and the address; says which blocks it started. */
+  async failed(username: string, address: string): Promise<FailureVerdict> {
+    const keys: [ThrottleKey, string][] = [['user', userKey(username)], ['address', address]];
+    const now = this.now();
+    const started: ThrottleKey[] = [];
+    const waits = await Promise.all(keys.map(async ([kind, key]) => {
+      const rule = this.settings[kind];
+      const res = await this.call((l) => l[kind].consume(key).catch((rejected: unknown) => {
+        if (isRes(rejected)) return rejected; // over the limit: already blocked
+        throw rejected;
+      }));
+      if (res && res.consumedPoints === rule.limit) {
+        // Exactly one failure, fleet-wide, reaches the limit: it starts the block.
+        await this.call((l) => l[kind].block(key, rule.blockSeconds));
+        started.push(kind);
+        return this.note(kind, null, now, now + rule.blockSeconds * 1000);
+      }
+      return this.note(kind, res, now);
+    }));
+    const blockedForMs = Math.max(0, ...waits);
+    // A block seen here applies to this process's remembered logins at once.
+    if (blockedForMs > 0) this.pairs.clear();
+    return { blockedForMs, started };
+  }
+
+  close(): Promise<void> {
+    return this.closeStore();
+  }
+
+  /** The milliseconds a key is blocked for, from what the store said. */
+  private note(kind: ThrottleKey, res: RateLimiterRes | null, now: number, blockedUntil?: number): number {
+    const until = blockedUntil ?? (res && res.consumedPoints > this.settings[kind].limit ? now + res.msBeforeNext : 0);
+    return Math.max(0, until - now);
+  }
+
+  /** One store call with a deadline; a failure is logged and read as "no information" (fail open). */
+  private async call<T>(fn: (limiters: Record<ThrottleKey, RateLimiterAbstract>) => Promise<T>): Promise<T | null> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${this.settings.timeoutSeconds} s`)), this.settings.timeoutSeconds * 1000);
+      });
+      return await Promise.race([this.limiters.then(fn), deadline]);
+    } catch (err) {
+      const now = this.now();
+      if (now - this.lastWarning >= WARN_EVERY_MS) {
+        this.lastWarning = now;
+        this.warn(`login throttling: the ${this.settings.store} store failed (${(err as Error).message ?? String(err)}); ` +
+          'failing open: logins are not throttled until it answers again');
+      }
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function isRes(value: unknown): value is RateLimiterRes {
+  return typeof (value as RateLimiterRes | null)?.consumedPoints === 'number' && !(value instanceof Error);
+}
+
+/** User names are hashed: bounded keys, and no user names in the store. */
+function userKey(username: string): string {
+  return hash('sha256', username, 'base64url');
+}
