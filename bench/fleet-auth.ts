@@ -86,7 +86,7 @@ async function cpuOf(server: ChildProcess): Promise<number> {
 
 async function wrk(url: string, seconds: number): Promise<{ requests: number; rps: number; non2xx: number }> {
   const { stdout } = await promisify(execFile)('wrk', ['-t1', '-c50', `-d${seconds}s`, '-H', `Authorization: ${AUTH}`, url]);
-  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1]);
+  const requests = Number(/(?<!\d)(\d+) requests in/.exec(stdout)?.[1]);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
   return { requests, rps, non2xx };
