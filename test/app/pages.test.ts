@@ -90,7 +90,7 @@ describe('debug page (legacy C.7)', () => {
     'auth.ldapuri': 'ldap://cn=admin:xxxx@ldap.local',
     'auth.bind_password': 'xxxx',
     'captcha.private_key': 'xxxx',
-    'captcha.public_key': 'xxxx',
+    'captcha.public_key': 'public-6Lc',
     'storage.name': '<b>bold</b>',
   };
 
@@ -109,6 +109,7 @@ describe('debug page (legacy C.7)', () => {
     expect(res.text).toContain("'HTTP_COOKIE': '********'");
     expect(res.text).toContain("'auth.sqluri': 'mysql://****:****@localhost/sync'");
     expect(res.text).toContain("'captcha.private_key': '********'");
+    expect(res.text).toContain("'captcha.public_key': 'public-6Lc'"); // a public key is no secret
     expect(res.text).toContain('&#60;b&#62;bold&#60;/b&#62;');
     expect(res.text).not.toContain('<b>bold');
     expect(res.text).toMatch(/<h1>Additional information<\/h1>\n<pre>None\.<\/pre>/);
