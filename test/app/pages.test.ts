@@ -44,7 +44,7 @@ function setup(config: FlatConfig = {}) {
   return { ...test, auth, agent: () => request(test.app.callback()) };
 }
 
-describe('heartbeat (legacy C.6)', () => {
+describe('heartbeat (docs/compatibility.md C.6)', () => {
   test.each(['get', 'head', 'post', 'delete'] as const)('%s /__heartbeat__: 200, empty text/plain, no auth, no timestamp', async (method) => {
     const { agent } = setup();
     const res = await agent()[method]('/__heartbeat__').expect(200);
@@ -83,7 +83,7 @@ describe('heartbeat (legacy C.6)', () => {
   });
 });
 
-describe('debug page (legacy C.7)', () => {
+describe('debug page (docs/compatibility.md C.7)', () => {
   const secrets: FlatConfig = {
     'global.debug_page': '__debug__',
     'auth.sqluri': 'mysql://xxxx:xxxx@localhost/sync',
@@ -133,7 +133,7 @@ describe('debug page (legacy C.7)', () => {
   });
 });
 
-describe('profile switch (legacy C.4.3, G.5)', () => {
+describe('profile switch (docs/compatibility.md C.4.3, G.5)', () => {
   test('/__profile__ serves a .cpuprofile DevTools opens; close writes one to global.profile_file', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'profile-')), 'app.cpuprofile');
     const { agent, app } = setup({ profile: true, 'global.profile_file': file });

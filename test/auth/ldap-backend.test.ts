@@ -50,7 +50,7 @@ afterAll(async () => {
   await Promise.all(backends.map((b) => b.close()));
 });
 
-describeService('ldap', 'LDAPAuth against slapd (legacy D.7)', () => {
+describeService('ldap', 'LDAPAuth against slapd (docs/compatibility.md D.7)', () => {
   describe.each([false, true])('ldap_use_pool = %s', (usePool) => {
     const auth = () => backend({ ldap_use_pool: usePool });
 

@@ -56,7 +56,7 @@ function hold(pool: LdapPool<FakeConnector>, dn: string, ms: number): Promise<Fa
   return Object.assign(done, { grabbed });
 }
 
-describe('LdapPool (legacy D.8)', () => {
+describe('LdapPool (docs/compatibility.md D.8)', () => {
   test('case 1: 10 concurrent callers × 10 sequential uses all succeed within the size', async () => {
     const { pool, maxOpen } = fakePool({ size: 10 });
     const results = await Promise.all(Array.from({ length: 10 }, async (_, caller) => {

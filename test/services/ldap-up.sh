@@ -79,7 +79,7 @@ include: file:///etc/ldap/schema/cosine.ldif
 include: file:///etc/ldap/schema/nis.ldif
 include: file:///etc/ldap/schema/inetorgperson.ldif
 
-# the attributes of the Python services' directory (legacy D.7); OIDs under the RFC 5612
+# the attributes of the Python services' directory (docs/compatibility.md D.7); OIDs under the RFC 5612
 # documentation arc
 dn: cn=services-core,cn=schema,cn=config
 objectClass: olcSchemaConfig
