@@ -12,6 +12,7 @@ suites=("$@")
   test/auth/sql-recovery.test.ts test/cef/rsyslog.test.ts test/cef/syslog-sink.test.ts)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sc-concurrent-XXXXXX")
+chmod 755 "$work"   # the PostgreSQL tools run as the postgres account, from the copy
 trap 'rm -rf "$work"' EXIT
 for copy in a b; do
   mkdir -p "$work/$copy"
