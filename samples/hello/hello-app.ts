@@ -1,6 +1,6 @@
 // In your project: from 'services-core'
 import {
-  SyncServerApp, WEAVE_INVALID_WBO, authenticated, cef, jsonBadRequest, route, type AppContext,
+  ERROR_INVALID_WBO, SyncServerApp, authenticated, cef, jsonBadRequest, route, type AppContext,
 } from '../../src';
 
 /** A tiny service: a public greeting, a user's info, and notes behind HTTP Basic. */
@@ -24,7 +24,7 @@ export class HelloApp extends SyncServerApp {
   @cef(3, { name: 'Note written', signature: 'NoteWrite' })
   addNote(ctx: AppContext) {
     const body = ctx.request.body as { text?: unknown };
-    if (typeof body?.text !== 'string' || body.text === '') throw jsonBadRequest(WEAVE_INVALID_WBO);
+    if (typeof body?.text !== 'string' || body.text === '') throw jsonBadRequest(ERROR_INVALID_WBO);
     const notes = this.notes.get(ctx.state.user!.name) ?? [];
     notes.push(body.text);
     this.notes.set(ctx.state.user!.name, notes);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError } from '../config/errors';
+import { type CommandHelp, commandHelp, isHelpFlag, mainHelp, packageVersion } from './help';
 
 /** Where a command writes; `process` in the bin, buffers in tests. */
 export interface CommandIO {
@@ -11,33 +12,47 @@ export interface CommandIO {
 export type Command = (args: string[], io: CommandIO) => Promise<number>;
 
 // Each command is loaded on use, so `config` does not pay for what `serve` imports.
-const commands: Record<string, { usage: string; load: () => Promise<Command> }> = {
+const commands: Record<string, CommandHelp & { load: () => Promise<Command> }> = {
   config: {
-    usage: 'config <file>                 print the flattened config (secrets masked)',
+    usage: 'config <file>',
+    summary: 'print the flattened config (secrets masked), or the error with file and line',
     load: async () => (await import('./config-command')).configCommand,
   },
   serve: {
-    usage: 'serve <deployment.ini> [--workers N] [--port P] [--host H]\n' +
-      `${' '.repeat(46)}run the app of [app:main] in N worker processes`,
+    usage: 'serve <deployment.ini> [--workers N] [--port P] [--host H]',
+    summary: 'run the app of [app:main] in N worker processes (SIGTERM drains, SIGHUP reopens logs)',
     load: async () => (await import('./serve')).serveCommand,
   },
 };
 
-function usage(): string {
-  const lines = Object.values(commands).map((c) => `  services-core ${c.usage}`);
-  return `usage:\n${lines.join('\n')}\n`;
-}
-
 /** Runs `services-core <command> ...args`; a ConfigError is printed without a stack. */
 export async function main(argv: string[], io: CommandIO = process): Promise<number> {
   const [name, ...args] = argv;
-  if (name === '--help' || name === '-h') {
-    io.stdout.write(usage());
+  if (name !== undefined && isHelpFlag(name)) {
+    io.stdout.write(mainHelp(commands));
+    return 0;
+  }
+  if (name === '--version') {
+    io.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  if (name === 'help') {
+    const topic = args[0];
+    if (topic === undefined) io.stdout.write(mainHelp(commands));
+    else if (Object.hasOwn(commands, topic)) io.stdout.write(commandHelp(commands[topic]));
+    else {
+      io.stderr.write(`services-core: unknown command '${topic}'\n${mainHelp(commands)}`);
+      return 2;
+    }
     return 0;
   }
   if (name === undefined || !Object.hasOwn(commands, name)) {
-    io.stderr.write(`${name === undefined ? 'services-core: no command given' : `services-core: unknown command '${name}'`}\n${usage()}`);
+    io.stderr.write(`${name === undefined ? 'services-core: no command given' : `services-core: unknown command '${name}'`}\n${mainHelp(commands)}`);
     return 2;
+  }
+  if (args.some(isHelpFlag)) {
+    io.stdout.write(commandHelp(commands[name]));
+    return 0;
   }
   try {
     return await (await commands[name].load())(args, io);

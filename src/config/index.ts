@@ -5,5 +5,5 @@ export { filterParams } from './filter-params';
 export { loadAppConfig } from './app-config';
 export { loadConfigFile } from './load-config-file';
 export { hostConfigs } from './host-configs';
-export { maskSecrets, maskUriCredentials } from './mask-secrets';
+export { SECRET_KEYS, maskSecrets, maskUriCredentials, type MaskOptions } from './mask-secrets';
 export type { ConfigValue, FlatConfig } from './types';

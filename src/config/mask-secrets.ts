@@ -2,21 +2,70 @@ import { setKey } from './set-key';
 import type { ConfigValue, FlatConfig } from './types';
 
 const MASK = '********';
-const SECRET_KEY = /password|secret|key/i;
 const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
 const AUTHORITY_END = /[\s/?#]/;
 
 /**
- * A copy of `flat` fit for showing: the value of every key whose name contains `password`,
- * `secret` or `key` (any case) becomes `********`, and credentials in URIs inside the other
- * string values (list items too) become `****:****`.
+ * The framework's secret-bearing keys, `section.option`; `*` stands for a whole section or option
+ * name (`*.password`: an option named exactly `password` in any section). Other keys show, e.g.
+ * `auth.password_scheme` or `keyexchange.*`: masking goes by this list, not by substrings.
  */
-export function maskSecrets(flat: FlatConfig): FlatConfig {
+export const SECRET_KEYS: readonly string[] = [
+  '*.password', '*.secret',
+  'auth.bind_password', 'auth.admin_password',
+  'smtp.password',
+  'cef.tls.key', 'cef.tls.passphrase', 'cef.tls.pfx',
+  'captcha.private_key',
+];
+
+/** The config key where an app lists its own secret-bearing keys (same `*` patterns). */
+export const SECRET_KEYS_KEY = 'global.secret_keys';
+
+export interface MaskOptions {
+  /** More secret-bearing keys, added to `SECRET_KEYS` and to the config's `global.secret_keys`. */
+  secretKeys?: readonly string[];
+}
+
+/**
+ * A copy of `flat` fit for showing: the value of every secret-bearing key (`SECRET_KEYS`, the
+ * keys listed in `global.secret_keys`, `options.secretKeys`; any case) becomes `********`, and
+ * credentials in URIs inside the other string values (list items too) become `****:****`.
+ */
+export function maskSecrets(flat: FlatConfig, options: MaskOptions = {}): FlatConfig {
+  const isSecret = secretKeyMatcher([...SECRET_KEYS, ...listed(flat[SECRET_KEYS_KEY]), ...(options.secretKeys ?? [])]);
   const out: FlatConfig = {};
   for (const [key, value] of Object.entries(flat)) {
-    setKey(out, key, SECRET_KEY.test(key) ? MASK : maskValue(value));
+    setKey(out, key, isSecret(key) ? MASK : maskValue(value));
   }
   return out;
+}
+
+function listed(value: ConfigValue | undefined): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value === 'string') return value.split(',');
+  return [];
+}
+
+/**
+ * A predicate for `section.option` keys: exact matches of `patterns`, where a `*` section or
+ * option matches any (the section is everything before the last dot: `cef.tls.key`).
+ */
+export function secretKeyMatcher(patterns: readonly string[]): (key: string) => boolean {
+  const exact = new Set<string>();
+  const anySection = new Set<string>();
+  const anyOption = new Set<string>();
+  for (const raw of patterns) {
+    const pattern = raw.trim().toLowerCase();
+    if (pattern === '') continue;
+    if (pattern.startsWith('*.')) anySection.add(pattern.slice(2));
+    else if (pattern.endsWith('.*')) anyOption.add(pattern.slice(0, -2));
+    else exact.add(pattern);
+  }
+  return (key) => {
+    const lower = key.toLowerCase();
+    const dot = lower.lastIndexOf('.');
+    return exact.has(lower) || anySection.has(lower.slice(dot + 1)) || (dot > 0 && anyOption.has(lower.slice(0, dot)));
+  };
 }
 
 function maskValue(value: ConfigValue): ConfigValue {

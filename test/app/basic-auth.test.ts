@@ -102,7 +102,7 @@ async function setup(config: FlatConfig = {}) {
   return { ...test, auth, agent: () => request(test.app.callback()) };
 }
 
-describe('the HTTP Basic flow (legacy C.5)', () => {
+describe('the HTTP Basic flow (docs/compatibility.md C.5)', () => {
   test('success puts { id, name } on ctx.state.user', async () => {
     const { agent, auth } = await setup();
     const id = await auth.getUserId('bob');

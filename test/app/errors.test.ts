@@ -61,7 +61,7 @@ function setup(config: FlatConfig = {}) {
 
 const crashIdOf = (text: string) => /crash id ([0-9a-f]{16})\b/.exec(text)?.[1];
 
-describe('error mapping (legacy C.8, design §6)', () => {
+describe('error mapping (docs/compatibility.md C.8, docs/compatibility.md R.6)', () => {
   test('a BackendError is a 503 with Retry-After: global.retry_after (default 1800) and a logged crash id', async () => {
     const { agent, logs } = setup();
     const res = await agent().get('/backend').expect(503);

@@ -44,7 +44,7 @@ function setup(config: FlatConfig = {}) {
   return { ...test, auth, agent: () => request(test.app.callback()) };
 }
 
-describe('heartbeat (legacy C.6)', () => {
+describe('heartbeat (docs/compatibility.md C.6)', () => {
   test.each(['get', 'head', 'post', 'delete'] as const)('%s /__heartbeat__: 200, empty text/plain, no auth, no timestamp', async (method) => {
     const { agent } = setup();
     const res = await agent()[method]('/__heartbeat__').expect(200);
@@ -83,14 +83,14 @@ describe('heartbeat (legacy C.6)', () => {
   });
 });
 
-describe('debug page (legacy C.7)', () => {
+describe('debug page (docs/compatibility.md C.7)', () => {
   const secrets: FlatConfig = {
     'global.debug_page': '__debug__',
     'auth.sqluri': 'mysql://xxxx:xxxx@localhost/sync',
     'auth.ldapuri': 'ldap://cn=admin:xxxx@ldap.local',
     'auth.bind_password': 'xxxx',
     'captcha.private_key': 'xxxx',
-    'captcha.public_key': 'xxxx',
+    'captcha.public_key': 'public-6Lc',
     'storage.name': '<b>bold</b>',
   };
 
@@ -109,6 +109,7 @@ describe('debug page (legacy C.7)', () => {
     expect(res.text).toContain("'HTTP_COOKIE': '********'");
     expect(res.text).toContain("'auth.sqluri': 'mysql://****:****@localhost/sync'");
     expect(res.text).toContain("'captcha.private_key': '********'");
+    expect(res.text).toContain("'captcha.public_key': 'public-6Lc'"); // a public key is no secret
     expect(res.text).toContain('&#60;b&#62;bold&#60;/b&#62;');
     expect(res.text).not.toContain('<b>bold');
     expect(res.text).toMatch(/<h1>Additional information<\/h1>\n<pre>None\.<\/pre>/);
@@ -132,7 +133,7 @@ describe('debug page (legacy C.7)', () => {
   });
 });
 
-describe('profile switch (legacy C.4.3, G.5)', () => {
+describe('profile switch (docs/compatibility.md C.4.3, G.5)', () => {
   test('/__profile__ serves a .cpuprofile DevTools opens; close writes one to global.profile_file', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'profile-')), 'app.cpuprofile');
     const { agent, app } = setup({ profile: true, 'global.profile_file': file });

@@ -19,7 +19,7 @@ function proxyApp(netloc: () => string, options: { keepHeader?: boolean; before?
   return app;
 }
 
-describe('proxy (legacy C.11) with a real upstream', () => {
+describe('proxy (docs/compatibility.md C.11) with a real upstream', () => {
   let upstream: LocalServer;
   const netloc = () => `127.0.0.1:${upstream.port}`;
 

@@ -33,7 +33,7 @@ describe('HttpResponse', () => {
   });
 });
 
-describe('response helpers (legacy C.11)', () => {
+describe('response helpers (docs/compatibility.md C.11)', () => {
   it('jsonResponse writes JSON as application/json', () => {
     const r = jsonResponse({ some: 'data' });
     expect(r.headers).toEqual({ 'Content-Type': 'application/json' });

@@ -6,7 +6,7 @@ import { ConfigError } from '../../src/config/errors';
 import { type LogRecord, createTestApp } from '../../src/testing/test-app';
 
 describe('global.* settings', () => {
-  test('defaults (legacy C.1)', () => {
+  test('defaults (docs/compatibility.md C.1)', () => {
     expect(readAppSettings({})).toMatchObject({
       retryAfter: 1800, heartbeatPath: '/__heartbeat__', debugPath: undefined, accessLog: false, profile: false,
       clientDebug: false, realm: 'Sync', gracefulShutdown: 1, hardShutdown: 10, maxBodySize: 1048576,

@@ -7,7 +7,7 @@ const context = () => {
   return { warnings, ctx: { config: {}, warn: (m: string) => warnings.push(m) } };
 };
 
-describe('DummyAuth (legacy D.4)', () => {
+describe('DummyAuth (docs/compatibility.md D.4)', () => {
   test('refuses to start unless auth.allow_dummy = true (Q-D8)', () => {
     expect(() => createAuthBackend({ 'auth.backend': 'dummy' })).toThrow(ConfigError);
     expect(() => createAuthBackend({ 'auth.backend': 'dummy', 'auth.allow_dummy': 'true' })).toThrow(/auth.allow_dummy = true/);

@@ -9,14 +9,17 @@ import { LDAPAuth, NodeAttributionError } from '../../src/auth/backends/ldap';
 import { createAuthBackend } from '../../src/auth/registry';
 import { ConfigError } from '../../src/config/errors';
 import type { FlatConfig } from '../../src/config/types';
-import { describeService } from '../services/describe-service';
+import { describeService, useService } from '../services/describe-service';
 
-const URL = process.env.SC_LDAP_URL ?? 'ldap://127.0.0.1:3890';
-const BASE = process.env.SC_LDAP_BASE ?? 'dc=example,dc=com';
-const ADMIN = process.env.SC_LDAP_ADMIN ?? `cn=admin,${BASE}`;
-const ADMIN_PW = process.env.SC_LDAP_ADMIN_PASSWORD ?? 'admin-secret';
+// this run's slapd (test/services/ldap-up.sh), started on first use; empty when it is not available
+const ldap = useService('ldap') ?? {};
+const URL = ldap.SC_LDAP_URL;
+const LDAPS_URL = ldap.SC_LDAPS_URL;
+const BASE = ldap.SC_LDAP_BASE ?? 'dc=example,dc=com';
+const ADMIN = ldap.SC_LDAP_ADMIN;
+const ADMIN_PW = ldap.SC_LDAP_ADMIN_PASSWORD;
 const ROOT = `ou=users,${BASE}`;
-const TLS_CA = '/tmp/ldaptest/tls/ca.pem'; // written by test/services/ldap-up.sh
+const TLS_CA = ldap.SC_LDAP_TLS_CA;
 
 /** `auth.*` params (prefix removed) for the test slapd; the reader and users come from ldap-up.sh. */
 function params(overrides: FlatConfig = {}): FlatConfig {
@@ -47,7 +50,7 @@ afterAll(async () => {
   await Promise.all(backends.map((b) => b.close()));
 });
 
-describeService('ldap', 'LDAPAuth against slapd (legacy D.7)', () => {
+describeService('ldap', 'LDAPAuth against slapd (docs/compatibility.md D.7)', () => {
   describe.each([false, true])('ldap_use_pool = %s', (usePool) => {
     const auth = () => backend({ ldap_use_pool: usePool });
 
@@ -238,9 +241,9 @@ describeService('ldap', 'LDAPAuth against slapd (legacy D.7)', () => {
     });
 
     test('ldaps:// connects with TLS from the start', async () => {
-      const a = backend({ ldapuri: 'ldaps://localhost:3891', tls_ca: TLS_CA });
+      const a = backend({ ldapuri: LDAPS_URL, tls_ca: TLS_CA });
       expect(await a.authenticateUser('erin', 'erin-secret')).toBe('1003');
-      const untrusted = backend({ ldapuri: 'ldaps://localhost:3891' });
+      const untrusted = backend({ ldapuri: LDAPS_URL });
       await expect(untrusted.authenticateUser('erin', 'erin-secret')).rejects.toThrow(/certificate/);
     });
   });

@@ -1,33 +1,38 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { BackendTimeoutError, isBackendError } from '../../src/app/errors';
 import { LDAPAuth } from '../../src/auth/backends/ldap';
-import { describeService } from '../services/describe-service';
+import { describeWithBinaries } from '../services/describe-service';
+import { freePort } from '../support/free-port';
+import { waitFor } from '../support/wait-for';
 
-// A slapd of its own, so that stopping it does not disturb the suites using the shared one.
-const LDAP_DIR = '/tmp/ldaptest-outage';
-const PORT = 3892;
-const env = { ...process.env, LDAP_DIR, LDAP_PORT: String(PORT), LDAPS_PORT: '3893' };
+// A slapd of its own (free ports, own folder), so stopping it disturbs no other suite or run.
+let LDAP_DIR: string;
+let PORT: number;
+let env: NodeJS.ProcessEnv;
 const script = (name: string) => path.join(__dirname, '..', 'services', name);
 const slapdPid = () => Number(readFileSync(`${LDAP_DIR}/run/slapd.pid`, 'utf8').trim());
 
-function stopSlapd(): void {
-  const pid = slapdPid();
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 100; i++) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    execFileSync('sleep', ['0.05']);
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
-  throw new Error(`slapd ${pid} did not stop`);
 }
 
-/** Starts the stopped instance again on its data (ldap-up.sh --keep). */
+async function stopSlapd(): Promise<void> {
+  const pid = slapdPid();
+  process.kill(pid, 'SIGTERM');
+  await waitFor(() => !alive(pid), { timeoutMs: 10_000, what: `slapd ${pid} to stop` });
+}
+
+/** Starts the stopped instance again on its data (ldap-up.sh --keep waits until it answers). */
 function restartSlapd(): void {
+  if (existsSync(`${LDAP_DIR}/run/slapd.pid`) && alive(slapdPid())) return;
   execFileSync('bash', [script('ldap-up.sh'), '--keep'], { env, stdio: 'ignore' });
 }
 
@@ -40,8 +45,11 @@ function params(usePool: boolean) {
   };
 }
 
-describeService('ldap', 'LDAPAuth when the directory goes away and comes back', () => {
-  beforeAll(() => {
+describeWithBinaries('ldap', 'LDAPAuth when the directory goes away and comes back', () => {
+  beforeAll(async () => {
+    LDAP_DIR = mkdtempSync(path.join(os.tmpdir(), 'sc-ldap-outage-'));
+    PORT = await freePort();
+    env = { ...process.env, LDAP_DIR, LDAP_PORT: String(PORT), LDAPS_PORT: String(await freePort()) };
     execFileSync('bash', [script('ldap-up.sh')], { env, stdio: 'ignore' });
   }, 60_000);
   afterAll(() => {
@@ -52,7 +60,7 @@ describeService('ldap', 'LDAPAuth when the directory goes away and comes back', 
     const auth = new LDAPAuth(params(usePool));
     try {
       expect(await auth.authenticateUser('carol', 'carol-secret')).toBe('1001');
-      stopSlapd();
+      await stopSlapd();
       const err = await auth.authenticateUser('carol', 'carol-secret').catch((e: unknown) => e);
       expect(isBackendError(err)).toBe(true);
       // a pooled connection may notice first (closed), a new one is refused

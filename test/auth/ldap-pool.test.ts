@@ -41,15 +41,22 @@ function fakePool(options: LdapPoolOptions = {}, failures: Error[] = []) {
   return { pool, opened, grab, maxOpen: () => maxOpen };
 }
 
-/** Holds a connector for `ms`, as another request would. */
-function hold(pool: LdapPool<FakeConnector>, dn: string, ms: number): Promise<FakeConnector> {
-  return pool.use(dn, 'pw', async (c) => {
+/**
+ * Holds a connector for `ms` of simulated work, as another request would; `grabbed` resolves once
+ * it holds it, so a test goes on exactly when the connector is busy.
+ */
+function hold(pool: LdapPool<FakeConnector>, dn: string, ms: number): Promise<FakeConnector> & { grabbed: Promise<void> } {
+  let onGrab = () => undefined as void;
+  const grabbed = new Promise<void>((resolve) => (onGrab = resolve));
+  const done = pool.use(dn, 'pw', async (c) => {
+    onGrab();
     await sleep(ms);
     return c;
   });
+  return Object.assign(done, { grabbed });
 }
 
-describe('LdapPool (legacy D.8)', () => {
+describe('LdapPool (docs/compatibility.md D.8)', () => {
   test('case 1: 10 concurrent callers × 10 sequential uses all succeed within the size', async () => {
     const { pool, maxOpen } = fakePool({ size: 10 });
     const results = await Promise.all(Array.from({ length: 10 }, async (_, caller) => {
@@ -80,7 +87,7 @@ describe('LdapPool (legacy D.8)', () => {
   test('case 2: a caller waits for a busy connector that frees up within retryMax × retryDelay', async () => {
     const { pool, opened } = fakePool({ size: 1, retryMax: 5, retryDelay: 100 });
     const holder = hold(pool, 'cn=admin', 100);
-    await sleep(10);
+    await holder.grabbed;
     const waited = await pool.use('cn=admin', 'pw', async (c) => c);
     expect(waited).toBe(await holder);
     expect(opened).toHaveLength(1);
@@ -90,7 +97,7 @@ describe('LdapPool (legacy D.8)', () => {
   test('case 2: MaxConnectionReachedError when the connector stays busy too long, a BackendError', async () => {
     const { pool } = fakePool({ size: 1, retryMax: 2, retryDelay: 50 });
     const holder = hold(pool, 'cn=admin', 1000);
-    await sleep(10);
+    await holder.grabbed;
     const err = await pool.use('cn=admin', 'pw', async (c) => c).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MaxConnectionReachedError);
     expect(isBackendError(err)).toBe(true);
@@ -207,7 +214,7 @@ describe('LdapPool (legacy D.8)', () => {
     const { pool } = fakePool({ size: 1, retryMax: 10, retryDelay: 200 });
     const order: string[] = [];
     const holder = hold(pool, 'uid=a', 50);
-    await sleep(5);
+    await holder.grabbed;
     const queued = ['uid=b', 'uid=c', 'uid=a', 'uid=d'].map((dn) =>
       pool.use(dn, 'pw', async (c) => {
         order.push(c.dn);
@@ -251,7 +258,7 @@ describe('LdapPool (legacy D.8)', () => {
     const { grab, pool } = fakePool({ size: 2 });
     const idle = await grab('uid=a');
     const busy = hold(pool, 'uid=b', 30);
-    await sleep(5);
+    await busy.grabbed;
     await pool.close();
     expect(idle.closed).toBe(true);
     expect((await busy).closed).toBe(true);
@@ -262,7 +269,7 @@ describe('LdapPool (legacy D.8)', () => {
   test('close() rejects queued callers', async () => {
     const { grab, pool } = fakePool({ size: 1, retryMax: 5, retryDelay: 100 });
     const busy = hold(pool, 'uid=b', 30);
-    await sleep(5);
+    await busy.grabbed;
     const waiting = grab('uid=c');
     await pool.close();
     await expect(waiting).rejects.toThrow('LdapPool: closed');

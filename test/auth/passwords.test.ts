@@ -1,7 +1,7 @@
 import { ConfigError } from '../../src/config/errors';
 import { PASSWORD_SCHEMES, hashPassword, needsRehash, schemeOf, validatePassword } from '../../src/auth/passwords';
 
-// Written by Python server-core (legacy D.10 vectors).
+// Written by Python server-core (docs/compatibility.md D.10 vectors).
 const PY_SSHA = '{SSHA}QCDS8FPwyLnHGObywiREgBzIV0NhYmNkZWZnaA==';
 const PY_SSHA_256 = '{SSHA-256}7MsJ0t3FV1X60+YMEhRQ6QbqsTyLsHxyDehrH2oIMWVhYmNkZWZnaA==';
 // Written by slappasswd (OpenLDAP 2.5, pw-sha2) for 'tarek s3cret': {SSHA} has a 4-byte salt.

@@ -24,7 +24,7 @@ function setup() {
   return { store, codes, advance: (ms: number) => { now += ms; } };
 }
 
-describe('reset codes (legacy D.6)', () => {
+describe('reset codes (docs/compatibility.md D.6)', () => {
   test('format: 4 groups of 4 from [A-Z0-9], checked at both ends', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 200; i++) {

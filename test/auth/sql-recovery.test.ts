@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isBackendError } from '../../src/app/errors';
 import { SQLAuth } from '../../src/auth/backends/sql';
-import { describeService } from '../services/describe-service';
+import { describeWithBinaries } from '../services/describe-service';
 import { freePort } from '../support/free-port';
 
 // A PostgreSQL instance of this file's own, so stopping it disturbs no other suite.
@@ -22,7 +22,7 @@ function asPostgres(binary: string, args: string[]): void {
   execFileSync('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, binary), ...args], { stdio: 'pipe', timeout: 60_000 });
 }
 
-describeService('pg', 'SQLAuth survives its database going away', () => {
+describeWithBinaries('pg', 'SQLAuth survives its database going away', () => {
   let dir: string;
   let port: number;
   let uri: string;

@@ -7,7 +7,7 @@ import { describeService } from '../services/describe-service';
 import { LEGACY_USERS_DDL, serverDatabase, sqliteDatabase } from './sql-databases';
 import type { TestDatabase } from './sql-databases';
 
-// Written by Python server-core for the password 'tarek' (legacy D.10 vectors).
+// Written by Python server-core for the password 'tarek' (docs/compatibility.md D.10 vectors).
 const PY_SSHA = '{SSHA}QCDS8FPwyLnHGObywiREgBzIV0NhYmNkZWZnaA==';
 const PY_SSHA_256 = '{SSHA-256}7MsJ0t3FV1X60+YMEhRQ6QbqsTyLsHxyDehrH2oIMWVhYmNkZWZnaA==';
 

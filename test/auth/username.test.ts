@@ -2,7 +2,7 @@ import vectors from './fixtures/idna2003-vectors.json';
 import { IdnaError, nameprep, toAscii } from '../../src/auth/idna2003';
 import { InvalidUsernameError, extractUsername } from '../../src/auth/username';
 
-describe('extractUsername (legacy D.11)', () => {
+describe('extractUsername (docs/compatibility.md D.11)', () => {
   test.each([
     ['username', 'username'],
     ['a%40b.com', 'a%40b.com'], // no literal @: returned as is, not decoded

@@ -6,7 +6,7 @@ import { MemoryCefSink } from '../../src/testing/memory-cef-sink';
 
 const config = { 'cef.version': 0, 'cef.vendor': 'mozilla', 'cef.device_version': '3', 'cef.product': 'weave' };
 
-describe('getSourceIp (legacy B.7)', () => {
+describe('getSourceIp (docs/compatibility.md B.7)', () => {
   test.each([
     [{ HTTP_X_FORWARDED_FOR: 'one' }, 'one'],
     [{ HTTP_X_FORWARDED_FOR: 'three, four,five' }, 'three'],

@@ -14,7 +14,7 @@ import {
 import { parseCefLine } from './cef-parser';
 import { runTs } from './run-ts';
 
-// The verified legacy example (legacy B.3).
+// The verified legacy example (docs/compatibility.md B.3).
 const environ: WsgiEnviron = {
   REMOTE_ADDR: '127.0.0.1',
   HTTP_HOST: '127.0.0.1',
@@ -120,7 +120,7 @@ describe('formatCef: fields and defaults (B.1, B.4)', () => {
   });
 });
 
-describe('formatCef: fixes of the legacy quirks (design §6)', () => {
+describe('formatCef: fixes of the legacy quirks (docs/compatibility.md R.6)', () => {
   test('CR and LF in the name are written as the two characters \\r and \\n (legacy wrote a real newline)', () => {
     const { line } = format('xx\nx|xx\rx', { username: 'me' });
     expect(line).toContain('|xx\\nx\\|xx\\rx|');

@@ -107,7 +107,9 @@ describe('tcp://', () => {
     const got = await rx.waitFor(5);
     expect(got.map((m) => m.split('|')[5])).toEqual(['e1', 'e2', 'e3', 'e4', 'e5']);
     await until(() => warnings.some((w) => w.endsWith('3 events were dropped (queue of 5 full)')));
-    await new Promise((r) => setTimeout(r, 100));
+    // once the sink is closed and the receiver has read the whole connection, nothing more can come
+    await l.close();
+    await rx.allClosed();
     expect(rx.messages).toHaveLength(5);
   });
 
@@ -198,7 +200,9 @@ const haveOpenssl = (() => {
     l.log('secret', 5, environ);
     await until(() => warnings.length > 0);
     expect(warnings[0]).toMatch(/is down \(self[- ]signed certificate\)/);
-    await new Promise((r) => setTimeout(r, 150));
+    // closed, the sink cannot send any more; no secure connection was ever made to carry a message
+    await l.close();
+    await rx.allClosed();
     expect(rx.messages).toEqual([]);
   });
 

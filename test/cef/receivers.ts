@@ -10,6 +10,8 @@ export interface Receiver {
   waitFor(count: number, ms?: number): Promise<string[]>;
   /** Drops the connected clients (a restarting collector). */
   dropClients(): void;
+  /** Resolves once no client is connected: every byte a closed sender wrote has been read. */
+  allClosed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function udpReceiver(port = 0): Promise<Receiver> {
     messages,
     waitFor: waiter(messages),
     dropClients: () => undefined,
+    allClosed: () => Promise.reject(new Error('a UDP receiver has no connections')),
     close: () => new Promise((resolve) => socket.close(() => resolve())),
   };
 }
@@ -61,9 +64,13 @@ export function octetFrames(onMessage: (message: string) => void) {
 export async function streamReceiver(options: { port?: number; tls?: tls.TlsOptions } = {}): Promise<Receiver> {
   const messages: string[] = [];
   const clients = new Set<net.Socket>();
+  const whenIdle: Array<() => void> = [];
   const onClient = (socket: net.Socket) => {
     clients.add(socket);
-    socket.on('close', () => clients.delete(socket));
+    socket.on('close', () => {
+      clients.delete(socket);
+      if (clients.size === 0) whenIdle.splice(0).forEach((resolve) => resolve());
+    });
     socket.on('error', () => undefined);
     socket.on('data', octetFrames((m) => messages.push(m)));
   };
@@ -75,6 +82,7 @@ export async function streamReceiver(options: { port?: number; tls?: tls.TlsOpti
     messages,
     waitFor: waiter(messages),
     dropClients: () => clients.forEach((c) => c.destroy()),
+    allClosed: () => (clients.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => whenIdle.push(resolve))),
     close: () =>
       new Promise((resolve) => {
         clients.forEach((c) => c.destroy());

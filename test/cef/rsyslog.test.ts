@@ -19,9 +19,9 @@ const base = {
 };
 const environ = { REQUEST_METHOD: 'POST', PATH_INFO: '/user/1.0/bob', REMOTE_ADDR: '10.0.0.1', HTTP_USER_AGENT: 'Firefox/99' };
 
-describeService('rsyslog', 'CEF sinks against rsyslogd', () => {
-  const dir = process.env.SC_SYSLOG_DIR as string;
-  const port = process.env.SC_SYSLOG_PORT as string;
+describeService('rsyslog', 'CEF sinks against rsyslogd', (env) => {
+  const dir = env.SC_SYSLOG_DIR;
+  const port = env.SC_SYSLOG_PORT;
   const messagesLog = path.join(dir ?? '', 'messages.log');
 
   async function received(marker: string): Promise<string> {

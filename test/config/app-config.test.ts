@@ -38,7 +38,7 @@ storage.sqluri = mysql://sync:sync@db1/sync
 
 
 
-describe('loadAppConfig: the deployment .ini (legacy A.1, A.9)', () => {
+describe('loadAppConfig: the deployment .ini (docs/compatibility.md A.1, A.9)', () => {
   test('flattens tests.ini + sync.conf as the legacy convert_config did, plus server.*', () => {
     const dir = tempFiles({ 'tests.ini': TESTS_INI, 'sync.conf': SYNC_CONF });
     expect(loadAppConfig(join(dir, 'tests.ini'))).toStrictEqual({

@@ -21,7 +21,7 @@ a = b
 d = 2
 `;
 
-describe('Config reader API (legacy A.8)', () => {
+describe('Config reader API (docs/compatibility.md A.8)', () => {
   const c = Config.parse(TEXT, { env: { X: 'x' } });
 
   test('sections() in file order without DEFAULT; hasSection', () => {
@@ -74,7 +74,7 @@ describe('Config reader API (legacy A.8)', () => {
   });
 });
 
-describe('[DEFAULT] (legacy A.6, Q-A5)', () => {
+describe('[DEFAULT] (docs/compatibility.md A.6, Q-A5)', () => {
   test('DEFAULT options appear under every section, and a section value overrides them', () => {
     const c = Config.parse('[DEFAULT]\nd = 1\n[one]\n[two]\nd = 2\n');
     expect(c.getMap()).toStrictEqual({ 'one.d': 1, 'two.d': 2 });
@@ -100,7 +100,7 @@ describe('[DEFAULT] (legacy A.6, Q-A5)', () => {
   });
 });
 
-describe('${VAR} is read lazily (legacy A.5)', () => {
+describe('${VAR} is read lazily (docs/compatibility.md A.5)', () => {
   test('changing the environment after loading changes the value; a missing one throws on read', () => {
     const env: Record<string, string | undefined> = { STUFF: 'a' };
     const c = Config.parse('[one]\nenv = some ${STUFF}\nok = 1\n', { filename: 'app.conf', env });
@@ -133,7 +133,7 @@ describe('${VAR} is read lazily (legacy A.5)', () => {
   });
 });
 
-describe('set() and toString() (legacy A.8, Q-A6)', () => {
+describe('set() and toString() (docs/compatibility.md A.8, Q-A6)', () => {
   test('set serialises so every value reads back the same, strings that would retype are quoted', () => {
     const c = Config.parse('[one]\n');
     const values = {

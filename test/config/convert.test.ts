@@ -1,6 +1,6 @@
 import { convert, EnvironmentNotFoundError, ConfigError } from '../../src/config';
 
-describe('convert: single values (legacy A.3)', () => {
+describe('convert: single values (docs/compatibility.md A.3)', () => {
   test.each<[string, unknown]>([
     ['  10 ', 10],
     ['-12', -12],
@@ -60,7 +60,7 @@ describe('convert: single values (legacy A.3)', () => {
   });
 });
 
-describe('convert: multi-line values are lists (legacy A.4)', () => {
+describe('convert: multi-line values are lists (docs/compatibility.md A.4)', () => {
   test('each line is typed and lines that type to "" are dropped, false and 0 kept', () => {
     expect(convert('1\ntwo\n3', {})).toStrictEqual([1, 'two', 3]);
     expect(convert('\na', {})).toStrictEqual(['a']);
@@ -72,7 +72,7 @@ describe('convert: multi-line values are lists (legacy A.4)', () => {
   });
 });
 
-describe('convert: ${VAR} (legacy A.5)', () => {
+describe('convert: ${VAR} (docs/compatibility.md A.5)', () => {
   const env = { A: 'x', B: 'y', 'A-B': 'dash', EMPTY: '' };
 
   test('substitutes from the given environment', () => {

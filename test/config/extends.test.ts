@@ -28,7 +28,7 @@ more = stuff
 
 
 
-describe('extends (legacy A.7, Q-A3, Q-A4)', () => {
+describe('extends (docs/compatibility.md A.7, Q-A3, Q-A4)', () => {
   test('the test_config.py fixture: not overridden, added, new section', () => {
     const dir = tempFiles({ 'one.ini': ONE, 'file_two.ini': TWO });
     const c = Config.load(join(dir, 'one.ini'), { env: { __STUFF__: 'stuff' } });

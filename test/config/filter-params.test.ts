@@ -1,6 +1,6 @@
 import { filterParams } from '../../src/config';
 
-describe('filterParams (legacy A.10)', () => {
+describe('filterParams (docs/compatibility.md A.10)', () => {
   test.each<[string, string | undefined]>([
     ['cef.file', 'file'],
     ['cef.syslog.facility', 'syslog_facility'],

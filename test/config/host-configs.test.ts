@@ -1,6 +1,6 @@
 import { Config, hostConfigs } from '../../src/config';
 
-describe('host sections (legacy A.11, C.10, Q-C8)', () => {
+describe('host sections (docs/compatibility.md A.11, C.10, Q-C8)', () => {
   test('[host:<name>] options flatten to host:<name>.<section>.<option>, port included', () => {
     const c = Config.parse('[storage]\nsqluri = mysql://localhost/sync\n\n[host:node0]\nstorage.sqluri = mysql://sync:sync@db1.example.com/sync\n' +
       '[host:localhost:5000]\nstorage.sqluri = sqlite://\n');

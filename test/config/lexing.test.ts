@@ -8,7 +8,7 @@ function parseError(text: string): ConfigError {
   return configErrorOf(() => parse(text));
 }
 
-describe('lexical syntax (legacy A.2)', () => {
+describe('lexical syntax (docs/compatibility.md A.2)', () => {
   test('section names are case-sensitive and may contain ":"', () => {
     const c = parse('[one]\na = 1\n[ONE]\na = 2\n[host:node0]\n[multi:once]\n');
     expect(c.sections()).toEqual(['one', 'ONE', 'host:node0', 'multi:once']);

@@ -1,15 +1,40 @@
-import { maskSecrets, maskUriCredentials } from '../../src/config';
+import { SECRET_KEYS, maskSecrets, maskUriCredentials } from '../../src/config';
 
 describe('maskSecrets', () => {
-  test('keys containing password, secret or key (any case) are masked, whatever the value type', () => {
+  test('the framework secret-bearing keys are masked, whatever the value type', () => {
     const flat = {
-      'auth.bind_password': 'xxxx', 'captcha.private_key': 'xxxx', 'captcha.public_key': 'k',
-      'app.Secret': 'xxxx', 'global.api_KEYS': ['a', 'b'], 'smtp.password_len': 8, 'auth.backend': 'ldap',
+      'auth.bind_password': 'xxxx', 'auth.admin_password': 'xxxx', 'auth.password': 'xxxx', 'smtp.password': 'xxxx',
+      'cef.tls.key': 'xxxx', 'cef.tls.passphrase': 'xxxx', 'captcha.private_key': 'xxxx', 'myapp.secret': ['xxxx', 'yyyy'],
+      'auth.backend': 'ldap',
     };
-    expect(maskSecrets(flat)).toStrictEqual({
-      'auth.bind_password': '********', 'captcha.private_key': '********', 'captcha.public_key': '********',
-      'app.Secret': '********', 'global.api_KEYS': '********', 'smtp.password_len': '********', 'auth.backend': 'ldap',
+    const masked = maskSecrets(flat);
+    expect(Object.entries(masked).filter(([, v]) => v !== '********')).toEqual([['auth.backend', 'ldap']]);
+    expect(SECRET_KEYS).toEqual(expect.arrayContaining(['auth.bind_password', 'auth.admin_password', 'smtp.password', '*.password', '*.secret']));
+  });
+
+  test('by key, not by substring: password schemes, key exchange settings and public keys show', () => {
+    const flat = {
+      'auth.password_scheme': 'argon2id', 'smtp.password_len': 8, 'keyexchange.cid_len': 4, 'keyexchange.ttl': 300,
+      'keyexchange.max_gets': 6, 'keyexchange.use_memory': true, 'captcha.public_key': 'k', 'global.api_keys': ['a'],
+      'app.secretary': 'Ann', 'app.keyword': 'x',
+    };
+    expect(maskSecrets(flat)).toStrictEqual(flat);
+  });
+
+  test('an app adds its own keys: global.secret_keys in the config, or the secretKeys option; `*` patterns, any case', () => {
+    const flat = {
+      'global.secret_keys': ['myapp.token', 'vault.*', '*.api_key'],
+      'myapp.token': 'xxxx', 'myapp.user': 'ann', 'vault.a': 'xxxx', 'vault.b': 'xxxx', 'vaults.c': 'ok',
+      'billing.API_KEY': 'xxxx', 'billing.api_key_id': 'ok', 'other.hook_secret': 'ok', 'other.Hook_Token': 'xxxx',
+    };
+    const masked = maskSecrets(flat, { secretKeys: ['other.hook_token'] });
+    expect(masked).toStrictEqual({
+      'global.secret_keys': ['myapp.token', 'vault.*', '*.api_key'],
+      'myapp.token': '********', 'myapp.user': 'ann', 'vault.a': '********', 'vault.b': '********', 'vaults.c': 'ok',
+      'billing.API_KEY': '********', 'billing.api_key_id': 'ok', 'other.hook_secret': 'ok', 'other.Hook_Token': '********',
     });
+    // a comma-separated string works too (an .ini value that was not read as a list)
+    expect(maskSecrets({ 'global.secret_keys': 'a.b, c.d', 'a.b': 'x', 'c.d': 'y' })).toMatchObject({ 'a.b': '********', 'c.d': '********' });
   });
 
   test('URI credentials are masked in string values and list items, any scheme (legacy: mysql/sqlite only)', () => {

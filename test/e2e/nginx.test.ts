@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { SQLAuth } from '../../src/auth/backends/sql';
 import { ROOT, deployment, listeningPort, startServe, stopServe, type ServeProcess } from './fixtures/serve-process';
 import { freePort } from '../support/free-port';
+import { waitFor } from '../support/wait-for';
 
 const NGINX = '/usr/sbin/nginx';
 const CLIENT = '127.0.0.5'; // the "real" client's address
@@ -146,8 +147,12 @@ if (!haveNginx && required) {
     const burst = Array.from({ length: 200 }, () => call(port, '/slow?ms=2500'));
     await running.waitForCount('slow request started', 200);
     running.child.kill('SIGTERM');
-    await new Promise((done) => setTimeout(done, 300));
-    expect((await call(port, '/__heartbeat__')).status).toBe(503);
+    // the workers get the signal at their own pace: poll until the heartbeat changes (it must, long before the burst ends)
+    const draining = await waitFor(async () => {
+      const { status } = await call(port, '/__heartbeat__');
+      return status === 200 ? undefined : status;
+    }, { timeoutMs: 2000, what: 'the heartbeat to stop answering 200' });
+    expect(draining).toBe(503);
     const replies = await Promise.all(burst);
     expect(replies.filter((r) => r.status !== 200 || r.body !== 'done').map((r) => `${r.status} ${r.body}`)).toEqual([]);
     expect(await running.exited).toEqual({ code: 0, signal: null });

@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 
-// The names design.md §2 fixes, per package entry point.
+// The names docs/compatibility.md R.2 fixes, per package entry point.
 const CONFIG = ['Config', 'ConfigError', 'EnvironmentNotFoundError', 'convert', 'filterParams', 'loadAppConfig'];
 const CEF = ['logCef', 'formatCef', 'AUTH_FAILURE', 'CAPTCHA_FAILURE', 'OVERRIDE_FAILURE', 'ACCOUNT_LOCKED', 'PASSWD_RESET_CLR'];
 const MAIN = [
@@ -38,7 +38,7 @@ describe.each([
     expect(existsSync(sourceOf((target as { default: string }).default))).toBe(true);
   });
 
-  test('exposes the public names of design.md §2', async () => {
+  test('exposes the public names of docs/compatibility.md R.2', async () => {
     const mod = (await import(sourceOf((target as { default: string }).default))) as Record<string, unknown>;
     const missing = names.filter((name) => mod[name] === undefined);
     expect(missing).toEqual([]);

@@ -1,25 +1,14 @@
-import { SERVICES, runScript, servicesRequired } from './services';
+import { chmodSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 /**
- * Starts every installed service the suites use, once per jest run. An instance that already
- * answers (started by hand with test/services/<name>-up.sh) is reused and left running.
+ * Creates this run's folder; no server starts here. A suite that needs one starts it on first use
+ * (describe-service.ts) on free ports in a subfolder, so `npx jest test/config` starts nothing and
+ * two runs on one machine never share a server.
  */
 export default async function globalSetup(): Promise<void> {
-  const started: string[] = [];
-  const missing: string[] = [];
-  for (const service of SERVICES) {
-    if (process.env.SKIP_SERVICES?.split(',').includes(service.name)) continue;
-    if (!(await service.running())) {
-      if (!service.installed()) { missing.push(service.name); continue; }
-      runScript(service.name, 'up');
-      started.push(service.name);
-    }
-    Object.assign(process.env, service.env, { [`SC_SERVICE_${service.name.toUpperCase()}`]: 'up' });
-  }
-  process.env.SC_SERVICES_STARTED = started.join(',');
-  if (missing.length > 0) {
-    const line = `services: not installed: ${missing.join(', ')}; their suites are skipped`;
-    if (servicesRequired()) throw new Error(`${line} (CI=true or REQUIRE_SERVICES=1 requires them)`);
-    process.stderr.write(`\n${line}\n`);
-  }
+  const runDir = mkdtempSync(path.join(os.tmpdir(), 'sc-test-'));
+  chmodSync(runDir, 0o755); // PostgreSQL runs as the postgres account and must reach its folder
+  process.env.SC_TEST_RUN_DIR = runDir;
 }

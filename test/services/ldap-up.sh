@@ -10,19 +10,26 @@ ADMIN_PW_HASH='{SSHA}5p8ls1F57JfXiXVu84G//xbnv8kpbc4r'   # admin-secret (slappas
 
 command -v slapd >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils >/dev/null; }
 
-# stop a previous instance of ours
-if [ -f "$LDAP_DIR/run/slapd.pid" ]; then
-  pid=$(cat "$LDAP_DIR/run/slapd.pid"); kill "$pid" 2>/dev/null || true
-  for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  rm -f "$LDAP_DIR/run/slapd.pid"
-fi
+. "$(dirname "$0")/stop-pid.sh"
+refuse_running "$LDAP_DIR/run/slapd.pid" ldap
+
+# every listener answers: plain TCP, StartTLS and ldaps:// (checked against our CA), ldapi:// (unix socket)
+answers() {
+  local q=(-x -b "$SUFFIX" -s base '(objectClass=*)' dn)
+  ldapsearch "${q[@]}" -H "ldap://127.0.0.1:$LDAP_PORT" >/dev/null 2>&1 &&
+    LDAPTLS_CACERT="$LDAP_DIR/tls/ca.pem" ldapsearch "${q[@]}" -ZZ -H "ldap://127.0.0.1:$LDAP_PORT" >/dev/null 2>&1 &&
+    LDAPTLS_CACERT="$LDAP_DIR/tls/ca.pem" ldapsearch "${q[@]}" -H "ldaps://127.0.0.1:$LDAPS_PORT" >/dev/null 2>&1 &&
+    ldapsearch "${q[@]}" -H "$LDAPI" >/dev/null 2>&1
+}
 
 start_slapd() {
   LDAPI="ldapi://$(printf %s "$LDAP_DIR/run/ldapi" | sed 's|/|%2F|g')"
   slapd -F "$LDAP_DIR/slapd.d" -h "ldap://127.0.0.1:$LDAP_PORT/ ldaps://127.0.0.1:$LDAPS_PORT/ $LDAPI" -l LOCAL4 2>"$LDAP_DIR/slapd.stderr" || { cat "$LDAP_DIR/slapd.stderr"; exit 1; }
-  for i in $(seq 1 100); do
-    if ldapsearch -x -H "ldap://127.0.0.1:$LDAP_PORT" -b "$SUFFIX" -s base '(objectClass=*)' dn >/dev/null 2>&1; then
-      echo "slapd up on ldap://127.0.0.1:$LDAP_PORT (pid $(cat "$LDAP_DIR/run/slapd.pid")) after $i tries"; return 0; fi
+  for i in $(seq 1 300); do
+    if answers; then
+      echo "slapd up on ldap://127.0.0.1:$LDAP_PORT, ldaps://localhost:$LDAPS_PORT (pid $(cat "$LDAP_DIR/run/slapd.pid")) after $i tries"; return 0; fi
+    # slapd exits at once when a port is taken: no point waiting then
+    [ -f "$LDAP_DIR/run/slapd.pid" ] && ! kill -0 "$(cat "$LDAP_DIR/run/slapd.pid")" 2>/dev/null && break
     sleep 0.1
   done
   echo "slapd did not come up" >&2; cat "$LDAP_DIR/slapd.stderr" >&2; exit 1
@@ -72,7 +79,7 @@ include: file:///etc/ldap/schema/cosine.ldif
 include: file:///etc/ldap/schema/nis.ldif
 include: file:///etc/ldap/schema/inetorgperson.ldif
 
-# the attributes of the Python services' directory (legacy D.7); OIDs under the RFC 5612
+# the attributes of the Python services' directory (docs/compatibility.md D.7); OIDs under the RFC 5612
 # documentation arc
 dn: cn=services-core,cn=schema,cn=config
 objectClass: olcSchemaConfig

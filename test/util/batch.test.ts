@@ -1,6 +1,6 @@
 import { batch } from '../../src/util/batch';
 
-describe('batch (legacy C.11)', () => {
+describe('batch (docs/compatibility.md C.11)', () => {
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
   it('splits 250 items into 3 chunks of 100 by default', () => {

@@ -1,7 +1,7 @@
 import { getUrl } from '../../src/util/get-url';
 import { type LocalServer, closedPort, later, startServer } from './local-server';
 
-describe('getUrl (legacy C.11 get_url) against real local servers', () => {
+describe('getUrl (docs/compatibility.md C.11 get_url) against real local servers', () => {
   let server: LocalServer;
 
   beforeAll(async () => {

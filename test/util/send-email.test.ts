@@ -41,7 +41,7 @@ async function startSmtp(options: SMTPServerOptions = {}) {
 
 const message = { from: 'app@example.com', to: 'tarek@example.com', subject: 'Password reset', body: 'Your code is 7QX2-P0A9-ZK3M-4B1C\n' };
 
-describe('sendEmail (legacy C.11 send_email) against a real SMTP server', () => {
+describe('sendEmail (docs/compatibility.md C.11 send_email) against a real SMTP server', () => {
   it('delivers a plain-text mail with the right envelope, headers and body', async () => {
     const smtp = await startSmtp();
     try {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { exactDecimal, formatDecimal, quantize, roundSignificant } from '../../src/util/decimal';
 import { bigint2time, roundTime, time2bigint } from '../../src/util/time';
 
-describe('roundTime (legacy C.11 round_time)', () => {
+describe('roundTime (docs/compatibility.md C.11 round_time)', () => {
   it.each<[number | string, number, string]>([
     [129084.198271987, 2, '129084.20'],
     ['129084.198271987', 2, '129084.20'],

@@ -1,6 +1,6 @@
 import { checkResetCode, validEmail, validPassword } from '../../src/util/validation';
 
-describe('validEmail (legacy C.11 valid_email)', () => {
+describe('validEmail (docs/compatibility.md C.11 valid_email)', () => {
   it.each(['tarek@mozilla.com', 'tarek+sync@mozilla.com', 'tarek@127.0.0.1'])('accepts legacy vector %p', (email) => {
     expect(validEmail(email)).toBe(true);
   });
@@ -25,7 +25,7 @@ describe('validEmail (legacy C.11 valid_email)', () => {
   });
 });
 
-describe('validPassword (legacy C.11 valid_password)', () => {
+describe('validPassword (docs/compatibility.md C.11 valid_password)', () => {
   it('needs 8 characters by default', () => {
     expect(validPassword('tarek', 'xxxxxxx')).toBe(false);
     expect(validPassword('tarek', 'xxxxxxxx')).toBe(true);
@@ -53,7 +53,7 @@ describe('validPassword (legacy C.11 valid_password)', () => {
   });
 });
 
-describe('checkResetCode (legacy D.6 format, anchored at both ends)', () => {
+describe('checkResetCode (docs/compatibility.md D.6 format, anchored at both ends)', () => {
   it.each(['7QX2-P0A9-ZK3M-4B1C', 'AAAA-0000-ZZZZ-9999'])('accepts %p', (code) => expect(checkResetCode(code)).toBe(true));
 
   it.each([
