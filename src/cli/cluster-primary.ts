@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { isWorkerMessage } from './cluster-messages';
-import type { CommandIO } from './main';
+import type { CommandIO } from './command-io';
 import { RestartPolicy } from './restart-policy';
 import type { ServePlan } from './serve-plan';
 

@@ -1,6 +1,6 @@
 import { loadConfigFile } from '../config/load-config-file';
 import { maskSecrets } from '../config/mask-secrets';
-import type { CommandIO } from './main';
+import type { CommandIO } from './command-io';
 
 /**
  * `services-core config <file>`: prints the flattened config as sorted `key = value` lines,

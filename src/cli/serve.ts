@@ -3,7 +3,7 @@ import { runPrimary } from './cluster-primary';
 import { runWorker } from './cluster-worker';
 import { loadAppClass } from './load-app-class';
 import { openLogOutput } from './log-output';
-import type { CommandIO } from './main';
+import type { CommandIO } from './command-io';
 import { USAGE, UsageError, readServePlan } from './serve-plan';
 
 // Workers run the bin again; from the TypeScript sources (development, tests) they need ts-node too.

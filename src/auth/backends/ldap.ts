@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import ldap from 'ldapjs';
-import { BackendError, BackendTimeoutError, BadRequestError, isBackendError } from '../../app/errors';
+import { BackendError, BackendTimeoutError, BadRequestError, isBackendError } from '../../util/errors';
 import { ConfigError } from '../../config/errors';
 import type { FlatConfig } from '../../config/types';
 import { boolParam, listParam, numberParam, stringParam } from '../auth-params';

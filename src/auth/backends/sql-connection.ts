@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { DataSource, Table } from 'typeorm';
 import type { DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
-import { BackendError, isBackendError } from '../../app/errors';
+import { BackendError, isBackendError } from '../../util/errors';
 import { ConfigError } from '../../config/errors';
 import type { FlatConfig } from '../../config/types';
 import { boolParam, intParam } from '../auth-params';
