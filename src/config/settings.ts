@@ -26,7 +26,7 @@ export function readBoolean(key: string, value: ConfigValue | undefined, fallbac
   const word = Array.isArray(v) ? undefined : String(v).trim().toLowerCase();
   if (word !== undefined && TRUE.has(word)) return true;
   if (word !== undefined && FALSE.has(word)) return false;
-  throw new ConfigError(`${key}: expected true or false (or yes/no, on/off, 1/0), got ${got(v)}`);
+  throw new ConfigError(`${key}: expected true or false, got ${got(v)} (or yes/no, on/off, 1/0)`);
 }
 
 /** A finite number (`0.5`), or its text. */

@@ -410,8 +410,8 @@ describe('LDAPAuth settings', () => {
     [{ ldapuri: 'http://x' }, /auth\.ldapuri: 'http:\/\/x' is not an ldap/],
     [{ ldapuri: 'ldap://x', password_scheme: 'argon2id' }, /auth\.password_scheme = argon2id/],
     [{ ldapuri: 'ldap://x', tls_ca: '/nonexistent/ca.pem' }, /auth\.tls_ca: cannot read \/nonexistent\/ca\.pem/],
-    [{ ldapuri: 'ldap://x', ldap_use_pool: 'yes' }, /auth\.ldap_use_pool must be true or false/],
-    [{ ldapuri: 'ldap://x', ldap_pool_size: 'ten' }, /auth\.ldap_pool_size must be a number/],
+    [{ ldapuri: 'ldap://x', ldap_use_pool: 'maybe' }, /auth\.ldap_use_pool: expected true or false, got "maybe"/],
+    [{ ldapuri: 'ldap://x', ldap_pool_size: 'ten' }, /auth\.ldap_pool_size: expected a number, got "ten"/],
     [{ ldapuri: 'ldap://x', ldap_pool_size: 0 }, /size must be a positive integer/],
     [{ ldapuri: 'ldap://x', users_root: 'md5' }, /users_root = md5/],
   ])('%j is refused: %s', (bad, message) => {

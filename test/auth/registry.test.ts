@@ -51,8 +51,8 @@ describe('createAuthBackend and the login cache (auth.cache_ttl, auth.cache_size
 
   test('bad cache settings are ConfigErrors naming the key', () => {
     expect(() => make({ 'auth.backend': 'sql', 'auth.cache_ttl': -1 })).toThrow(ConfigError);
-    expect(() => make({ 'auth.backend': 'sql', 'auth.cache_ttl': 'soon' })).toThrow(/auth.cache_ttl must be an integer >= 0/);
-    expect(() => make({ 'auth.backend': 'sql', 'auth.cache_size': 0 })).toThrow(/auth.cache_size must be an integer >= 1/);
+    expect(() => make({ 'auth.backend': 'sql', 'auth.cache_ttl': 'soon' })).toThrow(/auth.cache_ttl: expected an integer >= 0/);
+    expect(() => make({ 'auth.backend': 'sql', 'auth.cache_size': 0 })).toThrow(/auth.cache_size: expected a positive integer/);
   });
 
   test('auth.backend = ./module.js#Export loads a class or a factory relative to baseDir, with clear errors', async () => {
