@@ -7,7 +7,8 @@ import type { AppContext, AppContextExtras, AppState } from './types';
 export interface ServicePagesDeps {
   heartbeatPath: string;
   debugPath?: string;
-  profiler?: CpuProfiler;
+  /** The live profiler, once the app started with `profile` on. */
+  profiler: () => CpuProfiler | undefined;
   isClosing: () => boolean;
   checkServer: (ctx: AppContext) => unknown;
   debugServer: (ctx: AppContext) => string[] | Promise<string[]>;
@@ -20,7 +21,7 @@ export interface ServicePagesDeps {
  * the live CPU profile.
  */
 export function servicePages(deps: ServicePagesDeps): Middleware<AppState, AppContextExtras> {
-  const { heartbeatPath, debugPath, profiler } = deps;
+  const { heartbeatPath, debugPath } = deps;
 
   async function heartbeat(ctx: AppContext): Promise<void> {
     if (deps.isClosing()) throw new ServiceUnavailableError('Shutting down');
@@ -63,7 +64,10 @@ export function servicePages(deps: ServicePagesDeps): Middleware<AppState, AppCo
     }
     if (path === heartbeatPath) return heartbeat(ctx);
     if (path === debugPath) return debugPage(ctx);
-    if (profiler && path === PROFILE_PATH) return profile(ctx, profiler);
+    if (path === PROFILE_PATH) {
+      const cpu = deps.profiler();
+      if (cpu) return profile(ctx, cpu);
+    }
     return next();
   };
 }

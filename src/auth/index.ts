@@ -1,6 +1,7 @@
 export type { AuthBackend, AuthBackendContext, AuthBackendFactory, UpdatePasswordOptions, UserId, UserInfo } from './backend';
 export { AuthRegistry, createAuthBackend, defaultAuthRegistry, registerAuthBackend, type CreateAuthBackendOptions } from './registry';
-export { withAuthCache, authCacheOf, type AuthCacheOptions } from './auth-cache';
+export { AuthCache, type AuthCacheOptions } from './auth-cache';
+export { CachedAuthBackend, withAuthCache, authCacheOf } from './cached-auth-backend';
 export { hashPassword, validatePassword, needsRehash, PASSWORD_SCHEMES, type PasswordScheme } from './passwords';
 export { extractUsername, InvalidUsernameError } from './username';
 export { parseBasicAuth, BasicAuthError, type BasicCredentials } from './basic-auth';

@@ -3,7 +3,7 @@ import { ConfigError } from '../config/errors';
 import { filterParams } from '../config/filter-params';
 import { loadExport, parseExportRef } from '../config/load-export';
 import type { FlatConfig } from '../config/types';
-import { withAuthCache } from './auth-cache';
+import { withAuthCache } from './cached-auth-backend';
 import { intParam } from './auth-params';
 import type { AuthBackend, AuthBackendContext, AuthBackendFactory } from './backend';
 

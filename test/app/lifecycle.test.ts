@@ -6,6 +6,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { SyncServerApp, authenticated, route, type AppContext } from '../../src/app';
 import { DummyAuth } from '../../src/auth/backends/dummy';
+import type { FlatConfig } from '../../src/config/types';
 import { createTestApp } from '../../src/testing/test-app';
 
 class TrackingAuth extends DummyAuth {
@@ -89,6 +90,8 @@ function raw(port: number, bytes: string): Promise<string> {
   });
 }
 
+const lifeApp = (config: FlatConfig = {}) => createTestApp(LifeApp, config, { dummyAuth: true });
+
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 describe('listen and close', () => {
@@ -119,9 +122,9 @@ describe('listen and close', () => {
   });
 
   test('a port in use is a clear error', async () => {
-    const first = createTestApp(LifeApp).app;
+    const first = lifeApp().app;
     const { port } = (await first.listen()).address() as AddressInfo;
-    const second = createTestApp(LifeApp).app;
+    const second = lifeApp().app;
     await expect(second.listen(port)).rejects.toThrow(`LifeApp.listen: cannot listen on 127.0.0.1:${port}: listen EADDRINUSE`);
     await Promise.all([first.close(), second.close()]);
   });
@@ -156,7 +159,7 @@ describe('malformed input on a real socket is never a 500', () => {
   let app: LifeApp;
   let port: number;
   beforeAll(async () => {
-    app = createTestApp(LifeApp).app;
+    app = lifeApp().app;
     port = ((await app.listen()).address() as AddressInfo).port;
   });
   afterAll(() => app.close());
@@ -201,7 +204,7 @@ describe('malformed input on a real socket is never a 500', () => {
 
 describe('client IP through trusted proxies', () => {
   test('loopback is trusted by default: the client is taken from X-Forwarded-For, and CEF reports it', async () => {
-    const { app, cef } = createTestApp(LifeApp);
+    const { app, cef } = lifeApp();
     const res = await request(app.callback()).get('/me').set('Authorization', basic('bob', 'pw')).set('X-Forwarded-For', '203.0.113.9').expect(200);
     expect(res.body.ip).toBe('203.0.113.9');
     expect(res.body.koaIp).toBe('203.0.113.9');
@@ -210,13 +213,13 @@ describe('client IP through trusted proxies', () => {
   });
 
   test('a forged X-Forwarded-For from an untrusted peer is ignored (Q-C6)', async () => {
-    const { app } = createTestApp(LifeApp, { 'global.trusted_proxies': '10.0.0.0/8' });
+    const { app } = lifeApp({ 'global.trusted_proxies': '10.0.0.0/8' });
     const res = await request(app.callback()).get('/me').set('Authorization', basic('bob', 'pw')).set('X-Forwarded-For', '203.0.113.9').expect(200);
     expect(res.body.ip).toBe('127.0.0.1');
   });
 
   test('the walk stops at the first untrusted hop from the right', async () => {
-    const { app } = createTestApp(LifeApp, { 'global.trusted_proxies': ['127.0.0.1', '10.0.0.0/8'] });
+    const { app } = lifeApp({ 'global.trusted_proxies': ['127.0.0.1', '10.0.0.0/8'] });
     const get = (xff: string) => request(app.callback()).get('/me').set('Authorization', basic('bob', 'pw')).set('X-Forwarded-For', xff);
     expect((await get('198.51.100.7, 10.1.2.3')).body.ip).toBe('198.51.100.7');
     expect((await get('6.6.6.6, 203.0.113.5, 10.1.2.3')).body.ip).toBe('203.0.113.5');
@@ -230,7 +233,7 @@ describe('access log switch (Q-C9)', () => {
 
   test.each([['debug', { debug: true }], ['translogger', { translogger: true }], ['global.debug', { 'global.debug': true }]])(
     '%s writes one Apache combined line per request', async (_key, config) => {
-      const { app, logs } = createTestApp(LifeApp, config);
+      const { app, logs } = lifeApp(config);
       const res = await request(app.callback()).get('/me?x=1').set('Authorization', basic('bob', 'pw'))
         .set('Referer', 'http://ref.example/').set('User-Agent', 'agent "q"').expect(200);
       const lines = logs.filter((l) => l.msg.includes('"GET /me'));
@@ -240,7 +243,7 @@ describe('access log switch (Q-C9)', () => {
     });
 
   test('off by default', async () => {
-    const { app, logs } = createTestApp(LifeApp);
+    const { app, logs } = lifeApp();
     await request(app.callback()).get('/me').set('Authorization', basic('bob', 'pw')).expect(200);
     expect(logs.filter((l) => l.msg.includes('"GET /me'))).toHaveLength(0);
   });
@@ -259,7 +262,7 @@ describe('fromConfigFile', () => {
   ].join('\n'));
 
   test('a plain .conf', async () => {
-    const app = await LifeApp.fromConfigFile(path.join(dir, 'app.conf'), { logger: createTestApp(LifeApp).logger });
+    const app = await LifeApp.fromConfigFile(path.join(dir, 'app.conf'), { logger: lifeApp().logger });
     expect(app).toBeInstanceOf(LifeApp);
     expect(app.config['global.retry_after']).toBe(77);
     expect(app.auth?.name).toBe('dummy');
@@ -268,7 +271,7 @@ describe('fromConfigFile', () => {
   });
 
   test('a paste-style deployment .ini with [app:main] and configuration = file:', async () => {
-    const { logger, logs } = createTestApp(LifeApp);
+    const { logger, logs } = lifeApp();
     const app = await LifeApp.fromConfigFile(path.join(dir, 'development.ini'), { logger });
     expect(app.config.debug).toBe(true);
     expect(app.config['global.retry_after']).toBe(77);

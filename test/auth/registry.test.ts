@@ -1,4 +1,4 @@
-import { authCacheOf } from '../../src/auth/auth-cache';
+import { CachedAuthBackend, authCacheOf } from '../../src/auth/cached-auth-backend';
 import type { AuthBackend } from '../../src/auth/backend';
 import { DummyAuth } from '../../src/auth/backends/dummy';
 import { SQLAuth } from '../../src/auth/backends/sql';
@@ -19,13 +19,14 @@ describe('createAuthBackend and the login cache (auth.cache_ttl, auth.cache_size
 
   test('auth.backend = sql gives an SQLAuth behind the cache by default', async () => {
     const auth = make({ 'auth.backend': 'sql', 'auth.sqluri': 'sqlite:///:memory:' });
-    expect(auth).toBeInstanceOf(SQLAuth);
-    expect(authCacheOf(auth)).toBeDefined();
+    expect(auth).toBeInstanceOf(CachedAuthBackend);
+    expect((auth as CachedAuthBackend).backend).toBeInstanceOf(SQLAuth);
+    expect(authCacheOf(auth)).toBe((auth as CachedAuthBackend).cache);
     expect(await auth.createUser('tarek', 'tarek', 't@x')).toBe(true);
     const id = await auth.authenticateUser('tarek', 'tarek');
     expect(authCacheOf(auth)!.size).toBe(1);
     // answered from the cache: the row is gone, the remembered login still works until the TTL
-    await (auth as SQLAuth).connection.run('test', (ds) => ds.query('DELETE FROM users'));
+    await ((auth as CachedAuthBackend).backend as SQLAuth).connection.run('test', (ds) => ds.query('DELETE FROM users'));
     expect(await auth.authenticateUser('tarek', 'tarek')).toBe(id);
     // a password change through the backend drops it
     await auth.updatePassword(id!, 'x', { oldPassword: 'tarek' });

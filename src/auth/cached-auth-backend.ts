@@ -1,0 +1,92 @@
+import { AuthCache, type AuthCacheOptions } from './auth-cache';
+import type { AuthBackend, UpdatePasswordOptions, UserId, UserInfo } from './backend';
+
+/**
+ * A backend with its logins cached: `authenticateUser`, `updatePassword`, `deleteUser` and
+ * `close` go through `cache`, everything else straight to `backend` (reach a backend's own
+ * extra members through `.backend`).
+ */
+export class CachedAuthBackend<T extends AuthBackend = AuthBackend> implements AuthBackend {
+  readonly cache: AuthCache;
+
+  constructor(readonly backend: T, options: AuthCacheOptions) {
+    this.cache = new AuthCache(backend, options);
+  }
+
+  get name(): string {
+    return this.backend.name;
+  }
+
+  async open(): Promise<void> {
+    await this.backend.open?.();
+  }
+
+  authenticateUser(username: string, password: string): Promise<UserId | null> {
+    return this.cache.authenticateUser(username, password);
+  }
+
+  updatePassword(userId: UserId, newPassword: string, options: UpdatePasswordOptions): Promise<boolean> {
+    return this.cache.updatePassword(userId, newPassword, options);
+  }
+
+  deleteUser(userId: UserId, password?: string): Promise<boolean> {
+    return this.cache.deleteUser(userId, password);
+  }
+
+  close(): Promise<void> {
+    return this.cache.close();
+  }
+
+  getUserId(username: string): Promise<UserId | null> {
+    return this.backend.getUserId(username);
+  }
+
+  createUser(username: string, password: string, email: string): Promise<boolean> {
+    return this.backend.createUser(username, password, email);
+  }
+
+  getUserInfo(userId: UserId): Promise<UserInfo> {
+    return this.backend.getUserInfo(userId);
+  }
+
+  updateEmail(userId: UserId, email: string, password?: string): Promise<boolean> {
+    return this.backend.updateEmail(userId, email, password);
+  }
+
+  generateResetCode(userId: UserId, overwrite?: boolean): Promise<string> {
+    return this.backend.generateResetCode(userId, overwrite);
+  }
+
+  verifyResetCode(userId: UserId, code: string): Promise<boolean> {
+    return this.backend.verifyResetCode(userId, code);
+  }
+
+  clearResetCode(userId: UserId): Promise<boolean> {
+    return this.backend.clearResetCode(userId);
+  }
+
+  async getUserNode(userId: UserId, assign?: boolean): Promise<string | null> {
+    if (!this.backend.getUserNode) throw new TypeError(`the ${this.backend.name} backend has no getUserNode`);
+    return this.backend.getUserNode(userId, assign);
+  }
+
+  checkHealth(): Promise<void> {
+    return this.backend.checkHealth();
+  }
+}
+
+/** `backend` with its logins cached, or `backend` itself when `ttlSeconds` or `maxEntries` is 0. */
+export function withAuthCache<T extends AuthBackend>(backend: T, options: AuthCacheOptions): T | CachedAuthBackend<T> {
+  if (options.ttlSeconds <= 0 || options.maxEntries <= 0) return backend;
+  return new CachedAuthBackend(backend, options);
+}
+
+/** The login cache of a backend made by `withAuthCache`, if it has one. */
+export function authCacheOf(backend: AuthBackend): AuthCache | undefined {
+  return backend instanceof CachedAuthBackend ? backend.cache : undefined;
+}
+
+/** The backend itself, under its login cache if it has one. */
+export function uncachedBackend(backend: AuthBackend): AuthBackend {
+  return backend instanceof CachedAuthBackend ? backend.backend : backend;
+}
