@@ -14,6 +14,7 @@ import { accessLog } from './access-log';
 import { type AppSettings, readAppSettings } from './app-settings';
 import { type Authenticator, BasicAuthenticator } from './authenticator';
 import { unauthorized } from './basic-authentication';
+import { IdleSweeper } from './idle-sweeper';
 import { Lifecycle, type LifecycleState, type RegisterPart } from './lifecycle';
 import { ClientIpResolver } from './client-ip';
 import { createLogger } from './logger';
@@ -51,6 +52,7 @@ export abstract class SyncServerApp {
   readonly #authenticator?: Authenticator;
   private profiler?: CpuProfiler;
   private server?: Server;
+  #sweeper?: IdleSweeper;
   #binding?: Promise<unknown>;
   private handle?: (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -249,6 +251,7 @@ export abstract class SyncServerApp {
       throw new Error(`${this.constructor.name}.listen: cannot listen on ${host}:${port}: ${err.message}`, { cause: err });
     });
     this.server = server;
+    this.#sweeper = new IdleSweeper(server);
     return server;
   }
 
@@ -268,16 +271,24 @@ export abstract class SyncServerApp {
   async #drain(): Promise<void> {
     await this.#binding;
     const server = this.server;
-    if (!server?.listening) return;
-    server.closeIdleConnections();
-    if (this.settings.gracefulShutdown > 0) await sleep(this.settings.gracefulShutdown * 1000);
-    await new Promise<void>((resolve) => {
-      const hard = setTimeout(() => server.closeAllConnections(), this.settings.hardShutdown * 1000);
-      server.close(() => {
-        clearTimeout(hard);
-        resolve();
+    const sweeper = this.#sweeper;
+    if (!server?.listening || !sweeper) return;
+    sweeper.start();
+    try {
+      if (this.settings.gracefulShutdown > 0) await sleep(this.settings.gracefulShutdown * 1000);
+      await new Promise<void>((resolve) => {
+        const hard = setTimeout(() => server.closeAllConnections(), this.settings.hardShutdown * 1000);
+        // http's close() also destroys every idle socket at once, fresh ones whose first request
+        // is on its way among them; the sweeper closes idle sockets once they stay idle.
+        server.closeIdleConnections = () => undefined;
+        server.close(() => {
+          clearTimeout(hard);
+          resolve();
+        });
+        delete (server as Partial<Server>).closeIdleConnections;
       });
-      server.closeIdleConnections();
-    });
+    } finally {
+      sweeper.stop();
+    }
   }
 }

@@ -17,6 +17,8 @@ function workerExecArgv(exec: string): string[] {
  * the .ini and the app module before forking, so their errors come out once and clearly.
  */
 export async function serveCommand(args: string[], io: CommandIO): Promise<number> {
+  // A worker listens for stops before it reads or opens anything.
+  if (cluster.isWorker) process.exit(await runWorker(() => readServePlan(args)));
   let plan;
   try {
     plan = readServePlan(args);
@@ -25,7 +27,6 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     io.stderr.write(`services-core serve: ${err.message}\nusage: services-core ${USAGE}\n`);
     return 2;
   }
-  if (cluster.isWorker) process.exit(await runWorker(plan));
 
   loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
   const output = openLogOutput(plan.config);
