@@ -7,5 +7,4 @@ export { extractUsername, InvalidUsernameError } from './username';
 export { parseBasicAuth, BasicAuthError, type BasicCredentials } from './basic-auth';
 export { escapeFilterValue, escapeDnValue } from './ldap-escape';
 export { DummyAuth } from './backends/dummy';
-export { SQLAuth } from './backends/sql';
-export { LDAPAuth, NodeAttributionError } from './backends/ldap';
+export { SQLAuth, LDAPAuth, NodeAttributionError } from './lazy-backends';

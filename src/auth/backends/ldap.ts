@@ -11,7 +11,7 @@ import type { AuthBackend, AuthBackendContext, UpdatePasswordOptions, UserId, Us
 import { escapeDnValue, escapeFilterValue } from '../ldap-escape';
 import { LdapPool, type PoolConnector } from '../ldap-pool';
 import { hashPassword } from '../passwords';
-import { LdapSqlSide } from './ldap-sql';
+import type { LdapSqlSide } from './ldap-sql';
 
 // The only module that speaks ldapjs (design §3). Legacy D.7 (LDAP + SQL hybrid) and D.8.
 
@@ -89,7 +89,10 @@ export class LDAPAuth implements AuthBackend {
       usePool: s.usePool, size: s.poolSize, retryMax: s.retryMax, retryDelay: s.retryDelay, maxLifetime: s.maxLifetime,
     });
     if (s.sqluri !== undefined) {
-      this.sql = new LdapSqlSide(s.sqluri, params, (id) => this.dnOf(id));
+      // The SQL side (and TypeORM) loads only when auth.sqluri asks for it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { LdapSqlSide: SqlSide } = require('./ldap-sql') as typeof import('./ldap-sql');
+      this.sql = new SqlSide(s.sqluri, params, (id) => this.dnOf(id));
     }
   }
 
