@@ -8,9 +8,13 @@ import type { AuthBackend, UpdatePasswordOptions, UserId, UserInfo } from './bac
  */
 export class CachedAuthBackend<T extends AuthBackend = AuthBackend> implements AuthBackend {
   readonly cache: AuthCache;
+  /** Present when the backend has it (LDAP node assignment). */
+  readonly getUserNode?: (userId: UserId, assign?: boolean) => Promise<string | null>;
 
   constructor(readonly backend: T, options: AuthCacheOptions) {
     this.cache = new AuthCache(backend, options);
+    const getUserNode = backend.getUserNode;
+    if (getUserNode) this.getUserNode = (userId, assign) => getUserNode.call(backend, userId, assign);
   }
 
   get name(): string {
@@ -63,11 +67,6 @@ export class CachedAuthBackend<T extends AuthBackend = AuthBackend> implements A
 
   clearResetCode(userId: UserId): Promise<boolean> {
     return this.backend.clearResetCode(userId);
-  }
-
-  async getUserNode(userId: UserId, assign?: boolean): Promise<string | null> {
-    if (!this.backend.getUserNode) throw new TypeError(`the ${this.backend.name} backend has no getUserNode`);
-    return this.backend.getUserNode(userId, assign);
   }
 
   checkHealth(): Promise<void> {
