@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { isBackendError, isHttpError } from '../../src/app/errors';
 import { LDAPAuth, NodeAttributionError } from '../../src/auth/backends/ldap';
 import { createAuthBackend } from '../../src/auth/registry';
+import { CachedAuthBackend } from '../../src/auth/cached-auth-backend';
 import { ConfigError } from '../../src/config/errors';
 import type { FlatConfig } from '../../src/config/types';
 import { describeService } from '../services/describe-service';
@@ -266,12 +267,14 @@ describeService('ldap', 'LDAPAuth against slapd (legacy D.7)', () => {
   test('auth.backend = ldap through the registry, with dotted auth.ldap.* keys', async () => {
     const flat: FlatConfig = { 'auth.backend': 'ldap', 'auth.ldap.use_pool': true, 'auth.ldap.pool_size': 3 };
     for (const [key, value] of Object.entries(params())) flat[`auth.${key}`] = value;
-    const a = createAuthBackend(flat) as LDAPAuth;
-    backends.push(a);
+    const cached = createAuthBackend(flat) as CachedAuthBackend<LDAPAuth>;
+    backends.push(cached.backend);
+    expect(cached).toBeInstanceOf(CachedAuthBackend);
+    const a = cached.backend;
     expect(a).toBeInstanceOf(LDAPAuth);
     expect(a.settings.usePool).toBe(true);
     expect(a.pool.maxSize).toBe(3);
-    expect(await a.authenticateUser('carol', 'carol-secret')).toBe('1001');
+    expect(await cached.authenticateUser('carol', 'carol-secret')).toBe('1001');
   });
 
   describe('with auth.sqluri: the SQL half of the hybrid', () => {

@@ -18,6 +18,22 @@ function status(port: number, path: string): Promise<number> {
   });
 }
 
+/** The pid of the worker that answered `/hello` through nginx. */
+function helloPid(port: number): Promise<number> {
+  return new Promise((done, fail) => {
+    httpRequest({ host: '127.0.0.1', port, path: '/hello', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => {
+        try {
+          done((JSON.parse(body) as { pid: number }).pid);
+        } catch {
+          done(0);
+        }
+      });
+    }).on('error', fail).end();
+  });
+}
+
 /** The sample nginx.conf with two `serve` processes as upstreams (a rolling restart's setup). */
 function nginxConf(dir: string, nginxPort: number, appPorts: number[]): string {
   let conf = readFileSync(join(ROOT, 'samples/deploy/nginx.conf'), 'utf8');
@@ -85,9 +101,18 @@ if (!ready && required) {
       const result = await load.done;
       expect(result.requests).toBeGreaterThan(300);
       rounds.push(`round ${round}: ${failures(result)} failed (read ${result.read}, write ${result.write}, connect ${result.connectErrors}, timeout ${result.timeout}, non-2xx ${result.non2xx})`);
-      // Bring it back, as a rolling restart does.
-      serves[victim] = startServe([inis[victim]]);
-      expect(await listeningPort(serves[victim] as ServeProcess)).toBe(appPorts[victim]);
+      // Bring it back, as a rolling restart does, and wait until nginx sends it traffic again
+      // (nginx keeps an upstream that failed aside for fail_timeout, 10 s by default): only
+      // then may the other one stop.
+      const back = startServe([inis[victim]]);
+      serves[victim] = back;
+      expect(await listeningPort(back)).toBe(appPorts[victim]);
+      const pids = new Set([...back.output().matchAll(/worker (\d+) ready/g)].map((m) => Number(m[1])));
+      const until = Date.now() + 30_000;
+      while (!pids.has(await helloPid(port))) {
+        if (Date.now() > until) throw new Error('nginx never sent traffic to the restarted upstream');
+        await new Promise((done) => setTimeout(done, 100));
+      }
     }
     expect(rounds).toEqual([0, 1, 2, 3].map((r) => `round ${r}: 0 failed (read 0, write 0, connect 0, timeout 0, non-2xx 0)`));
   }, 180_000);
