@@ -132,7 +132,8 @@ describe('listen and close', () => {
   test('graceful: the heartbeat turns 503 first, in-flight requests finish, then the listener stops', async () => {
     const auth = new TrackingAuth();
     const { app } = createTestApp(LifeApp, { 'global.graceful_shutdown_interval': 0.3 }, { auth });
-    const { port } = (await app.listen()).address() as AddressInfo;
+    const server = await app.listen();
+    const { port } = server.address() as AddressInfo;
     expect((await fetchText(port, '/__heartbeat__')).status).toBe(200);
     const started = new Promise<void>((resolve) => (app.started = resolve));
     const inFlight = fetchText(port, '/slow');
@@ -142,7 +143,10 @@ describe('listen and close', () => {
     const heartbeat = await fetchText(port, '/__heartbeat__');
     expect(heartbeat.status).toBe(503);
     expect((await fetchText(port, '/me', { Authorization: basic('x', 'y') })).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // The graceful window ends (the listener stops); close() still waits for the request in flight.
+    const deadline = Date.now() + 10_000;
+    while (server.listening && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(server.listening).toBe(false);
     expect(closed).toBe(false);
     expect(auth.closed).toBe(false);
     app.release?.();
