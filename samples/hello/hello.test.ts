@@ -10,7 +10,7 @@ const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:
 describe('samples/hello', () => {
   test('the server starts from hello.conf on a real port and stops cleanly', async () => {
     const cefSink = new MemoryCefSink();
-    const { logger } = createTestApp(HelloApp);
+    const { logger } = createTestApp(HelloApp, {}, { dummyAuth: true });
     const { app, server } = await start(DEFAULT_CONFIG, 0, '127.0.0.1', { cefSink, logger });
     const { port } = server.address() as AddressInfo;
     const base = `http://127.0.0.1:${port}`;
@@ -22,7 +22,7 @@ describe('samples/hello', () => {
   });
 
   test('notes: JSON body, Basic auth, CEF audit, malformed input', async () => {
-    const { app, cef } = createTestApp(HelloApp, { 'auth.realm': 'Hello' });
+    const { app, cef } = createTestApp(HelloApp, { 'auth.realm': 'Hello' }, { dummyAuth: true });
     const agent = () => request(app.callback());
     await agent().post('/alice/notes').set('Authorization', basic('alice', 'pw')).send({ text: 'milk' }).expect(200, { saved: 1 });
     cef.assertLogged({ name: 'Note written', signature: 'NoteWrite', severity: 3, suser: 'alice' });
@@ -35,7 +35,7 @@ describe('samples/hello', () => {
   });
 
   test('the paste-style development.ini loads the same app with the access log on', async () => {
-    const { logger, logs } = createTestApp(HelloApp);
+    const { logger, logs } = createTestApp(HelloApp, {}, { dummyAuth: true });
     const app = await HelloApp.fromConfigFile(path.join(__dirname, 'development.ini'), { logger, cefSink: new MemoryCefSink() });
     expect(app.config['global.retry_after']).toBe(600);
     await request(app.callback()).get('/hello/ini').expect(200);

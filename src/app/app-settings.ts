@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/errors';
+import { readBoolean, readBytes, readSeconds } from '../config/settings';
 import type { ConfigValue, FlatConfig } from '../config/types';
 
 /** Everything the app reads from its config, read once at construction. */
@@ -25,31 +26,28 @@ export interface AppSettings {
   hardShutdown: number;
   /** `global.max_body_size`: default limit of `{ body: 'json' }` routes, in bytes (1 MiB). */
   maxBodySize: number;
+  /** The http.Server's timeouts, in seconds (see the DEFAULT_* constants). */
+  timeouts: { headers: number; request: number; keepAlive: number };
 }
 
-const TRUE = new Set(['true', '1', 'yes', 'on']);
-const FALSE = new Set(['false', '0', 'no', 'off', '']);
+/** `global.headers_timeout`: a client must send the whole request head within this (408 otherwise). */
+export const DEFAULT_HEADERS_TIMEOUT = 60;
+/** `global.request_timeout`: the whole request, body included (0: no limit). */
+export const DEFAULT_REQUEST_TIMEOUT = 300;
+/**
+ * `global.keep_alive_timeout`: an idle keep-alive connection is closed after this. Longer than
+ * nginx's upstream `keepalive_timeout` (60 s), so nginx closes idle connections first and never
+ * sends a request on one the app is closing.
+ */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT = 75;
 
 /** A switch from the paste `[DEFAULT]` (a top-level key) or the app's `[global]` section. */
 function flag(config: FlatConfig, name: string): boolean {
-  return [config[name], config[`global.${name}`]].some((value) => {
-    if (value === undefined || value === false || value === 0) return false;
-    if (value === true || value === 1) return true;
-    const text = String(value).toLowerCase();
-    if (TRUE.has(text)) return true;
-    if (FALSE.has(text)) return false;
-    throw new ConfigError(`${config[name] === value ? name : `global.${name}`}: expected true or false, got ${JSON.stringify(value)}`);
-  });
+  return readBoolean(name, config[name], false) || readBoolean(`global.${name}`, config[`global.${name}`], false);
 }
 
 function seconds(config: FlatConfig, key: string, fallback: number): number {
-  const value = config[key];
-  if (value === undefined || value === '') return fallback;
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(n) || n < 0 || typeof value === 'boolean') {
-    throw new ConfigError(`${key}: expected a number of seconds, got ${JSON.stringify(value)}`);
-  }
-  return n;
+  return readSeconds(key, config[key], fallback);
 }
 
 function page(config: FlatConfig, key: string, fallback?: string): string | undefined {
@@ -64,9 +62,14 @@ function page(config: FlatConfig, key: string, fallback?: string): string | unde
 export function readAppSettings(config: FlatConfig): AppSettings {
   const retryAfter = seconds(config, 'global.retry_after', 1800);
   if (!Number.isInteger(retryAfter)) throw new ConfigError(`global.retry_after: expected whole seconds, got ${retryAfter}`);
-  const maxBodySize = seconds(config, 'global.max_body_size', 1024 * 1024);
-  if (!Number.isInteger(maxBodySize) || maxBodySize < 1) {
-    throw new ConfigError(`global.max_body_size: expected a positive number of bytes, got ${maxBodySize}`);
+  const maxBodySize = readBytes('global.max_body_size', config['global.max_body_size'], 1024 * 1024);
+  const timeouts = {
+    headers: seconds(config, 'global.headers_timeout', DEFAULT_HEADERS_TIMEOUT),
+    request: seconds(config, 'global.request_timeout', DEFAULT_REQUEST_TIMEOUT),
+    keepAlive: seconds(config, 'global.keep_alive_timeout', DEFAULT_KEEP_ALIVE_TIMEOUT),
+  };
+  if (timeouts.request > 0 && timeouts.headers > timeouts.request) {
+    throw new ConfigError(`global.headers_timeout: ${timeouts.headers} s is longer than global.request_timeout (${timeouts.request} s)`);
   }
   const realm = config['auth.realm'] ?? 'Sync';
   const profileFile = config['global.profile_file'] ?? `syncserver-${process.pid}.cpuprofile`;
@@ -83,5 +86,6 @@ export function readAppSettings(config: FlatConfig): AppSettings {
     gracefulShutdown: seconds(config, 'global.graceful_shutdown_interval', 1),
     hardShutdown: seconds(config, 'global.hard_shutdown_interval', 10),
     maxBodySize,
+    timeouts,
   };
 }

@@ -1,4 +1,6 @@
 export { SyncServerApp } from './sync-server-app';
+export type { LifecycleState } from './lifecycle';
+export { BasicAuthenticator, type Authenticator } from './authenticator';
 export { route, authenticated, cef, type RouteOptions, type AuthenticatedOptions, type CefOptions } from './decorators';
 export type { AppContext, AppState, AppUser, AppOptions } from './types';
 export * from './errors';

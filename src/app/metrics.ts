@@ -2,7 +2,7 @@ import { type Server, createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Middleware } from 'koa';
 import { Counter, type Metric, Registry, collectDefaultMetrics } from 'prom-client';
-import { authCacheOf } from '../auth/auth-cache';
+import { authCacheOf } from '../auth/cached-auth-backend';
 import type { AuthBackend } from '../auth/backend';
 import type { CefLogger } from '../cef';
 import type { MetricsSettings } from './operability-settings';

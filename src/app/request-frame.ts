@@ -40,5 +40,7 @@ export function requestFrame(deps: RequestFrameDeps): Middleware<AppState, AppCo
     } catch (err) {
       respondToError(ctx, err, errors);
     }
+    // A stop that began while this request was in flight: its connection closes too.
+    if (isDraining() && !ctx.res.headersSent) ctx.res.setHeader('Connection', 'close');
   };
 }

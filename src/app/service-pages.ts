@@ -8,7 +8,8 @@ import type { AppContext, AppContextExtras, AppState } from './types';
 export interface ServicePagesDeps {
   heartbeatPath: string;
   debugPath?: string;
-  profiler?: CpuProfiler;
+  /** The live profiler, once the app started with `profile` on. */
+  profiler: () => CpuProfiler | undefined;
   /** True once the app's shutdown began: both heartbeats answer 503. */
   isClosing: () => boolean;
   heartbeat: Heartbeat;
@@ -29,7 +30,7 @@ export interface ServicePagesDeps {
  * the version.json (404 without one), the metrics scrape, the debug page and the live CPU profile.
  */
 export function servicePages(deps: ServicePagesDeps): Middleware<AppState, AppContextExtras> {
-  const { heartbeatPath, debugPath, profiler, lbheartbeatPath, versionPath, version, metricsPath, scrapeMetrics } = deps;
+  const { heartbeatPath, debugPath, lbheartbeatPath, versionPath, version, metricsPath, scrapeMetrics } = deps;
 
   function lbheartbeat(ctx: AppContext): void {
     ctx.status = deps.isClosing() ? 503 : 200;
@@ -89,7 +90,10 @@ export function servicePages(deps: ServicePagesDeps): Middleware<AppState, AppCo
     if (path === versionPath) return versionPage(ctx);
     if (scrapeMetrics && path === metricsPath) return metrics(ctx, scrapeMetrics);
     if (path === debugPath) return debugPage(ctx);
-    if (profiler && path === PROFILE_PATH) return profile(ctx, profiler);
+    if (path === PROFILE_PATH) {
+      const cpu = deps.profiler();
+      if (cpu) return profile(ctx, cpu);
+    }
     return next();
   };
 }

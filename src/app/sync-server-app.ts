@@ -1,10 +1,10 @@
-import { type Server, createServer } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Layer, Router } from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
-import { authCacheOf } from '../auth/auth-cache';
+import { authCacheOf } from '../auth/cached-auth-backend';
 import type { AuthBackend } from '../auth/backend';
 import { maxPasswordLength } from '../auth/password-length';
 import { createAuthBackend } from '../auth/registry';
@@ -12,13 +12,16 @@ import { CefLogger } from '../cef';
 import { type Config, hostConfigs, loadConfigFile } from '../config';
 import type { FlatConfig } from '../config/types';
 import { type AppSettings, readAppSettings } from './app-settings';
-import { type BasicAuthenticationDeps, basicAuthentication, unauthorized } from './basic-authentication';
+import { type Authenticator, BasicAuthenticator } from './authenticator';
+import { unauthorized } from './basic-authentication';
+import { IdleSweeper } from './idle-sweeper';
+import { Lifecycle, type LifecycleState, type RegisterPart } from './lifecycle';
 import { ClientIpResolver } from './client-ip';
 import type { Heartbeat, HeartbeatCheck } from './dockerflow';
 import { createLogger } from './logger';
+import { type LoginThrottling, createLoginThrottling } from './login-throttling';
 import type { AppMetrics } from './metrics';
 import { setUpOperability } from './operability';
-import { createLoginThrottling } from './login-throttling';
 import { CpuProfiler } from './profiler';
 import { requestFrame } from './request-frame';
 import { requestIdSource } from './request-id';
@@ -34,28 +37,32 @@ type AppClass<T extends SyncServerApp> = new (config: Config | FlatConfig, optio
 
 /**
  * The base of every app (legacy C): subclass it, declare routes with `@route`, `@authenticated`
- * and `@cef`, and override the hooks. The decorators' metadata is read once, here, into one
- * middleware chain per route mounted on @koa/router.
+ * and `@cef`, and override the hooks. The constructor only reads settings and builds the route
+ * table (one middleware chain per route on @koa/router); nothing is opened before `start()`
+ * (which `listen()` and the first request through `callback()` call), and `close()` closes it
+ * again. `lifecycleState` tells where the app is: see `LifecycleState`.
  */
 export abstract class SyncServerApp {
   /** The flat `section.option` config (legacy A.9). */
   readonly config: FlatConfig;
   readonly koa: Koa<AppState, AppContextExtras>;
+  /** The user store: built from `auth.*` (or `options.auth`), opened by `start()`. */
   readonly auth?: AuthBackend;
   readonly cef: CefLogger;
   readonly logger: Logger;
   /** Prometheus metrics (`metrics.enabled`), else undefined. */
   readonly metrics?: AppMetrics;
   protected readonly settings: AppSettings;
-  private readonly heartbeat: Heartbeat;
+  readonly #heartbeat: Heartbeat;
+  readonly #lifecycle: Lifecycle;
   private readonly hostConfigs: Map<string, FlatConfig>;
-  private readonly profiler?: CpuProfiler;
-  private readonly basicAuth?: BasicAuthenticationDeps;
+  readonly #authenticator?: Authenticator;
+  readonly #throttle?: LoginThrottling;
+  private profiler?: CpuProfiler;
   private server?: Server;
-  private closing = false;
-  private draining = false;
-  private closed?: Promise<void>;
-  private handle?: ReturnType<Koa['callback']>;
+  #sweeper?: IdleSweeper;
+  #binding?: Promise<unknown>;
+  private handle?: (req: IncomingMessage, res: ServerResponse) => void;
 
   /** Loads a plain config file or a paste-style deployment file (one with `[app:main]`). */
   static async fromConfigFile<T extends SyncServerApp>(this: AppClass<T>, path: string, options: AppOptions = {}): Promise<T> {
@@ -64,23 +71,29 @@ export abstract class SyncServerApp {
 
   constructor(config: Config | FlatConfig, options: AppOptions = {}) {
     this.config = typeof (config as Config).getMap === 'function' ? (config as Config).getMap() : { ...config as FlatConfig };
+    this.#lifecycle = new Lifecycle(this.constructor.name);
     this.settings = readAppSettings(this.config);
     this.logger = options.logger ?? createLogger(this.config);
     const warn = (message: string) => this.logger.warn(message);
+    this.hostConfigs = hostConfigs(this.config);
+    const ownAuthentication = this.authenticate !== SyncServerApp.prototype.authenticate;
+    const backendConfigured = options.auth !== undefined || this.config['auth.backend'] !== undefined;
+    const routes = readRouteTable(this, SyncServerApp, { hasAuth: backendConfigured || ownAuthentication });
+    this.cef = new CefLogger(this.config, { sink: options.cefSink, warn, openLater: true });
+    // Builds the backend object only (loading its driver); it connects in start().
     this.auth = options.auth ??
       (this.config['auth.backend'] === undefined ? undefined : createAuthBackend(this.config, { baseDir: options.baseDir, warn }));
-    this.cef = new CefLogger(this.config, { sink: options.cefSink, warn });
     if (this.auth) {
-      this.basicAuth = { backend: this.auth, cef: this.cef, realm: this.settings.realm, logins: authCacheOf(this.auth),
+      this.#throttle = createLoginThrottling(this.config, this.cef, warn);
+      this.#authenticator = new BasicAuthenticator({
+        backend: this.auth, cef: this.cef, realm: this.settings.realm, logins: authCacheOf(this.auth),
         maxPasswordLength: maxPasswordLength({ max_password_length: this.config['auth.max_password_length'] }),
-        throttle: createLoginThrottling(this.config, this.cef, warn) };
+        throttle: this.#throttle,
+      });
     }
-    this.hostConfigs = hostConfigs(this.config);
-    const routes = readRouteTable(this, SyncServerApp, { hasAuth: this.auth !== undefined });
     if (!this.cef.enabled && routes.some((r) => r.authenticated || r.cef)) {
       this.logger.warn('CEF logging is off (no cef.* settings): authentication failures and @cef events are not logged');
     }
-    if (this.settings.profile) this.profiler = new CpuProfiler();
 
     // Dockerflow pages, access log or MozLog summaries, metrics (src/app/operability.ts).
     const ops = setUpOperability(this.config, {
@@ -88,7 +101,7 @@ export abstract class SyncServerApp {
       auth: this.auth, cef: this.cef, routes: routes.map((r) => r.compiled.path), accessLog: this.settings.accessLog,
       checkServer: (ctx) => this.checkServer(ctx), ownCheckServer: this.checkServer !== SyncServerApp.prototype.checkServer,
     });
-    this.heartbeat = ops.heartbeat;
+    this.#heartbeat = ops.heartbeat;
     this.metrics = ops.metrics;
     const authenticate = (ctx: AppContext, urlUsername?: string) => this.authenticate(ctx, urlUsername);
 
@@ -122,20 +135,30 @@ export abstract class SyncServerApp {
       clientIp: new ClientIpResolver(this.settings.trustedProxies),
       clock: serverClock(),
       configFor: this.hostConfigs.size === 0 ? () => this.config : (host) => (host === undefined ? undefined : this.hostConfigs.get(host)) ?? this.config,
-      isDraining: () => this.draining,
+      isDraining: () => this.#lifecycle.draining,
       logger: this.logger,
       errors: { retryAfter: this.settings.retryAfter, clientDebug: this.settings.clientDebug },
     }));
     this.koa.use(servicePages({
       heartbeatPath: this.settings.heartbeatPath,
       debugPath: this.settings.debugPath,
-      profiler: this.profiler,
-      isClosing: () => this.closing,
+      profiler: () => this.profiler,
+      isClosing: () => this.#lifecycle.draining,
       ...ops.pages,
       debugServer: (ctx) => this.debugServer(ctx),
     }));
     this.koa.use(router.routes());
     this.koa.use(routeFallback(constraintsOf));
+  }
+
+  /** `new` → `starting` → `serving` → `draining` → `closed` (see `LifecycleState`). */
+  get lifecycleState(): LifecycleState {
+    return this.#lifecycle.state;
+  }
+
+  /** True from the moment a stop begins (the heartbeat answers 503, responses say `Connection: close`). */
+  isDraining(): boolean {
+    return this.#lifecycle.draining;
   }
 
   /** Headers for every handler response (legacy `_before_call`); throw an HttpError to answer instead. */
@@ -153,7 +176,7 @@ export abstract class SyncServerApp {
    * `{ status: 'warning', message }` to warn, throw (or time out) to fail it.
    */
   addHeartbeatCheck(name: string, check: HeartbeatCheck): this {
-    this.heartbeat.add(name, check);
+    this.#heartbeat.add(name, check);
     return this;
   }
 
@@ -164,28 +187,99 @@ export abstract class SyncServerApp {
 
   /**
    * Who is calling, for `@authenticated` routes: the user, null when the request carries no
-   * credentials, or throws an HttpError. Default: HTTP Basic against `auth` (legacy C.5).
+   * credentials, or throws an HttpError. Default: HTTP Basic against the auth backend (the user
+   * store). Override it for another scheme; then no auth backend is needed.
    * `urlUsername` is the route's `username` param, which must name the same user.
    */
   protected authenticate(ctx: AppContext, urlUsername?: string): Promise<AppUser | null> {
-    return basicAuthentication(ctx, urlUsername, this.basicAuth as BasicAuthenticationDeps);
+    if (!this.#authenticator) throw new Error(`${this.constructor.name}: no auth backend to authenticate against`);
+    return this.#authenticator.authenticate(ctx, urlUsername);
   }
 
-  /** The Node request listener (for supertest, or a server of your own). */
-  callback(): ReturnType<Koa['callback']> {
-    this.handle ??= this.koa.callback();
-    return this.handle;
+  /**
+   * The Node request listener (for supertest, or a server of your own). The first request
+   * starts the app if nothing did; while draining, every response closes its connection.
+   */
+  callback(): (req: IncomingMessage, res: ServerResponse) => void {
+    if (this.handle) return this.handle;
+    const koa = this.koa.callback();
+    const handle = (req: IncomingMessage, res: ServerResponse): void => {
+      const state = this.#lifecycle.state;
+      if (state === 'serving' || state === 'draining' || state === 'closed') {
+        void koa(req, res);
+        return;
+      }
+      this.start().then(() => koa(req, res), (err: unknown) => {
+        this.logger.error({ err }, 'the app could not start');
+        res.statusCode = 503;
+        res.setHeader('Connection', 'close');
+        res.end('Service Unavailable');
+      });
+    };
+    this.handle = handle;
+    return handle;
   }
 
-  /** Opens the auth backend, then listens (default: a free port on 127.0.0.1). */
-  async listen(port = 0, host = '127.0.0.1'): Promise<Server> {
-    if (this.server || this.closed) throw new Error(`${this.constructor.name}.listen: already ${this.closed ? 'closed' : 'listening'}`);
-    try {
-      await this.auth?.open?.();
-    } catch (err) {
-      throw new Error(`${this.constructor.name}.listen: the auth backend '${this.auth?.name}' cannot be reached: ${(err as Error).message}`, { cause: err });
+  /**
+   * Opens what the app uses, in this order: the CEF sink, the auth backend (a backend that
+   * cannot be reached is an error here), the CPU profiler. Runs once; `listen()` calls it.
+   * A failed start closes what it had opened; the app is then `closed`.
+   */
+  start(): Promise<void> {
+    return this.#lifecycle.start((register) => this.#open(register));
+  }
+
+  async #open(register: RegisterPart): Promise<void> {
+    this.cef.open();
+    register('CEF sink', () => this.cef.close());
+    const auth = this.auth;
+    if (auth) {
+      register(`auth backend '${auth.name}'`, () => auth.close());
+      try {
+        await auth.open?.();
+      } catch (err) {
+        throw new Error(`${this.constructor.name}.listen: the auth backend '${auth.name}' cannot be reached: ${(err as Error).message}`, { cause: err });
+      }
     }
-    const server = createServer(this.callback());
+    const throttle = this.#throttle;
+    if (throttle) register('login throttle', () => throttle.close());
+    const metrics = this.metrics;
+    if (metrics) {
+      register('metrics', () => metrics.close());
+      await metrics.listen();
+    }
+    if (this.settings.profile) {
+      const profiler = new CpuProfiler();
+      this.profiler = profiler;
+      register('profiler', () => profiler.stop(this.settings.profileFile));
+    }
+  }
+
+  /**
+   * Starts the app, then listens (default: a free port on 127.0.0.1) with the server timeouts
+   * of `global.headers_timeout`, `global.request_timeout` and `global.keep_alive_timeout`.
+   */
+  listen(port = 0, host = '127.0.0.1'): Promise<Server> {
+    if (this.#binding || this.#lifecycle.draining) {
+      return Promise.reject(new Error(`${this.constructor.name}.listen: already ${this.#lifecycle.draining ? 'closed' : 'listening'}`));
+    }
+    const listening = this.#bind(port, host);
+    this.#binding = listening.catch(() => undefined);
+    return listening;
+  }
+
+  async #bind(port: number, host: string): Promise<Server> {
+    await this.start();
+    const { headers, request, keepAlive } = this.settings.timeouts;
+    const server = createServer({
+      headersTimeout: headers * 1000,
+      requestTimeout: request * 1000,
+      keepAliveTimeout: keepAlive * 1000,
+      // How often Node checks the first two: a tenth of the shorter one, within 0.1-30 s.
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.min(headers || Infinity, request || Infinity) * 100)),
+    }, this.callback());
+    // A stop that began while starting: do not open the listener at all.
+    if (this.#lifecycle.draining) return server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -196,47 +290,44 @@ export abstract class SyncServerApp {
       throw new Error(`${this.constructor.name}.listen: cannot listen on ${host}:${port}: ${err.message}`, { cause: err });
     });
     this.server = server;
-    await this.metrics?.listen();
+    this.#sweeper = new IdleSweeper(server);
     return server;
   }
 
   /**
-   * Graceful stop: the heartbeat answers 503 at once, the listener keeps serving for
-   * `global.graceful_shutdown_interval` seconds so load balancers notice, then stops accepting;
-   * in-flight requests finish (connections are cut after `global.hard_shutdown_interval`);
-   * the profile is written, the auth backend and the CEF sink are closed.
+   * Stops, valid in every state (while starting it waits for the start to settle). At once:
+   * the state is `draining`, the heartbeat answers 503, every response says `Connection:
+   * close` and idle keep-alive connections are closed. The listener keeps accepting for
+   * `global.graceful_shutdown_interval` seconds so load balancers notice, then stops; close()
+   * resolves as soon as the last in-flight response is sent (connections still open after
+   * `global.hard_shutdown_interval` are cut). Then the profiler, the auth backend and the CEF
+   * sink are closed, in that order (the reverse of start).
    */
   close(): Promise<void> {
-    this.closed ??= this.shutdown();
-    return this.closed;
+    return this.#lifecycle.stop(() => this.#drain());
   }
 
-  private async shutdown(): Promise<void> {
-    this.closing = true;
+  async #drain(): Promise<void> {
+    await this.#binding;
     const server = this.server;
-    if (server?.listening) {
+    const sweeper = this.#sweeper;
+    if (!server?.listening || !sweeper) return;
+    sweeper.start();
+    try {
       if (this.settings.gracefulShutdown > 0) await sleep(this.settings.gracefulShutdown * 1000);
-      this.draining = true;
       await new Promise<void>((resolve) => {
         const hard = setTimeout(() => server.closeAllConnections(), this.settings.hardShutdown * 1000);
+        // http's close() also destroys every idle socket at once, fresh ones whose first request
+        // is on its way among them; the sweeper closes idle sockets once they stay idle.
+        server.closeIdleConnections = () => undefined;
         server.close(() => {
           clearTimeout(hard);
           resolve();
         });
-        server.closeIdleConnections();
+        delete (server as Partial<Server>).closeIdleConnections;
       });
-    }
-    this.draining = true;
-    const results = await Promise.allSettled([
-      this.profiler?.stop(this.settings.profileFile),
-      this.auth?.close(),
-      this.basicAuth?.throttle?.close(),
-      this.cef.close(),
-      this.metrics?.close(),
-    ]);
-    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failures.length > 0) {
-      throw new AggregateError(failures.map((f) => f.reason as unknown), `${this.constructor.name}.close: ${failures.length} part(s) failed to close`);
+    } finally {
+      sweeper.stop();
     }
   }
 }

@@ -22,6 +22,8 @@ export interface AppState {
   config: FlatConfig;
   /** Set by `@authenticated` routes when the request carried valid credentials. */
   user?: AppUser;
+  /** The `Authorization` header that authenticated `user` (default Basic authentication); `proxy()` forwards it. */
+  authorization?: string;
   /** The app's logger with `requestId` on every line (made on first use). */
   readonly log: Logger;
   [key: string]: unknown;

@@ -284,37 +284,3 @@ export class AuthCache {
     if (keys?.size === 0) this.byUser.delete(String(entry.userId));
   }
 }
-
-const CACHED = ['authenticateUser', 'updatePassword', 'deleteUser', 'close'] as const;
-const CACHE = Symbol.for('services-core.AuthCache');
-
-/**
- * `backend` with its logins cached, or `backend` itself when `ttlSeconds` is 0 or, in `stamp`
- * mode, the backend has no `credentialStamp`. The result is
- * a transparent proxy: it is still `instanceof` the backend's class and keeps its own extra
- * methods and properties; only `authenticateUser`, `updatePassword`, `deleteUser` and `close`
- * go through the cache.
- */
-export function withAuthCache<T extends AuthBackend>(backend: T, options: AuthCacheOptions): T {
-  if (options.ttlSeconds <= 0 || options.maxEntries <= 0 || !canCache(backend, options.mode)) return backend;
-  const cache = new AuthCache(backend, options);
-  const cached = new Map<PropertyKey, unknown>(CACHED.map((name) => [name, cache[name].bind(cache)]));
-  return new Proxy(backend, {
-    get(target, prop) {
-      if (prop === CACHE) return cache;
-      if (cached.has(prop)) return cached.get(prop);
-      const value = Reflect.get(target, prop, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
-
-/** Whether `withAuthCache` caches this backend in `mode`: `stamp` needs `credentialStamp`. */
-export function canCache(backend: AuthBackend, mode: AuthCacheMode = 'stamp'): boolean {
-  return mode === 'ttl' || typeof backend.credentialStamp === 'function';
-}
-
-/** The login cache around a backend made by `withAuthCache`, if there is one. */
-export function authCacheOf(backend: AuthBackend): AuthCache | undefined {
-  return (backend as unknown as Record<symbol, AuthCache | undefined>)[CACHE];
-}

@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/errors';
+import { readBoolean, readInteger, readNumber } from '../config/settings';
 import type { ConfigValue, FlatConfig } from '../config/types';
 
 // Readers for `auth.*` params (already typed by the config reader): a wrong type is a
@@ -24,31 +25,17 @@ export function stringParam(params: FlatConfig, key: string, fallback?: string):
 
 /** A finite number, or its text (`0.1` stays a string in the reader). */
 export function numberParam(params: FlatConfig, key: string, fallback: number): number {
-  const value = present(params, key);
-  if (value === undefined) return fallback;
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  if (!Number.isFinite(n)) throw new ConfigError(`auth.${key} must be a number, got ${JSON.stringify(value)}`);
-  return n;
+  return readNumber(`auth.${key}`, params[key], fallback);
 }
 
 /** An integer of at least `min`, or its text. */
 export function intParam(params: FlatConfig, key: string, fallback: number, min = 0): number {
-  const value = present(params, key);
-  if (value === undefined) return fallback;
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < min) {
-    throw new ConfigError(`auth.${key} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
-  }
-  return n;
+  return readInteger(`auth.${key}`, params[key], fallback, min);
 }
 
-/** `true`/`false`, or that text exactly. */
+/** A switch: true/false, yes/no, on/off, 1/0 (the rule every setting follows). */
 export function boolParam(params: FlatConfig, key: string, fallback: boolean): boolean {
-  const value = present(params, key);
-  if (value === undefined) return fallback;
-  if (typeof value === 'boolean') return value;
-  if (value === 'true' || value === 'false') return value === 'true';
-  throw new ConfigError(`auth.${key} must be true or false, got ${JSON.stringify(value)}`);
+  return readBoolean(`auth.${key}`, params[key], fallback);
 }
 
 /** Items from a list value (one a line in the file) and/or separated by white space; `[]` when unset. */

@@ -1,11 +1,11 @@
 export type { AuthBackend, AuthBackendContext, AuthBackendFactory, UpdatePasswordOptions, UserId, UserInfo } from './backend';
 export { AuthRegistry, createAuthBackend, defaultAuthRegistry, registerAuthBackend, type CreateAuthBackendOptions } from './registry';
-export { withAuthCache, authCacheOf, type AuthCacheMode, type AuthCacheOptions } from './auth-cache';
+export { AuthCache, type AuthCacheMode, type AuthCacheOptions } from './auth-cache';
+export { CachedAuthBackend, withAuthCache, authCacheOf } from './cached-auth-backend';
 export { LoginThrottle, readThrottleSettings, type LoginThrottleSettings } from './login-throttle';
 export { hashPassword, validatePassword, needsRehash, PASSWORD_SCHEMES, type PasswordScheme } from './passwords';
 export { extractUsername, InvalidUsernameError } from './username';
 export { parseBasicAuth, BasicAuthError, type BasicCredentials } from './basic-auth';
 export { escapeFilterValue, escapeDnValue } from './ldap-escape';
 export { DummyAuth } from './backends/dummy';
-export { SQLAuth } from './backends/sql';
-export { LDAPAuth, NodeAttributionError } from './backends/ldap';
+export { SQLAuth, LDAPAuth, NodeAttributionError } from './lazy-backends';

@@ -10,16 +10,19 @@ export interface CefLoggerOptions {
   hostname?: string;
   /** Where problems go (too-big messages, illegal keys, a sink that is down); default: process warnings. */
   warn?: (message: string) => void;
+  /** Only validate the settings; `open()` opens the sink later (an app does it when it starts). */
+  openLater?: boolean;
 }
 
 /**
  * The CEF security logger an app keeps for its lifetime. The constructor validates the
- * `cef.*` settings and opens the sink, so a bad setting fails at start-up; `log()` never throws
+ * `cef.*` settings and opens the sink (unless `openLater`), so a bad setting fails at start-up; `log()` never throws
  * into the request and never waits on I/O.
  */
 export class CefLogger {
   readonly enabled: boolean;
-  readonly sink: CefSink | null;
+  private opened: CefSink | null = null;
+  private readonly given?: CefSink;
   private readonly settings: CefSettings | null;
   private readonly clock: () => Date;
   private readonly hostname: string;
@@ -33,14 +36,24 @@ export class CefLogger {
     this.hostname = options.hostname ?? HOSTNAME;
     this.settings = parseCefSettings(config, { requireFile: options.sink === undefined, warn: this.warn });
     this.enabled = this.settings !== null;
-    if (this.settings === null) {
-      this.sink = null;
-    } else if (options.sink) {
-      this.sink = options.sink;
-    } else {
-      const settings = this.settings as CefSettings & { file: string };
-      this.sink = createSink(settings, { warn: this.warn, clock: this.clock, hostname: this.hostname });
+    this.given = options.sink;
+    if (!options.openLater) this.open();
+  }
+
+  /** The sink events go to; null while CEF is off or not open yet. */
+  get sink(): CefSink | null {
+    return this.opened;
+  }
+
+  /** Opens the sink `cef.file` names (or takes the given one); again does nothing. */
+  open(): void {
+    if (this.settings === null || this.opened !== null) return;
+    if (this.given) {
+      this.opened = this.given;
+      return;
     }
+    const settings = this.settings as CefSettings & { file: string };
+    this.opened = createSink(settings, { warn: this.warn, clock: this.clock, hostname: this.hostname });
   }
 
   /** The line this event would produce, or null when CEF is off. */
@@ -51,10 +64,14 @@ export class CefLogger {
 
   /** Formats and hands one event to the sink; problems are reported through `warn`, never thrown. */
   log(name: string, severity: number, environ: CefEnviron, extra?: CefExtra): void {
-    if (this.settings === null || this.sink === null) return;
+    if (this.settings === null) return;
+    if (this.opened === null) {
+      this.warn(`cef: event "${String(name)}" not logged: the CEF logger is not open`);
+      return;
+    }
     try {
       const { line, event } = renderCef(this.context(this.settings), name, severity, environ, extra);
-      this.sink.write(line, event);
+      this.opened.write(line, event);
       this.written++;
     } catch (err) {
       this.warn(`cef: event "${String(name)}" not logged: ${(err as Error).stack ?? String(err)}`);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ConfigError } from '../config/errors';
 import { filterParams } from '../config/filter-params';
+import { readBoolean, readEnum, readInteger } from '../config/settings';
 import type { ConfigValue, FlatConfig } from '../config/types';
 import { escapePrefix } from './cef-escape';
 import { FACILITIES, OPTIONS, PRIORITIES, type SyslogOption } from './syslog-codes';
@@ -73,19 +74,11 @@ function required(cef: FlatConfig, key: string): string {
 }
 
 function flag(key: string, value: ConfigValue | undefined, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value === 'boolean') return value;
-  const word = String(value).trim().toLowerCase();
-  if (['true', 'yes', 'on', '1'].includes(word)) return true;
-  if (['false', 'no', 'off', '0'].includes(word)) return false;
-  return fail(key, `expected true or false, got ${JSON.stringify(value)}`);
+  return readBoolean(KEYS[key], value, fallback);
 }
 
 function oneOf<T extends string>(key: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  const word = value.trim() as T;
-  if (allowed.includes(word)) return word;
-  return fail(key, `unknown value "${value}" (expected one of ${allowed.join(', ')})`);
+  return readEnum(KEYS[key], value, allowed, fallback);
 }
 
 function code(key: string, value: string | undefined, table: Readonly<Record<string, number>>, fallback: string): number {
@@ -110,10 +103,7 @@ function options(value: ConfigValue | undefined): Set<SyslogOption> {
 }
 
 function positiveInt(key: string, value: ConfigValue | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isInteger(n) || n < 1) fail(key, `expected a positive integer, got ${JSON.stringify(value)}`);
-  return n;
+  return readInteger(KEYS[key], value, fallback, 1);
 }
 
 function defaultIdent(): string {

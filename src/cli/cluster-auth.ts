@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import type { RateLimiterClusterMaster as Master } from 'rate-limiter-flexible';
 import type { SyncServerApp } from '../app/sync-server-app';
-import { authCacheOf } from '../auth/auth-cache';
+import { authCacheOf } from '../auth/cached-auth-backend';
 import type { UserId } from '../auth/backend';
 
 // The auth state `serve` shares between the workers of one host: login-cache purges (a

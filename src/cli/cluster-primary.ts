@@ -1,9 +1,9 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { startAuthRelay } from './cluster-auth';
-import { isWorkerMessage } from './cluster-messages';
+import { type PrimaryMessage, isWorkerMessage } from './cluster-messages';
 import { ClusterMetrics } from './cluster-metrics';
-import type { CommandIO } from './main';
+import type { CommandIO } from './command-io';
 import { RestartPolicy } from './restart-policy';
 import type { ServePlan } from './serve-plan';
 
@@ -11,7 +11,8 @@ export interface PrimaryOptions {
   plan: ServePlan;
   io: CommandIO;
   logger: Logger;
-  reopenLog: () => void;
+  /** Reopens the primary's log file; a file that cannot be opened is a warning (false). */
+  reopenLog: () => boolean;
   /** How workers are started: the bin again, with these arguments. */
   exec: string;
   args: string[];
@@ -43,8 +44,21 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
 
     const live = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
 
+    // A worker that is exiting closes its channel: EPIPE or a closed channel is expected then.
+    const tell = (worker: Worker, message: PrimaryMessage) => {
+      if (!worker.isConnected()) return;
+      try {
+        worker.send(message, undefined, {}, (err: Error | null) => {
+          if (err) logger.debug({ worker: worker.process.pid, err: err.message }, `could not send '${message.cmd}'`);
+        });
+      } catch (err) {
+        logger.debug({ worker: worker.process.pid, err: (err as Error).message }, `could not send '${message.cmd}'`);
+      }
+    };
+
     const fork = () => {
       const worker = cluster.fork();
+      worker.on('error', (err: Error) => logger.debug({ worker: worker.process.pid, err: err.message }, 'worker channel error'));
       worker.on('message', (message: unknown) => {
         if (!isWorkerMessage(message)) return;
         if (message.type === 'failed') {
@@ -52,6 +66,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
           return;
         }
         readyIds.add(worker.id);
+        if (stopping) return;
         logger.info({ worker: worker.process.pid }, `worker ${worker.process.pid} ready`);
         if (!everReady && readyIds.size === plan.workers) {
           everReady = true;
@@ -76,7 +91,11 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       exitCode = code;
       for (const timer of restarts) clearTimeout(timer);
       logger.info({ reason }, `stopping ${live().length} worker(s)`);
-      for (const worker of live()) if (worker.isConnected()) worker.send({ cmd: 'shutdown' });
+      for (const worker of live()) {
+        tell(worker, { cmd: 'shutdown' });
+        // One still starting may not listen for messages yet; it handles SIGTERM from its first line.
+        if (!readyIds.has(worker.id)) worker.process.kill('SIGTERM');
+      }
       killTimer = setTimeout(() => {
         io.stderr.write(`services-core serve: workers still running after ${plan.stopTimeout} s; killing them\n`);
         exitCode = 1;
@@ -93,9 +112,11 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
     cluster.on('exit', (worker, code, signal) => {
       const how = signal ? `signal ${signal}` : `code ${code}`;
       const error = lastError.get(worker.id);
-      readyIds.delete(worker.id);
+      const wasReady = readyIds.delete(worker.id);
       if (stopping) {
-        if (code !== 0 && exitCode === 0) exitCode = 1;
+        // A worker ended by the stop's SIGTERM before it ran any code had nothing to drain.
+        const stoppedEarly = !wasReady && (signal === 'SIGTERM' || signal === 'SIGINT');
+        if (code !== 0 && !stoppedEarly && exitCode === 0) exitCode = 1;
         finish();
         return;
       }
@@ -120,7 +141,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
     function onSignal(signal: NodeJS.Signals): void {
       if (signal === 'SIGHUP') {
         options.reopenLog();
-        for (const worker of live()) if (worker.isConnected()) worker.send({ cmd: 'reopen' });
+        for (const worker of live()) tell(worker, { cmd: 'reopen' });
         logger.info('SIGHUP: workers reopen their log and CEF files');
       } else if (stopping) {
         // A second Ctrl-C does not wait for the drain.

@@ -1,77 +1,108 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
 import type { SyncServerApp } from '../app/sync-server-app';
-import { attachClusterMetrics } from './cluster-metrics';
 import { linkAuthPurges } from './cluster-auth';
+import { attachClusterMetrics } from './cluster-metrics';
 import { type PrimaryMessage, type WorkerMessage, isPrimaryMessage } from './cluster-messages';
 import { loadAppClass } from './load-app-class';
-import { openLogOutput } from './log-output';
+import { type LogOutput, openLogOutput } from './log-output';
 import type { ServePlan } from './serve-plan';
 
+/** Sends to the primary; a primary that is gone (EPIPE, closed channel) is expected, never thrown. */
 function send(message: WorkerMessage): Promise<void> {
   return new Promise((resolve) => {
-    if (!process.send || !process.connected) resolve();
-    else process.send(message, undefined, {}, () => resolve());
+    if (!process.send || !process.connected) {
+      resolve();
+      return;
+    }
+    try {
+      process.send(message, undefined, {}, () => resolve());
+    } catch {
+      resolve();
+    }
   });
 }
 
 /**
- * One worker process: builds the app, listens on the shared port and reports `ready` (or why it
- * could not). `shutdown` from the primary, SIGTERM, SIGINT or losing the primary drain it with
- * `app.close()` and exit; `reopen` (the primary's SIGHUP) reopens the log and CEF files.
+ * One worker process. Before it opens anything it listens for stops (`shutdown` from the
+ * primary, SIGTERM, SIGINT, losing the primary), so a stop at any moment drains it: while it
+ * starts, the start settles and what it opened is closed (`app.close()` is valid in every
+ * state). Then it opens the log output, builds the app, listens on the shared port and reports
+ * `ready` (or why it could not). `reopen` (the primary's SIGHUP) reopens the log and CEF files.
+ * Resolves to the exit code.
  */
-export async function runWorker(plan: ServePlan): Promise<number> {
-  const output = openLogOutput(plan.config);
-  const logger = output.logger;
-  process.on('uncaughtException', (err) => {
-    const crashId = randomBytes(8).toString('hex');
-    logger.fatal({ err, crashId }, `crash id ${crashId}: uncaught exception, worker exits`);
-    process.exit(1);
-  });
+export async function runWorker(readPlan: () => ServePlan): Promise<number> {
+  let app: SyncServerApp | undefined;
+  let output: LogOutput | undefined;
+  let reason: string | undefined;
+  let draining: Promise<number> | undefined;
+  let wake!: () => void;
+  const stopRequested = new Promise<void>((resolve) => (wake = resolve));
+  const log = (): Logger | undefined => output?.logger;
 
-  let app: SyncServerApp;
+  const drain = (): Promise<number> => {
+    draining ??= (async () => {
+      log()?.info({ reason }, 'worker draining');
+      try {
+        await app?.close();
+        return 0;
+      } catch (err) {
+        log()?.error({ err }, 'worker did not close cleanly');
+        return 1;
+      }
+    })();
+    return draining;
+  };
+  const stop = (why: string) => {
+    if (reason !== undefined) return;
+    reason = why;
+    wake();
+    if (app) void drain();
+  };
+  const reopen = () => {
+    output?.reopen();
+    app?.cef.reopen();
+    log()?.info('log and CEF files reopened');
+  };
+  process.on('message', (message: unknown) => {
+    if (!isPrimaryMessage(message)) return;
+    const cmd: PrimaryMessage['cmd'] = message.cmd;
+    if (cmd === 'shutdown') stop('shutdown');
+    else reopen();
+  });
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  // SIGHUP would end the process; the primary passes it on to every worker as `reopen`.
+  process.on('SIGHUP', () => undefined);
+  process.on('disconnect', () => stop('primary gone'));
+
   try {
-    const AppClass = loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
-    app = new AppClass(plan.config, { baseDir: plan.baseDir, logger });
-    attachClusterMetrics(app); // scrapes answer the sum over all workers (src/cli/cluster-metrics.ts)
-    linkAuthPurges(app);
-    const server = await app.listen(plan.port, plan.host);
-    const { port } = server.address() as AddressInfo;
-    await send({ type: 'ready', host: plan.host, port });
-  } catch (err) {
-    await send({ type: 'failed', error: (err as Error).message });
-    return 1;
-  }
-
-  return new Promise<number>((resolve) => {
-    let stopping: Promise<void> | undefined;
-    const stop = (reason: string) => {
-      stopping ??= (async () => {
-        logger.info({ reason }, 'worker draining');
-        try {
-          await app.close();
-          resolve(0);
-        } catch (err) {
-          logger.error({ err }, 'worker did not close cleanly');
-          resolve(1);
-        }
-      })();
-    };
-    const reopen = () => {
-      output.reopen();
-      app.cef.reopen();
-      logger.info('log and CEF files reopened');
-    };
-    process.on('message', (message: unknown) => {
-      if (!isPrimaryMessage(message)) return;
-      const cmd: PrimaryMessage['cmd'] = message.cmd;
-      if (cmd === 'shutdown') stop('shutdown');
-      else reopen();
+    const plan = readPlan();
+    output = openLogOutput(plan.config);
+    const logger = output.logger;
+    process.on('uncaughtException', (err) => {
+      const crashId = randomBytes(8).toString('hex');
+      logger.fatal({ err, crashId }, `crash id ${crashId}: uncaught exception, worker exits`);
+      process.exit(1);
     });
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-    // SIGHUP would end the process; the primary passes it on to every worker as `reopen`.
-    process.on('SIGHUP', () => undefined);
-    process.on('disconnect', () => stop('primary gone'));
-  });
+    if (reason === undefined) {
+      const AppClass = loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
+      app = new AppClass(plan.config, { baseDir: plan.baseDir, logger });
+      attachClusterMetrics(app); // scrapes answer the sum over all workers (src/cli/cluster-metrics.ts)
+      linkAuthPurges(app); // a purge in one worker reaches the others through the primary (src/cli/cluster-auth.ts)
+      if (reason !== undefined) void drain();
+      const server = await app.listen(plan.port, plan.host);
+      if (reason === undefined) await send({ type: 'ready', host: plan.host, port: (server.address() as AddressInfo).port });
+    }
+  } catch (err) {
+    if (reason === undefined) {
+      await send({ type: 'failed', error: (err as Error).message });
+      await app?.close().catch(() => undefined);
+      return 1;
+    }
+    log()?.warn({ err }, 'the worker was stopped while starting, and the start failed');
+  }
+  await stopRequested;
+  return drain();
 }

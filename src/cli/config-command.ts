@@ -2,8 +2,8 @@ import { dirname, resolve } from 'node:path';
 import { loadConfigFile } from '../config/load-config-file';
 import { maskSecrets } from '../config/mask-secrets';
 import { asConfigError, checkFrameworkConfig } from './check-config';
+import type { CommandIO } from './command-io';
 import { loadAppClass } from './load-app-class';
-import type { CommandIO } from './main';
 import { readServePlan } from './serve-plan';
 
 /**

@@ -5,8 +5,11 @@ import type { FlatConfig } from '../config/types';
 /** The `syncserver` logger of a serve process, and what SIGHUP and exit do to its file. */
 export interface LogOutput {
   logger: Logger;
-  /** Reopens `global.log_file` (after rotation); nothing for stdout. */
-  reopen(): void;
+  /**
+   * Reopens `global.log_file` (after rotation); nothing for stdout. A file that cannot be
+   * opened is a warning and logging goes on to the file opened before: false then.
+   */
+  reopen(): boolean;
 }
 
 /**
@@ -16,7 +19,27 @@ export interface LogOutput {
  */
 export function openLogOutput(config: FlatConfig): LogOutput {
   const file = config['global.log_file'];
-  if (file === undefined || file === '') return { logger: createLogger(config), reopen: () => undefined };
+  if (file === undefined || file === '') return { logger: createLogger(config), reopen: () => true };
   const destination = pino.destination({ dest: String(file), append: true, mkdir: true, sync: true });
-  return { logger: createLogger(config, destination), reopen: () => destination.reopen() };
+  const logger = createLogger(config, destination);
+  // sonic-boom also emits a failed reopen as 'error' (next tick), which pino passes on: without
+  // a listener it would be an uncaught exception. The reopen warns itself; other errors go to stderr.
+  let failedReopen: unknown;
+  destination.on('error', (err: Error) => {
+    if (err !== failedReopen) process.stderr.write(`services-core: log file ${String(file)}: ${err.message}\n`);
+  });
+  return {
+    logger,
+    reopen: () => {
+      try {
+        // A failed synchronous reopen throws and leaves the old descriptor in place.
+        destination.reopen();
+        return true;
+      } catch (err) {
+        failedReopen = err;
+        logger.warn(`cannot reopen the log file ${String(file)}: ${(err as Error).message}; logging on to the file opened before`);
+        return false;
+      }
+    },
+  };
 }

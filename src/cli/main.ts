@@ -2,14 +2,9 @@
 import { ConfigError } from '../config/errors';
 import { type CommandHelp, commandHelp, isHelpFlag, mainHelp, packageVersion } from './help';
 
-/** Where a command writes; `process` in the bin, buffers in tests. */
-export interface CommandIO {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-}
+import type { Command, CommandIO } from './command-io';
 
-/** A subcommand: gets the arguments after its name, resolves to the exit code. */
-export type Command = (args: string[], io: CommandIO) => Promise<number>;
+export type { Command, CommandIO } from './command-io';
 
 // Each command is loaded on use, so `config` does not pay for what `serve` imports.
 const commands: Record<string, CommandHelp & { load: () => Promise<Command> }> = {

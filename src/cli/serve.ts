@@ -4,7 +4,7 @@ import { runPrimary } from './cluster-primary';
 import { runWorker } from './cluster-worker';
 import { loadAppClass } from './load-app-class';
 import { openLogOutput } from './log-output';
-import type { CommandIO } from './main';
+import type { CommandIO } from './command-io';
 import { USAGE, UsageError, readServePlan } from './serve-plan';
 
 // Workers run the bin again; from the TypeScript sources (development, tests) they need ts-node too.
@@ -18,6 +18,8 @@ function workerExecArgv(exec: string): string[] {
  * the .ini and the app module before forking, so their errors come out once and clearly.
  */
 export async function serveCommand(args: string[], io: CommandIO): Promise<number> {
+  // A worker listens for stops before it reads or opens anything.
+  if (cluster.isWorker) process.exit(await runWorker(() => readServePlan(args)));
   let plan;
   try {
     plan = readServePlan(args);
@@ -26,7 +28,6 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     io.stderr.write(`services-core serve: ${err.message}\nusage: services-core ${USAGE}\n`);
     return 2;
   }
-  if (cluster.isWorker) process.exit(await runWorker(plan));
 
   try {
     loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);

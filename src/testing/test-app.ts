@@ -14,6 +14,8 @@ export type LogRecord = Record<string, unknown> & { level: number; msg: string }
 export interface TestAppOptions extends Omit<AppOptions, 'cefSink' | 'logger'> {
   /** Level of the capturing logger (default `debug`). */
   logLevel?: string;
+  /** Adds a DummyAuth backend (any password logs in) when neither `auth` nor `auth.backend` gives one. */
+  dummyAuth?: boolean;
 }
 
 export interface TestApp<T extends SyncServerApp> {
@@ -30,9 +32,10 @@ export interface TestApp<T extends SyncServerApp> {
 const TEST_CEF: FlatConfig = { 'cef.vendor': 'mozilla', 'cef.version': 0, 'cef.product': 'weave', 'cef.device_version': '1.3' };
 
 /**
- * Builds an app for supertest on `app.callback()`: `config` is INI text or a flat map; the
- * auth backend is `options.auth`, else the one `auth.backend` names, else a DummyAuth; CEF
- * goes to a MemoryCefSink and logs to `logs`. The graceful-shutdown pause defaults to 0.
+ * Builds an app for supertest on `app.callback()` (the first request starts it; `app.close()`
+ * stops it): `config` is INI text or a flat map; the auth backend is `options.auth`, else the
+ * one `auth.backend` names, else a DummyAuth only with `dummyAuth: true`; CEF goes to a
+ * MemoryCefSink and logs to `logs`. The graceful-shutdown pause defaults to 0.
  */
 export function createTestApp<T extends SyncServerApp>(
   AppClass: new (config: FlatConfig, options?: AppOptions) => T,
@@ -49,9 +52,9 @@ export function createTestApp<T extends SyncServerApp>(
     },
   });
   const cef = new MemoryCefSink();
-  const { logLevel: _logLevel, ...appOptions } = options;
+  const { logLevel: _logLevel, dummyAuth, ...appOptions } = options;
   const auth: AuthBackend | undefined = options.auth ??
-    (full['auth.backend'] === undefined ? new DummyAuth({ allow_dummy: true }) : undefined);
+    (dummyAuth && full['auth.backend'] === undefined ? new DummyAuth({ allow_dummy: true }) : undefined);
   const app = new AppClass(full, { ...appOptions, auth, cefSink: cef, logger });
   return { app, cef, logs, logger };
 }

@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type * as Nodemailer from 'nodemailer';
 import type { ConfigValue, FlatConfig } from '../config/types';
 
 export interface EmailMessage {
@@ -31,6 +31,9 @@ export async function sendEmail(message: EmailMessage, config: FlatConfig = {}):
   if (to.length === 0 || to.some((r) => typeof r !== 'string' || r === '')) throw new TypeError('sendEmail: `to` needs at least one recipient');
 
   const timeout = smtp.timeout * 1000;
+  // Loaded on first use: importing the package does not pay for nodemailer.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const nodemailer = require('nodemailer') as typeof Nodemailer;
   const transport = nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,

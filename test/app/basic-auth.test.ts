@@ -3,7 +3,7 @@ import {
   BackendError, BackendTimeoutError, CEF_BACKEND_FAILURE, CEF_INVALID_USERNAME, CEF_URL_MISMATCH, SyncServerApp,
   UnauthorizedError, authenticated, route, type AppContext, type AppUser,
 } from '../../src/app';
-import { authCacheOf, withAuthCache } from '../../src/auth/auth-cache';
+import { authCacheOf, withAuthCache } from '../../src/auth/cached-auth-backend';
 import { DummyAuth } from '../../src/auth/backends/dummy';
 import * as basicAuthModule from '../../src/auth/basic-auth';
 import { BasicAuthError, parseBasicAuth } from '../../src/auth/basic-auth';

@@ -42,7 +42,7 @@ describe.each([
 ])('decorators (%s)', (_mode, experimental) => {
   const apps = load(experimental);
 
-  const build = (name: string) => createTestApp(apps[name]);
+  const build = (name: string) => createTestApp(apps[name], {}, { dummyAuth: true });
 
   describe('a fixed chain whatever the decorator order', () => {
     const { app, cef } = build('OrderApp');

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { SyncServerApp, authenticated, route, type AppContext } from '../../src/app';
 import { CEF_ACCOUNT_LOCKED } from '../../src/app/login-throttling';
-import { withAuthCache } from '../../src/auth/auth-cache';
+import { withAuthCache } from '../../src/auth/cached-auth-backend';
 import { DummyAuth } from '../../src/auth/backends/dummy';
 import type { UserId } from '../../src/auth/backend';
 import { readThrottleSettings } from '../../src/auth/login-throttle';

@@ -2,7 +2,7 @@ import { get as httpGet } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { BackendError, SyncServerApp, authenticated, route } from '../../src/app';
-import { withAuthCache } from '../../src/auth/auth-cache';
+import { withAuthCache } from '../../src/auth/cached-auth-backend';
 import { DummyAuth } from '../../src/auth/backends/dummy';
 import type { FlatConfig } from '../../src/config/types';
 import { RequestHistogram } from '../../src/app/request-histogram';

@@ -1,4 +1,5 @@
-import { type AuthCacheOptions, authCacheOf, withAuthCache } from '../../src/auth/auth-cache';
+import type { AuthCacheOptions } from '../../src/auth/auth-cache';
+import { CachedAuthBackend, authCacheOf, withAuthCache } from '../../src/auth/cached-auth-backend';
 import type { AuthBackend, UpdatePasswordOptions, UserId } from '../../src/auth/backend';
 import { DummyAuth } from '../../src/auth/backends/dummy';
 
@@ -133,11 +134,14 @@ describe('withAuthCache', () => {
     expect(inner.logins).toBe(4);
   });
 
-  test('the wrapper is transparent: class, name and extra methods of the backend stay', async () => {
+  test('the wrapper is a plain CachedAuthBackend: its type shows the cache; the backend and its extra members are under .backend', async () => {
     const { inner, auth } = await setup();
-    expect(auth).toBeInstanceOf(CountingBackend);
+    expect(auth).toBeInstanceOf(CachedAuthBackend);
+    const cached = auth as CachedAuthBackend<CountingBackend>;
+    expect(cached.backend).toBe(inner);
+    expect(cached.cache).toBe(authCacheOf(auth));
     expect(auth.name).toBe('dummy');
-    expect(auth.extraMethod()).toBe('still dummy');
+    expect(cached.backend.extraMethod()).toBe('still dummy');
     expect(await auth.getUserInfo((await inner.getUserId('bob'))!)).toEqual({ username: 'bob', email: 'b@x' });
   });
 

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { isBackendError, isHttpError } from '../../src/app/errors';
 import { LDAPAuth, NodeAttributionError } from '../../src/auth/backends/ldap';
 import { createAuthBackend } from '../../src/auth/registry';
+import { CachedAuthBackend } from '../../src/auth/cached-auth-backend';
 import { ConfigError } from '../../src/config/errors';
 import type { FlatConfig } from '../../src/config/types';
 import { describeService, useService } from '../services/describe-service';
@@ -269,12 +270,14 @@ describeService('ldap', 'LDAPAuth against slapd (docs/compatibility.md D.7)', ()
   test('auth.backend = ldap through the registry, with dotted auth.ldap.* keys', async () => {
     const flat: FlatConfig = { 'auth.backend': 'ldap', 'auth.ldap.use_pool': true, 'auth.ldap.pool_size': 3 };
     for (const [key, value] of Object.entries(params())) flat[`auth.${key}`] = value;
-    const a = createAuthBackend(flat) as LDAPAuth;
-    backends.push(a);
+    const cached = createAuthBackend(flat) as CachedAuthBackend<LDAPAuth>;
+    backends.push(cached.backend);
+    expect(cached).toBeInstanceOf(CachedAuthBackend);
+    const a = cached.backend;
     expect(a).toBeInstanceOf(LDAPAuth);
     expect(a.settings.usePool).toBe(true);
     expect(a.pool.maxSize).toBe(3);
-    expect(await a.authenticateUser('carol', 'carol-secret')).toBe('1001');
+    expect(await cached.authenticateUser('carol', 'carol-secret')).toBe('1001');
   });
 
   describe('with auth.sqluri: the SQL half of the hybrid', () => {
@@ -413,8 +416,8 @@ describe('LDAPAuth settings', () => {
     [{ ldapuri: 'http://x' }, /auth\.ldapuri: 'http:\/\/x' is not an ldap/],
     [{ ldapuri: 'ldap://x', password_scheme: 'argon2id' }, /auth\.password_scheme = argon2id/],
     [{ ldapuri: 'ldap://x', tls_ca: '/nonexistent/ca.pem' }, /auth\.tls_ca: cannot read \/nonexistent\/ca\.pem/],
-    [{ ldapuri: 'ldap://x', ldap_use_pool: 'yes' }, /auth\.ldap_use_pool must be true or false/],
-    [{ ldapuri: 'ldap://x', ldap_pool_size: 'ten' }, /auth\.ldap_pool_size must be a number/],
+    [{ ldapuri: 'ldap://x', ldap_use_pool: 'maybe' }, /auth\.ldap_use_pool: expected true or false, got "maybe"/],
+    [{ ldapuri: 'ldap://x', ldap_pool_size: 'ten' }, /auth\.ldap_pool_size: expected a number, got "ten"/],
     [{ ldapuri: 'ldap://x', ldap_pool_size: 0 }, /size must be a positive integer/],
     [{ ldapuri: 'ldap://x', users_root: 'md5' }, /users_root = md5/],
   ])('%j is refused: %s', (bad, message) => {

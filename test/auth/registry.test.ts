@@ -1,4 +1,4 @@
-import { authCacheOf } from '../../src/auth/auth-cache';
+import { CachedAuthBackend, authCacheOf } from '../../src/auth/cached-auth-backend';
 import type { AuthBackend } from '../../src/auth/backend';
 import { DummyAuth } from '../../src/auth/backends/dummy';
 import { SQLAuth } from '../../src/auth/backends/sql';
@@ -19,8 +19,9 @@ describe('createAuthBackend and the login cache (auth.cache_ttl, auth.cache_size
 
   test('auth.backend = sql gives an SQLAuth behind the cache by default', async () => {
     const auth = make({ 'auth.backend': 'sql', 'auth.sqluri': 'sqlite:///:memory:' });
-    expect(auth).toBeInstanceOf(SQLAuth);
-    expect(authCacheOf(auth)).toBeDefined();
+    expect(auth).toBeInstanceOf(CachedAuthBackend);
+    expect((auth as CachedAuthBackend).backend).toBeInstanceOf(SQLAuth);
+    expect(authCacheOf(auth)).toBe((auth as CachedAuthBackend).cache);
     expect(await auth.createUser('tarek', 'tarek', 't@x')).toBe(true);
     const id = await auth.authenticateUser('tarek', 'tarek');
     expect(authCacheOf(auth)!.size).toBe(1);
@@ -31,7 +32,7 @@ describe('createAuthBackend and the login cache (auth.cache_ttl, auth.cache_size
 
   test('a row deleted or disabled behind the cache misses at once (auth.cache_recheck = 0), or within cache_recheck', async () => {
     const auth = make({ 'auth.backend': 'sql', 'auth.sqluri': 'sqlite:///:memory:', 'auth.cache_recheck': 0 });
-    const sql = (text: string) => (auth as SQLAuth).connection.run('test', (ds) => ds.query(text));
+    const sql = (text: string) => ((auth as CachedAuthBackend).backend as SQLAuth).connection.run('test', (ds) => ds.query(text));
     await auth.createUser('tarek', 'tarek', 't@x');
     const id = await auth.authenticateUser('tarek', 'tarek');
     expect(await auth.authenticateUser('tarek', 'tarek')).toBe(id);
@@ -45,7 +46,7 @@ describe('createAuthBackend and the login cache (auth.cache_ttl, auth.cache_size
     const lazy = make({ 'auth.backend': 'sql', 'auth.sqluri': 'sqlite:///:memory:', 'auth.cache_recheck': 0.2 });
     await lazy.createUser('tarek', 'tarek', 't@x');
     await lazy.authenticateUser('tarek', 'tarek');
-    await (lazy as SQLAuth).connection.run('test', (ds) => ds.query('DELETE FROM users'));
+    await ((lazy as CachedAuthBackend).backend as SQLAuth).connection.run('test', (ds) => ds.query('DELETE FROM users'));
     const deleted = Date.now();
     while ((await lazy.authenticateUser('tarek', 'tarek')) !== null) {
       if (Date.now() - deleted > 2000) throw new Error('the deleted user was still accepted after 2 s');
@@ -78,8 +79,8 @@ describe('createAuthBackend and the login cache (auth.cache_ttl, auth.cache_size
 
   test('bad cache settings are ConfigErrors naming the key', () => {
     expect(() => make({ 'auth.backend': 'sql', 'auth.cache_ttl': -1 })).toThrow(ConfigError);
-    expect(() => make({ 'auth.backend': 'sql', 'auth.cache_ttl': 'soon' })).toThrow(/auth.cache_ttl must be an integer >= 0/);
-    expect(() => make({ 'auth.backend': 'sql', 'auth.cache_size': 0 })).toThrow(/auth.cache_size must be an integer >= 1/);
+    expect(() => make({ 'auth.backend': 'sql', 'auth.cache_ttl': 'soon' })).toThrow(/auth.cache_ttl: expected an integer >= 0/);
+    expect(() => make({ 'auth.backend': 'sql', 'auth.cache_size': 0 })).toThrow(/auth.cache_size: expected a positive integer/);
   });
 
   test('auth.backend = ./module.js#Export loads a class or a factory relative to baseDir, with clear errors', async () => {

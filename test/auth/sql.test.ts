@@ -215,9 +215,9 @@ describe('SQLAuth on SQLite', () => {
     expect(() => new SQLAuth({ sqluri: 'oracle://x/y' })).toThrow(ConfigError);
     expect(() => new SQLAuth({ sqluri: 'oracle://u:secret@x/y' })).toThrow(/auth.sqluri: unsupported database 'oracle:\/\/u:\*\*\*@x\/y'/);
     expect(() => new SQLAuth({ sqluri: 'sqlite://relative.db' })).toThrow(/three slashes/);
-    expect(() => new SQLAuth({ pool_size: 0 })).toThrow(/auth.pool_size must be an integer >= 1, got 0/);
+    expect(() => new SQLAuth({ pool_size: 0 })).toThrow(/auth.pool_size: expected a positive integer, got 0/);
     expect(() => new SQLAuth({ pool_recycle: 'soon' })).toThrow(/auth.pool_recycle/);
-    expect(() => new SQLAuth({ create_tables: 'yes' })).toThrow(/auth.create_tables must be true or false/);
+    expect(() => new SQLAuth({ create_tables: 'maybe' })).toThrow(/auth.create_tables: expected true or false/);
     expect(() => new SQLAuth({ password_scheme: 'md5' })).toThrow(/auth.password_scheme: unknown password scheme 'md5'/);
   });
 });

@@ -37,7 +37,7 @@ describe('CefLogger: on or off', () => {
   });
 
   test('cef.use with another value is a ConfigError naming it', () => {
-    expect(() => new CefLogger({ ...required, 'cef.use': 'maybe' })).toThrow(new ConfigError('cef.use: expected true or false, got "maybe"'));
+    expect(() => new CefLogger({ ...required, 'cef.use': 'maybe' })).toThrow(new ConfigError('cef.use: expected true or false, got "maybe" (or yes/no, on/off, 1/0)'));
   });
 
   test('on: the sink named by cef.file, its description for start-up logs', async () => {

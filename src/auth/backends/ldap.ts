@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import ldap from 'ldapjs';
-import { BackendError, BackendTimeoutError, BadRequestError, isBackendError } from '../../app/errors';
+import { BackendError, BackendTimeoutError, BadRequestError, isBackendError } from '../../util/errors';
 import { ConfigError } from '../../config/errors';
 import type { FlatConfig } from '../../config/types';
 import { boolParam, listParam, numberParam, stringParam } from '../auth-params';
@@ -12,7 +12,7 @@ import { escapeDnValue, escapeFilterValue } from '../ldap-escape';
 import { LdapPool, type PoolConnector } from '../ldap-pool';
 import { checkNewPasswordLength, maxPasswordLength } from '../password-length';
 import { hashPassword } from '../passwords';
-import { LdapSqlSide } from './ldap-sql';
+import type { LdapSqlSide } from './ldap-sql';
 
 // The only module that speaks ldapjs (design §3). Legacy D.7 (LDAP + SQL hybrid) and D.8.
 
@@ -101,7 +101,10 @@ export class LDAPAuth implements AuthBackend {
       usePool: s.usePool, size: s.poolSize, retryMax: s.retryMax, retryDelay: s.retryDelay, maxLifetime: s.maxLifetime,
     });
     if (s.sqluri !== undefined) {
-      this.sql = new LdapSqlSide(s.sqluri, params, (id) => this.dnOf(id));
+      // The SQL side (and TypeORM) loads only when auth.sqluri asks for it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { LdapSqlSide: SqlSide } = require('./ldap-sql') as typeof import('./ldap-sql');
+      this.sql = new SqlSide(s.sqluri, params, (id) => this.dnOf(id));
     }
   }
 

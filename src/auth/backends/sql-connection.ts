@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { DataSource, Table } from 'typeorm';
 import type { DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
-import { BackendError, isBackendError } from '../../app/errors';
+import { BackendError, isBackendError } from '../../util/errors';
 import { ConfigError } from '../../config/errors';
 import type { FlatConfig } from '../../config/types';
 import { boolParam, intParam } from '../auth-params';

@@ -1,6 +1,6 @@
 import { IsNull, Not } from 'typeorm';
 import type { DataSource, Repository } from 'typeorm';
-import { BadRequestError } from '../../app/errors';
+import { BadRequestError } from '../../util/errors';
 import { ConfigError } from '../../config/errors';
 import type { FlatConfig } from '../../config/types';
 import { boolParam, stringParam } from '../auth-params';

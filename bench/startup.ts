@@ -1,0 +1,106 @@
+/**
+ * Start-up cost, compiled to JavaScript and spawned as a deployment would: the time from spawn
+ * to the first 200, and the resident memory once warm (after 2000 requests), for
+ *   - bare Koa + @koa/router with one route,
+ *   - a two-route SyncServerApp (a plain route and an @authenticated one) on SQLite,
+ *   - the accounts sample (SQL on SQLite, argon2id, CEF to a file),
+ * each a single process (no cluster), rounds interleaved, medians printed with the ratio to
+ * bare Koa. Compiles src/ and the sample with tsc into a temp directory first.
+ *
+ *   npx ts-node --transpile-only bench/startup.ts [--rounds 5]
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from '../test/support/free-port';
+
+const ROOT = resolve(__dirname, '..');
+const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 5);
+
+const out = mkdtempSync(join(tmpdir(), 'bench-startup-'));
+symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'));
+execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--outDir', out, '--rootDir', ROOT, '--target', 'ES2022',
+  '--module', 'commonjs', '--lib', 'ES2023', '--types', 'node', '--experimentalDecorators', '--emitDecoratorMetadata', '--esModuleInterop', '--skipLibCheck', '--resolveJsonModule',
+  join(ROOT, 'src/index.ts'), join(ROOT, 'samples/accounts/accounts-app.ts')], { stdio: 'inherit' });
+
+const scripts = {
+  koa: `
+    const Koa = require('koa'); const { Router } = require('@koa/router');
+    const app = new Koa(); const router = new Router();
+    router.get('/hello', (ctx) => { ctx.body = { hello: 'world' }; });
+    app.use(router.routes());
+    app.listen(Number(process.env.PORT), '127.0.0.1');`,
+  twoRoutes: `
+    const { SyncServerApp, route, authenticated } = require('./src');
+    class TwoRoutes extends SyncServerApp {
+      hello() { return { hello: 'world' }; }
+      info(ctx) { return { user: ctx.state.user.name }; }
+    }
+    const proto = TwoRoutes.prototype;
+    authenticated(proto, 'info', Object.getOwnPropertyDescriptor(proto, 'info'));
+    route('GET', '/:username/info')(proto, 'info', Object.getOwnPropertyDescriptor(proto, 'info'));
+    route('GET', '/hello')(proto, 'hello', Object.getOwnPropertyDescriptor(proto, 'hello'));
+    new TwoRoutes({ 'auth.backend': 'sql', 'auth.sqluri': 'sqlite:///' + process.env.DIR + '/users.db', 'global.log_level': 'warn' })
+      .listen(Number(process.env.PORT));`,
+  accounts: `
+    const { AccountsApp } = require('./samples/accounts/accounts-app');
+    const { loadConfigFile } = require('./src');
+    const config = { ...loadConfigFile(${JSON.stringify(join(ROOT, 'samples/accounts/accounts.conf'))}),
+      'auth.sqluri': 'sqlite:///' + process.env.DIR + '/accounts.db', 'cef.file': process.env.DIR + '/cef.log', 'global.log_level': 'warn' };
+    new AccountsApp(config).listen(Number(process.env.PORT));`,
+};
+type Name = keyof typeof scripts;
+for (const [name, text] of Object.entries(scripts)) writeFileSync(join(out, `${name}.js`), text);
+
+async function firstOk(url: string, child: ChildProcess): Promise<void> {
+  for (;;) {
+    const res = await fetch(url).catch(() => undefined);
+    if (res?.status === 200) return;
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode}`);
+    await new Promise((done) => setTimeout(done, 2));
+  }
+}
+
+function rssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:')) ?? '';
+  return Number(/(\d+)/.exec(line)?.[1] ?? NaN) / 1024;
+}
+
+async function measure(name: Name): Promise<{ ms: number; rss: number }> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'bench-startup-run-'));
+  const path = name === 'accounts' ? '/__heartbeat__' : '/hello';
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, [join(out, `${name}.js`)], { cwd: out, env: { ...process.env, PORT: String(port), DIR: dir }, stdio: 'ignore' });
+  await firstOk(`http://127.0.0.1:${port}${path}`, child);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  for (let i = 0; i < 2000; i++) await (await fetch(`http://127.0.0.1:${port}${path}`)).arrayBuffer();
+  const rss = rssMb(child.pid as number);
+  child.kill('SIGKILL');
+  await new Promise((done) => child.once('exit', done));
+  return { ms, rss };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  const names = Object.keys(scripts) as Name[];
+  const results = Object.fromEntries(names.map((n) => [n, { ms: [] as number[], rss: [] as number[] }])) as Record<Name, { ms: number[]; rss: number[] }>;
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names) {
+      const { ms, rss } = await measure(name);
+      results[name].ms.push(ms);
+      results[name].rss.push(rss);
+    }
+  }
+  const base = { ms: median(results.koa.ms), rss: median(results.koa.rss) };
+  console.log(`spawn → first 200 and warm RSS, medians of ${rounds} interleaved rounds (node ${process.version})`);
+  for (const name of names) {
+    const ms = median(results[name].ms);
+    const rss = median(results[name].rss);
+    console.log(`${name.padEnd(10)} ${ms.toFixed(0).padStart(5)} ms (${(ms / base.ms).toFixed(2)}x)   RSS ${rss.toFixed(1).padStart(6)} MB (${(rss / base.rss).toFixed(2)}x)`);
+  }
+}
+
+void main();

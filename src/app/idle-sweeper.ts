@@ -1,0 +1,54 @@
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** How often a draining server looks for idle connections. */
+export const SWEEP_INTERVAL_MS = 50;
+
+interface Look {
+  bytesRead: number;
+}
+
+/**
+ * The sockets of a server (tracked per connection, nothing per request) and, while it drains,
+ * the closing of idle ones. A socket is idle when no response is in progress on it and it
+ * received nothing since the previous look: one that is between two requests of a busy
+ * client, or that was just accepted and whose first request is on its way, is left alone (its
+ * response says `Connection: close`); closing those at once would reset requests in flight.
+ */
+export class IdleSweeper {
+  private readonly sockets = new Set<Socket>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(server: Server) {
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  /** Starts looking every `intervalMs`; idle sockets are closed at the second look that finds them idle. */
+  start(intervalMs = SWEEP_INTERVAL_MS): void {
+    if (this.timer) return;
+    let previous = new WeakMap<Socket, Look>();
+    const sweep = () => {
+      const seen = new WeakMap<Socket, Look>();
+      for (const socket of this.sockets) {
+        // Node keeps the response in progress on the socket until it is finished.
+        const busy = (socket as Socket & { _httpMessage?: unknown })._httpMessage != null;
+        if (busy) continue;
+        const before = previous.get(socket);
+        if (before && before.bytesRead === socket.bytesRead) socket.destroy();
+        else seen.set(socket, { bytesRead: socket.bytesRead });
+      }
+      previous = seen;
+    };
+    sweep();
+    this.timer = setInterval(sweep, intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

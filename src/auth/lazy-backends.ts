@@ -1,0 +1,23 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- the drivers load on first use, synchronously */
+import type * as Ldap from './backends/ldap';
+import type * as Sql from './backends/sql';
+
+// `SQLAuth` and `LDAPAuth` are exported by the package, but importing it must not load TypeORM
+// or ldapjs: each export is a getter that loads its module the first time it is read (then
+// Node's module cache answers). The declarations give them their real types.
+
+export declare const SQLAuth: typeof Sql.SQLAuth;
+export type SQLAuth = Sql.SQLAuth;
+export declare const LDAPAuth: typeof Ldap.LDAPAuth;
+export type LDAPAuth = Ldap.LDAPAuth;
+export declare const NodeAttributionError: typeof Ldap.NodeAttributionError;
+export type NodeAttributionError = Ldap.NodeAttributionError;
+
+const lazy: Record<string, () => unknown> = {
+  SQLAuth: () => (require('./backends/sql') as typeof Sql).SQLAuth,
+  LDAPAuth: () => (require('./backends/ldap') as typeof Ldap).LDAPAuth,
+  NodeAttributionError: () => (require('./backends/ldap') as typeof Ldap).NodeAttributionError,
+};
+for (const [name, load] of Object.entries(lazy)) {
+  Object.defineProperty(exports, name, { enumerable: true, get: load });
+}

@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const WRK = '/usr/bin/wrk';
+
+export interface WrkResult {
+  requests: number;
+  /** Connections refused (after the listener closed): not a failure. */
+  connectErrors: number;
+  /** Resets and hang-ups on open connections, write failures, requests that got no answer. */
+  read: number;
+  write: number;
+  timeout: number;
+  non2xx: number;
+  output: string;
+}
+
+export interface WrkRun {
+  /** Resolves once wrk has had `loadedAfter` responses on one of its threads. */
+  loaded: Promise<void>;
+  done: Promise<WrkResult>;
+}
+
+/**
+ * Runs wrk (a real load generator, which honours `Connection: close` and counts resets and
+ * hang-ups as read errors) against `url`. A Lua hook prints a marker once the load is on, so a
+ * test can act under load without guessing a delay.
+ */
+export function runWrk(url: string, options: { connections?: number; seconds?: number; keepAlive?: boolean; loadedAfter?: number } = {}): WrkRun {
+  const { connections = 20, seconds = 3, keepAlive = true, loadedAfter = 300 } = options;
+  const dir = mkdtempSync(join(tmpdir(), 'wrk-'));
+  const script = join(dir, 'loaded.lua');
+  writeFileSync(script, [
+    'local n = 0',
+    'response = function(status, headers, body)',
+    '  n = n + 1',
+    `  if n == ${loadedAfter} then io.write("WRK-LOADED\\n"); io.flush() end`,
+    'end',
+  ].join('\n'));
+  const args = ['-t', '2', '-c', String(connections), '-d', `${seconds}s`, '--timeout', '5s', '-s', script, url];
+  if (!keepAlive) args.splice(0, 0, '-H', 'Connection: close');
+  const child = spawn(WRK, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let markLoaded!: () => void;
+  const loaded = new Promise<void>((resolve) => (markLoaded = resolve));
+  const append = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.includes('WRK-LOADED')) markLoaded();
+  };
+  child.stdout.on('data', append);
+  child.stderr.on('data', append);
+  const done = new Promise<WrkResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) {
+        reject(new Error(`wrk exited with ${code}:\n${output}`));
+        return;
+      }
+      const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+      resolve({
+        requests: Number(/(?<!\d)(\d+) requests in/.exec(output)?.[1] ?? NaN),
+        connectErrors: Number(errors?.[1] ?? 0),
+        read: Number(errors?.[2] ?? 0),
+        write: Number(errors?.[3] ?? 0),
+        timeout: Number(errors?.[4] ?? 0),
+        non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0),
+        output,
+      });
+    });
+  });
+  return { loaded, done };
+}
+
+/** What counts as a failed request: everything but a refused new connection. */
+export function failures(result: WrkResult): number {
+  return result.read + result.write + result.timeout + result.non2xx;
+}
