@@ -217,11 +217,15 @@ export function createAppMetrics(settings: MetricsSettings, parts: {
   if (!settings.enabled) return undefined;
   const { auth, cef } = parts;
   const cache = auth && authCacheOf(auth);
-  const sink = cef.sink;
+  // The sink opens when the app starts: read it at scrape time.
+  const cefSource = () => {
+    const sink = cef.sink;
+    return sink ? { sink: sink.description, written: cef.written, dropped: sink.dropped ?? 0 } : undefined;
+  };
   return new AppMetrics(settings, {
     routes: parts.routes,
     pages: parts.pages,
     loginCache: cache && (() => cache.stats),
-    cef: sink ? () => ({ sink: sink.description, written: cef.written, dropped: sink.dropped ?? 0 }) : undefined,
+    cef: cef.enabled ? cefSource : undefined,
   });
 }

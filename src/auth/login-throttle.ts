@@ -3,8 +3,9 @@ import { hash } from 'node:crypto';
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { ConfigError } from '../config/errors';
 import { filterParams } from '../config/filter-params';
+import { readEnum, readSeconds } from '../config/settings';
 import type { FlatConfig } from '../config/types';
-import { intParam, numberParam, stringParam } from './auth-params';
+import { intParam, stringParam } from './auth-params';
 import { DEFAULT_CACHE_RECHECK } from './auth-cache';
 import { openThrottleStore, type ThrottleStoreKind } from './login-throttle-store';
 
@@ -48,7 +49,7 @@ export const THROTTLE_DEFAULTS = {
   table: 'login_throttle',
 } as const;
 
-const STORES: ThrottleStoreKind[] = ['memory', 'cluster', 'sql', 'none'];
+const STORES: readonly ThrottleStoreKind[] = ['memory', 'cluster', 'sql', 'none'];
 
 /**
  * The `auth.throttle_*` keys. The default store is `cluster` in a `services-core serve`
@@ -56,10 +57,7 @@ const STORES: ThrottleStoreKind[] = ['memory', 'cluster', 'sql', 'none'];
  */
 export function readThrottleSettings(config: FlatConfig): LoginThrottleSettings {
   const params = filterParams('auth', config);
-  const store = stringParam(params, 'throttle_store', cluster.isWorker && process.send !== undefined ? 'cluster' : 'memory');
-  if (!STORES.includes(store as ThrottleStoreKind)) {
-    throw new ConfigError(`auth.throttle_store must be one of ${STORES.join(', ')}, got ${JSON.stringify(store)}`);
-  }
+  const store = readEnum('auth.throttle_store', params.throttle_store, STORES, cluster.isWorker && process.send !== undefined ? 'cluster' : 'memory');
   if (store === 'cluster' && !(cluster.isWorker && process.send)) {
     throw new ConfigError('auth.throttle_store = cluster needs a services-core serve worker (the primary keeps the counters)');
   }
@@ -72,13 +70,9 @@ export function readThrottleSettings(config: FlatConfig): LoginThrottleSettings 
   });
   const table = stringParam(params, 'throttle_table', THROTTLE_DEFAULTS.table);
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table)) throw new ConfigError(`auth.throttle_table must be a plain SQL identifier, got ${JSON.stringify(table)}`);
-  const seconds = (key: string, fallback: number) => {
-    const value = numberParam(params, key, fallback);
-    if (value < 0) throw new ConfigError(`auth.${key} must be a number of seconds >= 0, got ${JSON.stringify(params[key])}`);
-    return value;
-  };
+  const seconds = (key: string, fallback: number) => readSeconds(`auth.${key}`, params[key], fallback);
   return {
-    store: store as ThrottleStoreKind,
+    store,
     user: rule('user', THROTTLE_DEFAULTS.user),
     address: rule('ip', THROTTLE_DEFAULTS.address),
     timeoutSeconds: seconds('throttle_timeout', THROTTLE_DEFAULTS.timeoutSeconds),

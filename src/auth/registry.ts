@@ -2,10 +2,11 @@
 import { ConfigError } from '../config/errors';
 import { filterParams } from '../config/filter-params';
 import { loadExport, parseExportRef } from '../config/load-export';
+import { readEnum, readSeconds } from '../config/settings';
 import type { FlatConfig } from '../config/types';
 import { type AuthCacheMode, DEFAULT_CACHE_RECHECK } from './auth-cache';
 import { canCache, withAuthCache } from './cached-auth-backend';
-import { intParam, numberParam, stringParam } from './auth-params';
+import { intParam } from './auth-params';
 import type { AuthBackend, AuthBackendContext, AuthBackendFactory } from './backend';
 import { checkBackendName } from './legacy-backend-names';
 
@@ -94,10 +95,8 @@ export function createAuthBackend(config: FlatConfig, options: CreateAuthBackend
 
 /** `auth.cache_ttl`, `auth.cache_mode` (`stamp` or `ttl`) and `auth.cache_recheck`. */
 function cacheSettings(params: FlatConfig): { ttlSeconds: number; mode: AuthCacheMode; recheckSeconds: number } {
-  const mode = stringParam(params, 'cache_mode', 'stamp');
-  if (mode !== 'stamp' && mode !== 'ttl') throw new ConfigError(`auth.cache_mode must be stamp or ttl, got ${JSON.stringify(mode)}`);
-  const recheckSeconds = numberParam(params, 'cache_recheck', DEFAULT_CACHE_RECHECK);
-  if (recheckSeconds < 0) throw new ConfigError(`auth.cache_recheck must be a number of seconds >= 0, got ${JSON.stringify(params.cache_recheck)}`);
+  const mode = readEnum<AuthCacheMode>('auth.cache_mode', params.cache_mode, ['stamp', 'ttl'], 'stamp');
+  const recheckSeconds = readSeconds('auth.cache_recheck', params.cache_recheck, DEFAULT_CACHE_RECHECK);
   return { ttlSeconds: intParam(params, 'cache_ttl', DEFAULT_CACHE_TTL), mode, recheckSeconds };
 }
 

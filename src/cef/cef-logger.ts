@@ -87,9 +87,10 @@ export class CefLogger {
     await this.sink?.flush();
   }
 
-  /** The sink's state for the heartbeat: null when CEF is off; a sink without `health` is ok. */
+  /** The sink's state for the heartbeat: null when CEF is off; a sink without `health` is ok; not open is not ok. */
   health(): CefSinkHealth | null {
-    if (this.sink === null) return null;
+    if (!this.enabled) return null;
+    if (this.sink === null) return { ok: false, detail: 'the CEF sink is not open (the app has not started, or it stopped)' };
     return this.sink.health?.() ?? { ok: true };
   }
 

@@ -53,7 +53,7 @@ describe('64 KB pathological inputs take linear time', () => {
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const { app } = createTestApp(InputApp, { 'global.trusted_proxies': '127.0.0.1' }, { logLevel: 'silent' });
+    const { app } = createTestApp(InputApp, { 'global.trusted_proxies': '127.0.0.1' }, { logLevel: 'silent', dummyAuth: true });
     server = createServer({ maxHeaderSize: 8 * N }, app.callback());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
