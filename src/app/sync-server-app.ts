@@ -12,38 +12,38 @@ import { CefLogger } from '../cef';
 import { type Config, hostConfigs, loadConfigFile } from '../config';
 import type { FlatConfig } from '../config/types';
 import { type AppSettings, readAppSettings } from './app-settings';
-import { type Authenticator, BasicAuthenticator } from './authenticator';
-import { unauthorized } from './basic-authentication';
+import { type Authenticator, BasicAuthenticator } from './authentication/authenticator';
+import { unauthorized } from './authentication/basic-authentication';
 import { IdleSweeper } from './idle-sweeper';
 import { Lifecycle, type LifecycleState, type RegisterPart } from './lifecycle';
-import { ClientIpResolver } from './client-ip';
-import type { Heartbeat, HeartbeatCheck } from './dockerflow';
-import { createLogger } from './logger';
-import { type LoginThrottling, createLoginThrottling } from './login-throttling';
-import type { AppMetrics } from './metrics';
-import { setUpOperability } from './operability';
-import { CpuProfiler } from './profiler';
-import { requestFrame } from './request-frame';
-import { requestIdSource } from './request-id';
-import { type Handler, buildRouteChain } from './route-chain';
-import { routeFallback } from './route-fallback';
-import type { CompiledPath } from './route-path';
-import { readRouteTable } from './route-table';
-import { serverClock } from './server-clock';
-import { servicePages } from './service-pages';
+import { ClientIpResolver } from './request/client-ip';
+import type { Heartbeat, HeartbeatCheck } from './pages/dockerflow';
+import { createLogger } from './observability/logger';
+import { type LoginThrottling, createLoginThrottling } from './authentication/login-throttling';
+import type { AppMetrics } from './observability/metrics';
+import { setUpOperability } from './observability/operability';
+import { CpuProfiler } from './pages/profiler';
+import { requestFrame } from './request/request-frame';
+import { requestIdSource } from './request/request-id';
+import { type Handler, buildRouteChain } from './routing/route-chain';
+import { routeFallback } from './routing/route-fallback';
+import type { CompiledPath } from './routing/route-path';
+import { readRouteTable } from './routing/route-table';
+import { serverClock } from './request/server-clock';
+import { servicePages } from './pages/service-pages';
 import type { AppContext, AppContextExtras, AppOptions, AppState, AppUser } from './types';
 
 type AppClass<T extends SyncServerApp> = new (config: Config | FlatConfig, options?: AppOptions) => T;
 
 /**
- * The base of every app (legacy C): subclass it, declare routes with `@route`, `@authenticated`
+ * The base of every app (docs/compatibility.md C): subclass it, declare routes with `@route`, `@authenticated`
  * and `@cef`, and override the hooks. The constructor only reads settings and builds the route
  * table (one middleware chain per route on @koa/router); nothing is opened before `start()`
  * (which `listen()` and the first request through `callback()` call), and `close()` closes it
  * again. `lifecycleState` tells where the app is: see `LifecycleState`.
  */
 export abstract class SyncServerApp {
-  /** The flat `section.option` config (legacy A.9). */
+  /** The flat `section.option` config (docs/compatibility.md A.9). */
   readonly config: FlatConfig;
   readonly koa: Koa<AppState, AppContextExtras>;
   /** The user store: built from `auth.*` (or `options.auth`), opened by `start()`. */
@@ -95,7 +95,7 @@ export abstract class SyncServerApp {
       this.logger.warn('CEF logging is off (no cef.* settings): authentication failures and @cef events are not logged');
     }
 
-    // Dockerflow pages, access log or MozLog summaries, metrics (src/app/operability.ts).
+    // Dockerflow pages, access log or MozLog summaries, metrics (src/app/observability/operability.ts).
     const ops = setUpOperability(this.config, {
       heartbeatPath: this.settings.heartbeatPath, debugPath: this.settings.debugPath, baseDir: options.baseDir ?? process.cwd(),
       auth: this.auth, cef: this.cef, routes: routes.map((r) => r.compiled.path), accessLog: this.settings.accessLog,

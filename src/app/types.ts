@@ -16,7 +16,7 @@ export interface AppState {
   requestId: string;
   /** The client address after walking `X-Forwarded-For` through `global.trusted_proxies`. */
   clientIp: string;
-  /** Server time with exactly 2 decimals, as sent in `X-Weave-Timestamp` (legacy C.11). */
+  /** Server time with exactly 2 decimals, as sent in `X-Weave-Timestamp` (docs/compatibility.md C.11). */
   serverTime: string;
   /** The config for this request's Host header (`host:<host>` sections merged, Q-C8). */
   config: FlatConfig;

@@ -1,6 +1,6 @@
 import type { FlatConfig } from '../config/types';
 
-/** SQL backends return numeric ids, LDAP returns the `uidNumber` string (legacy D.2). */
+/** SQL backends return numeric ids, LDAP returns the `uidNumber` string (docs/compatibility.md D.2). */
 export type UserId = string | number;
 
 export interface UserInfo {
@@ -15,7 +15,7 @@ export interface UpdatePasswordOptions {
 }
 
 /**
- * The auth backend contract: legacy D.2 in camelCase, all async. Failures of the backend
+ * The auth backend contract: docs/compatibility.md D.2 in camelCase, all async. Failures of the backend
  * itself (database down, directory timeout) throw `BackendError`; a wrong password is `null`.
  */
 export interface AuthBackend {

@@ -39,7 +39,7 @@ function decode(bytes: Buffer, problem: 'username' | 'password', username?: stri
 }
 
 /**
- * Reads an `Authorization` header (RFC 7617; legacy C.5 with the v2 fixes): the scheme is
+ * Reads an `Authorization` header (RFC 7617; docs/compatibility.md C.5 with the v2 fixes): the scheme is
  * case-insensitive, the token strict base64, the user name ends at the FIRST colon so
  * passwords may contain `:` (Q-C7), and both halves must be UTF-8. Empty names and passwords
  * pass here, as in the original. Throws a BasicAuthError saying what is wrong.

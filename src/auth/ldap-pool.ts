@@ -32,7 +32,7 @@ export interface LdapPoolOptions {
   now?: () => number;
 }
 
-/** Every connector is busy and none freed up within `retryMax × retryDelay` (legacy D.8). */
+/** Every connector is busy and none freed up within `retryMax × retryDelay` (docs/compatibility.md D.8). */
 export class MaxConnectionReachedError extends BackendError {
   constructor(message: string) {
     super(message);
@@ -60,7 +60,7 @@ interface Waiter<C> {
 }
 
 /**
- * Bound connectors, reused by DN and password (legacy D.8 with the v2 lifetime). A connector
+ * Bound connectors, reused by DN and password (docs/compatibility.md D.8 with the v2 lifetime). A connector
  * bound to the same DN with another password is discarded; when the pool is full the oldest
  * idle connector is evicted; when all are busy, callers queue in order and fail with
  * `MaxConnectionReachedError` after `retryMax × retryDelay`. State changes are synchronous, so

@@ -37,7 +37,7 @@ export function schemeOf(stored: string): PasswordScheme | null {
   return prefix !== undefined && prefix in SALTED_SHA ? (prefix as PasswordScheme) : null;
 }
 
-/** Legacy salts are 8 characters from [0-9A-Za-z] (D.10), so Python readers take them back. */
+/** Legacy salts are 8 characters from [0-9A-Za-z] (docs/compatibility.md D.10), so Python readers take them back. */
 function legacySalt(): string {
   return Array.from({ length: 8 }, () => SALT_ALPHABET[randomInt(SALT_ALPHABET.length)]).join('');
 }

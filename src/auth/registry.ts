@@ -67,7 +67,7 @@ export const DEFAULT_CACHE_SIZE = 10000;
 /**
  * Builds the backend named by `auth.backend`: a registered name (`sql`, `ldap`, `dummy`), a
  * module path `./path/module.js#ExportName`, or `package#Export`. Every other `auth.*` key is
- * passed to the factory (legacy D.3), except the login cache's own `cache_ttl`, `cache_size`,
+ * passed to the factory (docs/compatibility.md D.3), except the login cache's own `cache_ttl`, `cache_size`,
  * `cache_mode` and `cache_recheck`: the backend comes back wrapped in that cache unless
  * `auth.cache_ttl = 0` (or, in `stamp` mode, the backend has no `credentialStamp`).
  */

@@ -2,7 +2,7 @@ import { randomInt, timingSafeEqual } from 'node:crypto';
 import { checkResetCode } from '../util/validation';
 import type { UserId } from './backend';
 
-/** Reset codes live 6 hours (legacy D.6). */
+/** Reset codes live 6 hours (docs/compatibility.md D.6). */
 export const RESET_CODE_TTL_MS = 6 * 60 * 60 * 1000;
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -32,7 +32,7 @@ export interface ResetCodeStore {
   clear(userId: UserId): Promise<boolean>;
 }
 
-/** The reset-code rules of legacy `ResetCodeManager` (D.6) over any store. */
+/** The reset-code rules of legacy `ResetCodeManager` (docs/compatibility.md D.6) over any store. */
 export class ResetCodes {
   constructor(private readonly store: ResetCodeStore, private readonly now: () => number = Date.now) {}
 

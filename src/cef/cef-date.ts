@@ -5,7 +5,7 @@ function pad2(n: number): string {
   return n < 10 ? '0' + n : String(n);
 }
 
-/** `%b %d %H:%M:%S` in local time (`Nov 06 08:20:21`): the CEF line's date (legacy B.3). */
+/** `%b %d %H:%M:%S` in local time (`Nov 06 08:20:21`): the CEF line's date (docs/compatibility.md B.3). */
 export function cefDate(date: Date): string {
   return `${MONTHS[date.getMonth()]} ${pad2(date.getDate())} ${pad2(date.getHours())}:${pad2(date.getMinutes())}:${pad2(date.getSeconds())}`;
 }

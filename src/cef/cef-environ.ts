@@ -13,7 +13,7 @@ export interface RequestFields {
 }
 
 /**
- * Legacy B.7: the left-most `X-Forwarded-For` entry (client-supplied, possibly empty; ASCII
+ * docs/compatibility.md B.7: the left-most `X-Forwarded-For` entry (client-supplied, possibly empty; ASCII
  * whitespace trimmed, as Python's `strip()` on bytes), else `REMOTE_ADDR`, else null. Only for
  * WSGI-style environs; a Koa app passes its own computation.
  */
@@ -55,7 +55,7 @@ function fromRequest(req: IncomingMessage, method: string, path: string, src: st
   };
 }
 
-/** Reads a Koa context, a Node request or a WSGI-style environ (design §2, §6 "Source IP"). */
+/** Reads a Koa context, a Node request or a WSGI-style environ (docs/compatibility.md R.2, B.7). */
 export function readEnviron(environ: CefEnviron): RequestFields {
   if (isKoaContext(environ)) {
     const src = environ.state?.clientIp ?? environ.req.socket?.remoteAddress;

@@ -1,4 +1,4 @@
-// The CEF escaping rules (legacy B.4, with the fixes of design §6): nothing a caller passes can
+// The CEF escaping rules (docs/compatibility.md B.4, with the fixes of B.8): nothing a caller passes can
 // end a header field, start an extension or end the line, and no control character reaches the
 // line raw: a SIEM terminal or a line-oriented parser downstream sees a visible escape instead.
 

@@ -5,7 +5,7 @@ import { escapeExtension, escapePrefix, sanitizeKey } from './cef-escape';
 import { parseCefSettings, type CefConfigSource, type CefSettings } from './cef-settings';
 import type { CefEnviron, CefEvent, CefExtra } from './types';
 
-/** Longest line custom extensions may grow to (legacy B.5.4); the base line is never cut. */
+/** Longest line custom extensions may grow to (docs/compatibility.md B.5.4); the base line is never cut. */
 export const MAX_LENGTH = 1024;
 
 /** Extension keys the line always carries; an `extra` entry with one of these names is ignored. */
@@ -57,7 +57,7 @@ function customExtensions(extra: CefExtra, warn: (message: string) => void): Cus
   return out.sort(byLegacyOrder);
 }
 
-/** Builds one CEF line (legacy B.3, escaped per design §6) and the event it records. */
+/** Builds one CEF line (docs/compatibility.md B.3, escaped per B.8) and the event it records. */
 export function renderCef(
   ctx: RenderContext,
   name: string,

@@ -1,4 +1,4 @@
-/** Predefined CEF Signature IDs (legacy B.1); downstream ArcSight rules match on these exact strings. */
+/** Predefined CEF Signature IDs (docs/compatibility.md B.1); downstream ArcSight rules match on these exact strings. */
 export const AUTH_FAILURE = 'AuthFail';
 export const CAPTCHA_FAILURE = 'CaptchaFail';
 export const OVERRIDE_FAILURE = 'InvalidAdmin';

@@ -1,4 +1,4 @@
-/** Syslog facility names accepted in `cef.syslog.facility` (legacy B.2) and their codes. */
+/** Syslog facility names accepted in `cef.syslog.facility` (docs/compatibility.md B.2) and their codes. */
 export const FACILITIES: Readonly<Record<string, number>> = {
   KERN: 0, USER: 1, MAIL: 2, DAEMON: 3, AUTH: 4, LPR: 6, NEWS: 7, UUCP: 8, CRON: 9,
   LOCAL0: 16, LOCAL1: 17, LOCAL2: 18, LOCAL3: 19, LOCAL4: 20, LOCAL5: 21, LOCAL6: 22, LOCAL7: 23,

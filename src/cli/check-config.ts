@@ -1,7 +1,7 @@
 import { readAppSettings } from '../app/app-settings';
-import { ClientIpResolver } from '../app/client-ip';
-import { createLogger } from '../app/logger';
-import { readOperabilitySettings } from '../app/operability-settings';
+import { ClientIpResolver } from '../app/request/client-ip';
+import { createLogger } from '../app/observability/logger';
+import { readOperabilitySettings } from '../app/observability/operability-settings';
 import { maxPasswordLength } from '../auth/password-length';
 import { createAuthBackend } from '../auth/registry';
 import { parseCefSettings } from '../cef/cef-settings';

@@ -2,8 +2,8 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import { type Scrape, listenForScrapes } from '../app/metrics';
-import { readMetricsSettings } from '../app/operability-settings';
+import { type Scrape, listenForScrapes } from '../app/observability/metrics';
+import { readMetricsSettings } from '../app/observability/operability-settings';
 import type { SyncServerApp } from '../app/sync-server-app';
 import type { FlatConfig } from '../config/types';
 

@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { createLogger } from '../app/logger';
+import { createLogger } from '../app/observability/logger';
 import type { FlatConfig } from '../config/types';
 
 /** The `syncserver` logger of a serve process, and what SIGHUP and exit do to its file. */

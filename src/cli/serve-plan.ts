@@ -9,7 +9,7 @@ import type { ConfigValue, FlatConfig } from '../config/types';
 /** Everything `serve` needs, from the command line and the deployment .ini. */
 export interface ServePlan {
   iniPath: string;
-  /** The flat app config (legacy A.9), `[server:main]` options as `server.*`. */
+  /** The flat app config (docs/compatibility.md A.9), `[server:main]` options as `server.*`. */
   config: FlatConfig;
   /** `[app:main] use`: `./module.js#Export` (relative to the .ini) or `package#Export`. */
   appSpec: string;

@@ -22,7 +22,7 @@ function isLoggingSection(name: string): boolean {
 }
 
 /**
- * Loads a paste-style deployment file into the flat map an app reads (legacy A.1, A.9): `here`
+ * Loads a paste-style deployment file into the flat map an app reads (docs/compatibility.md A.1, A.9): `here`
  * and `__file__`, the `[DEFAULT]` options, then the `[app:main]` ones (typed); a value
  * `file:<path>` (relative to the .ini) is replaced by that config's `section.option` keys; the
  * `[server:main]` options come as `server.<option>`. `%(name)s` expands from `here`, `__file__`,

@@ -20,7 +20,7 @@ const INVALID_OPTION = /^[\t\n\v\f\r #;[]|[=:\n\r]|[\t\n\v\f\r ]$/;
 const INVALID_SECTION = /[\]\n\r]/;
 
 /**
- * An extended-INI configuration (legacy A): raw values are kept as written and typed on every
+ * An extended-INI configuration (docs/compatibility.md A): raw values are kept as written and typed on every
  * read, so `${VAR}` reads the environment at that moment. `[DEFAULT]` options show in every
  * section; `[DEFAULT] extends` is applied at load time and is not an option.
  */

@@ -17,7 +17,7 @@ const INTEGER = /^-?[0-9]+$/;
 const WORD_CHAR = /\w/;
 
 /**
- * Types a raw value as the extended-INI reader does on every read (legacy A.3–A.5): a value
+ * Types a raw value as the extended-INI reader does on every read (docs/compatibility.md A.3–A.5): a value
  * with several lines is a list of typed lines without `''` items; a line is an int (safe
  * integers only), a quoted string, a boolean, or a string with `${VAR}` substituted from `env`.
  * A value that is not a string is returned unchanged.
@@ -41,7 +41,7 @@ export function convertAt(raw: ConfigValue, env: Env, origin: Origin): ConfigVal
 function convertLine(raw: string, env: Env, origin: Origin): ConfigValue {
   const value = asciiTrim(raw);
   if (startsLikeNumber(value)) {
-    // A number-like value that is not an int skips the quote and boolean rules (legacy A.3).
+    // A number-like value that is not an int skips the quote and boolean rules (docs/compatibility.md A.3).
     if (INTEGER.test(value)) {
       const n = Number(value);
       if (Number.isSafeInteger(n)) return n === 0 ? 0 : n;

@@ -6,7 +6,7 @@ import { parseIni, type IniDocument } from './parse-ini';
 import { readConfigFile } from './read-file';
 
 /**
- * Applies and removes `[DEFAULT] extends` (legacy A.7 as documented, Q-A3/Q-A4): each listed
+ * Applies and removes `[DEFAULT] extends` (docs/compatibility.md A.7 as documented, Q-A3/Q-A4): each listed
  * file, relative to `file`'s directory, is read with its own `extends` followed first, then
  * adds the sections and options `doc` lacks, so the including file and the first listed file
  * win. `chain` holds the resolved paths being read, to report cycles.

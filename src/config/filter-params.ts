@@ -3,7 +3,7 @@ import type { FlatConfig } from './types';
 
 /**
  * Keeps the keys whose first dot-separated part is `namespace`, renamed to the rest joined
- * with `_` (legacy A.10): `cef.syslog.facility` → `syslog_facility`; `cef` and `cefx.file` drop.
+ * with `_` (docs/compatibility.md A.10): `cef.syslog.facility` → `syslog_facility`; `cef` and `cefx.file` drop.
  */
 export function filterParams(namespace: string, flat: FlatConfig, replaceDot = '_'): FlatConfig {
   const out: FlatConfig = {};

@@ -6,7 +6,7 @@ const INTEGER = /^-?[0-9]+$/;
 const INLINE_COMMENT = /\s;/;
 
 /**
- * The raw text that reads back as `value` (legacy A.8 `set`, with strings quoted when they would
+ * The raw text that reads back as `value` (docs/compatibility.md A.8 `set`, with strings quoted when they would
  * otherwise retype, Q-A6). A list becomes continuation lines. Values the format cannot hold throw
  * a ConfigError that starts with `context`.
  */

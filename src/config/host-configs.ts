@@ -4,7 +4,7 @@ const PREFIX = 'host:';
 
 /**
  * For every host named in `host:<host>.<section>.<option>` keys, the flat config a request for
- * that Host sees (legacy C.10, precomputed, Q-C8): the host's values replace the base ones and
+ * that Host sees (docs/compatibility.md C.10, precomputed, Q-C8): the host's values replace the base ones and
  * its own `host:` keys are dropped; other hosts' keys stay as they are.
  *
  * A host name may hold dots (`host:127.0.0.1.storage.sqluri`), so it ends at the first dot that

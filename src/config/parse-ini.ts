@@ -19,7 +19,7 @@ export interface IniDocument {
 export const DEFAULT_SECTION = 'DEFAULT';
 
 /**
- * Lexes INI text as Python 2.7's RawConfigParser does (legacy A.2, less the quirks that
+ * Lexes INI text as Python 2.7's RawConfigParser does (docs/compatibility.md A.2, less the quirks that
  * docs/config.md lists), in one pass, throwing a ConfigError naming `file:line` at the first bad line.
  * Whitespace and lower-casing are ASCII-only, as Python 2 on bytes.
  */

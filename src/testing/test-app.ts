@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { logRedaction } from '../app/log-redaction';
+import { logRedaction } from '../app/observability/log-redaction';
 import type { AuthBackend } from '../auth/backend';
 import { DummyAuth } from '../auth/backends/dummy';
 import type { AppOptions } from '../app/types';

@@ -2,8 +2,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { SyncServerApp, authenticated, route, type AppContext, type AppUser } from '../../src/app';
-import { proxy } from '../../src/app/proxy';
-import { UnauthorizedError } from '../../src/app/errors';
+import { proxy } from '../../src/app/responses/proxy';
+import { UnauthorizedError } from '../../src/app/responses/errors';
 import { createTestApp } from '../../src/testing/test-app';
 
 /** Another scheme: a bearer token, no user store at all. */

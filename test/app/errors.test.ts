@@ -127,7 +127,7 @@ describe('error mapping (docs/compatibility.md C.8, docs/compatibility.md R.6)',
     await agent().get('/hidden').expect(502, 'Bad Gateway');
   });
 
-  test('jsonBadRequest(code) sends the code as a JSON body (legacy E)', async () => {
+  test('jsonBadRequest(code) sends the code as a JSON body (docs/compatibility.md E)', async () => {
     const { agent } = setup();
     const res = await agent().get('/captcha').expect(400);
     expect(res.text).toBe('2');

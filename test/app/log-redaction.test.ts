@@ -1,5 +1,5 @@
-import { createLogger } from '../../src/app/logger';
-import { REDACTED } from '../../src/app/log-redaction';
+import { createLogger } from '../../src/app/observability/logger';
+import { REDACTED } from '../../src/app/observability/log-redaction';
 
 function capture(): { lines: string[]; logger: ReturnType<typeof createLogger> } {
   const lines: string[] = [];

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { SyncServerApp, authenticated, route, type AppContext } from '../../src/app';
-import { CEF_ACCOUNT_LOCKED } from '../../src/app/login-throttling';
+import { CEF_ACCOUNT_LOCKED } from '../../src/app/authentication/login-throttling';
 import { withAuthCache } from '../../src/auth/cached-auth-backend';
 import { DummyAuth } from '../../src/auth/backends/dummy';
 import type { UserId } from '../../src/auth/backend';

@@ -5,7 +5,7 @@ import { BackendError, SyncServerApp, authenticated, route } from '../../src/app
 import { withAuthCache } from '../../src/auth/cached-auth-backend';
 import { DummyAuth } from '../../src/auth/backends/dummy';
 import type { FlatConfig } from '../../src/config/types';
-import { RequestHistogram } from '../../src/app/request-histogram';
+import { RequestHistogram } from '../../src/app/observability/request-histogram';
 import { createTestApp } from '../../src/testing/test-app';
 import { type Metric, Registry } from 'prom-client';
 import { parseSamples, sample } from '../support/prometheus-text';

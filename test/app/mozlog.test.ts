@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { SyncServerApp, authenticated, route } from '../../src/app';
-import { createLogger } from '../../src/app/logger';
+import { createLogger } from '../../src/app/observability/logger';
 import { DummyAuth } from '../../src/auth/backends/dummy';
 import { loadAppConfig } from '../../src/config/app-config';
 import type { FlatConfig } from '../../src/config/types';

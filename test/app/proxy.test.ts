@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import Koa from 'koa';
 import request from 'supertest';
-import { proxy } from '../../src/app/proxy';
+import { proxy } from '../../src/app/responses/proxy';
 import { type LocalServer, closedPort, later, startServer } from '../util/local-server';
 
 /** A Koa app that keeps the Authorization header in ctx.state, as the app's Basic auth does, then proxies. */

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
-import { isHttpError } from '../../src/app/errors';
-import * as codes from '../../src/app/respcodes';
+import { isHttpError } from '../../src/app/responses/errors';
+import * as codes from '../../src/app/responses/respcodes';
 import {
   HttpResponse, convertResponse, htmlResponse, isHttpResponse, jsonBadRequest, jsonResponse, newlinesResponse,
   textResponse, whoisiResponse,
-} from '../../src/app/responses';
+} from '../../src/app/responses/responses';
 
 describe('HttpResponse', () => {
   it('defaults to 200 with an empty body and copies the headers it is given', () => {
@@ -125,7 +125,7 @@ describe('convertResponse', () => {
   });
 });
 
-describe('jsonBadRequest and respcodes (legacy E)', () => {
+describe('jsonBadRequest and respcodes (docs/compatibility.md E)', () => {
   it('is a branded HttpError 400 whose body is the code', () => {
     const err = jsonBadRequest(codes.ERROR_WEAK_PASSWORD);
     expect(isHttpError(err)).toBe(true);

@@ -1,4 +1,4 @@
-import { serverClock } from '../../src/app/server-clock';
+import { serverClock } from '../../src/app/request/server-clock';
 import { roundTime } from '../../src/util/time';
 
 describe('serverClock', () => {

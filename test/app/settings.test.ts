@@ -1,7 +1,7 @@
 import { SyncServerApp, authenticated, route } from '../../src/app';
 import { readAppSettings } from '../../src/app/app-settings';
-import { ClientIpResolver } from '../../src/app/client-ip';
-import { compilePath } from '../../src/app/route-path';
+import { ClientIpResolver } from '../../src/app/request/client-ip';
+import { compilePath } from '../../src/app/routing/route-path';
 import { ConfigError } from '../../src/config/errors';
 import { type LogRecord, createTestApp } from '../../src/testing/test-app';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { isBackendError, isHttpError } from '../../src/app/errors';
+import { isBackendError, isHttpError } from '../../src/app/responses/errors';
 import { LDAPAuth, NodeAttributionError } from '../../src/auth/backends/ldap';
 import { createAuthBackend } from '../../src/auth/registry';
 import { CachedAuthBackend } from '../../src/auth/cached-auth-backend';

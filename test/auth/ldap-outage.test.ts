@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BackendTimeoutError, isBackendError } from '../../src/app/errors';
+import { BackendTimeoutError, isBackendError } from '../../src/app/responses/errors';
 import { LDAPAuth } from '../../src/auth/backends/ldap';
 import { describeWithBinaries } from '../services/describe-service';
 import { freePort } from '../support/free-port';

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BackendError, BackendTimeoutError, isBackendError } from '../../src/app/errors';
+import { BackendError, BackendTimeoutError, isBackendError } from '../../src/app/responses/errors';
 import { LdapPool, MaxConnectionReachedError, type LdapPoolOptions, type PoolConnector } from '../../src/auth/ldap-pool';
 
 // A fake connector isolates the pool's bookkeeping from a directory; the backend suite runs

@@ -14,7 +14,7 @@ const SLAPD = {
 const BCRYPT_VECTOR = '$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW';
 const ARGON2_VECTOR = '$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc';
 
-describe('legacy SSHA hashes (D.10)', () => {
+describe('legacy SSHA hashes (docs/compatibility.md D.10)', () => {
   test('hashPassword reproduces the Python vectors with the same salt', async () => {
     expect(await hashPassword('tarek', 'ssha', { salt: 'abcdefgh' })).toBe(PY_SSHA);
     expect(await hashPassword('tarek', 'ssha-256', { salt: 'abcdefgh' })).toBe(PY_SSHA_256);

@@ -16,7 +16,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** DDL of the legacy `users` table as server-core's SQLAlchemy mapper created it (D.5). */
+/** DDL of the legacy `users` table as server-core's SQLAlchemy mapper created it (docs/compatibility.md D.5). */
 export const LEGACY_USERS_DDL: Record<SqlDialect, string> = {
   sqlite: `CREATE TABLE users (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, username VARCHAR(32),
     password_hash VARCHAR(128), email VARCHAR(64), status INTEGER DEFAULT 0, alert TEXT, reset VARCHAR(32),

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isBackendError } from '../../src/app/errors';
+import { isBackendError } from '../../src/app/responses/errors';
 import { SQLAuth } from '../../src/auth/backends/sql';
 import { describeWithBinaries } from '../services/describe-service';
 import { freePort } from '../support/free-port';

@@ -1,4 +1,4 @@
-import { isBackendError } from '../../src/app/errors';
+import { isBackendError } from '../../src/app/responses/errors';
 import { SQLAuth } from '../../src/auth/backends/sql';
 import { schemeOf } from '../../src/auth/passwords';
 import { ConfigError } from '../../src/config/errors';
@@ -33,7 +33,7 @@ function sqlBackendSuite(makeDatabase: () => Promise<TestDatabase>): void {
     await Promise.all(opened.splice(0).map((auth) => auth.close()));
   });
 
-  test('create, authenticate, and only status = 1 may log in (D.5)', async () => {
+  test('create, authenticate, and only status = 1 may log in (docs/compatibility.md D.5)', async () => {
     const auth = await backend();
     expect(await auth.createUser('tarek', 'tarek', 'tarek@ziade.org')).toBe(true);
     const id = await auth.getUserId('tarek');
@@ -118,7 +118,7 @@ function sqlBackendSuite(makeDatabase: () => Promise<TestDatabase>): void {
     expect(await auth.deleteUser((await auth.getUserId('tarek'))!)).toBe(true);
   });
 
-  test('reset codes in users.reset (D.6)', async () => {
+  test('reset codes in users.reset (docs/compatibility.md D.6)', async () => {
     const auth = await backend();
     await auth.createUser('tarek', 'tarek', 'a@x');
     const id = (await auth.getUserId('tarek'))!;

@@ -1,6 +1,6 @@
 import bcrypt from 'bcryptjs';
 import request from 'supertest';
-import { ERROR_WEAK_PASSWORD } from '../../src/app/respcodes';
+import { ERROR_WEAK_PASSWORD } from '../../src/app/responses/respcodes';
 import { SQLAuth } from '../../src/auth/backends/sql';
 import { DEFAULT_MAX_PASSWORD_LENGTH, PasswordTooLongError } from '../../src/auth/password-length';
 import { hashPassword, validatePassword } from '../../src/auth/passwords';

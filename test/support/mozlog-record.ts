@@ -1,4 +1,4 @@
-import { MOZLOG_FIELDS } from '../../src/app/mozlog';
+import { MOZLOG_FIELDS } from '../../src/app/observability/mozlog';
 
 /** Checks one line against the MozLog envelope (EnvVersion 2.0) and returns it parsed. */
 export function mozlogRecord(line: string): Record<string, unknown> & { Fields: Record<string, unknown> } {

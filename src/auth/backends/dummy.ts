@@ -14,7 +14,7 @@ interface DummyUser {
 }
 
 /**
- * In-memory users for development and tests (legacy D.4): an unknown user name is created on
+ * In-memory users for development and tests (docs/compatibility.md D.4): an unknown user name is created on
  * the fly and accepted with any password. A user created with `createUser` must give its
  * password. It refuses to start unless `auth.allow_dummy = true` (Q-D8).
  */

@@ -3,7 +3,7 @@ import type { FlatConfig } from '../../config/types';
 import { ResetCodes, storedResetCode } from '../reset-code';
 import { SqlConnection, affectedAny, dateTimeType, sqlConnectionParams, type SqlDialect } from './sql-connection';
 
-// The SQL half of the LDAP + SQL hybrid (legacy D.7): uidNumber allocation, node assignment
+// The SQL half of the LDAP + SQL hybrid (docs/compatibility.md D.7): uidNumber allocation, node assignment
 // and reset codes. No ldapjs here; LDAPAuth (ldap.ts) drives it.
 
 interface AvailableNodeRow {

@@ -14,7 +14,7 @@ import { checkNewPasswordLength, maxPasswordLength } from '../password-length';
 import { hashPassword } from '../passwords';
 import type { LdapSqlSide } from './ldap-sql';
 
-// The only module that speaks ldapjs (design §3). Legacy D.7 (LDAP + SQL hybrid) and D.8.
+// The only module that speaks ldapjs (docs/compatibility.md R.3); docs/compatibility.md D.7 (LDAP + SQL hybrid) and D.8.
 
 /** No node could be assigned to a user (legacy `NodeAttributionError`); answered as 503. */
 export class NodeAttributionError extends BackendError {
@@ -74,7 +74,7 @@ interface Entry {
 }
 
 /**
- * Users in an LDAP directory (legacy D.7). A user's id is its `uidNumber` (a string) when the
+ * Users in an LDAP directory (docs/compatibility.md D.7). A user's id is its `uidNumber` (a string) when the
  * entry has one, else its DN. With `auth.sqluri`, SQL allocates the `uidNumber` of new users,
  * assigns nodes and keeps reset codes, as the Python hybrid did.
  */
@@ -263,7 +263,7 @@ export class LDAPAuth implements AuthBackend {
 
   /**
    * `<nodes_scheme>://<node>/` from the entry's `primaryNode: weave:<node>`; when there is none
-   * and `assign`, the least loaded available node from SQL is written to the entry (legacy D.7).
+   * and `assign`, the least loaded available node from SQL is written to the entry (docs/compatibility.md D.7).
    */
   async getUserNode(userId: UserId, assign = true): Promise<string | null> {
     if (this.settings.singleBox) return null;

@@ -2,7 +2,7 @@ import { EntitySchema } from 'typeorm';
 import { dateTimeType } from './sql-connection';
 import type { SqlDialect } from './sql-connection';
 
-/** A row of the legacy `users` table (legacy D.5), shared with the Python storage servers. */
+/** A row of the legacy `users` table (docs/compatibility.md D.5), shared with the Python storage servers. */
 export interface UserRow {
   id: number;
   username: string | null;

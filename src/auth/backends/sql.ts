@@ -29,9 +29,9 @@ function rowId(userId: UserId): number {
 }
 
 /**
- * Users in the legacy `users` table of a SQL database (legacy D.5) through TypeORM: SQLite
+ * Users in the legacy `users` table of a SQL database (docs/compatibility.md D.5) through TypeORM: SQLite
  * (better-sqlite3), PostgreSQL (pg) or MySQL/MariaDB (mysql2), chosen by `auth.sqluri`.
- * Reset codes live in the `reset`/`reset_expiration` columns (D.6). Database failures are
+ * Reset codes live in the `reset`/`reset_expiration` columns (docs/compatibility.md D.6). Database failures are
  * `BackendError`s; the backend reconnects by itself when the database comes back.
  */
 export class SQLAuth implements AuthBackend {
@@ -171,7 +171,7 @@ export class SQLAuth implements AuthBackend {
     return this.resetCodes.clear(userId);
   }
 
-  /** Node assignment is an LDAP-hybrid feature; SQL users have none (legacy D.5). */
+  /** Node assignment is an LDAP-hybrid feature; SQL users have none (docs/compatibility.md D.5). */
   async getUserNode(): Promise<string | null> {
     return null;
   }

@@ -1,14 +1,14 @@
 import type { Middleware } from 'koa';
-import type { AuthBackend } from '../auth/backend';
-import type { CefLogger } from '../cef';
-import type { FlatConfig } from '../config/types';
+import type { AuthBackend } from '../../auth/backend';
+import type { CefLogger } from '../../cef';
+import type { FlatConfig } from '../../config/types';
 import { accessLog } from './access-log';
-import { Heartbeat, builtInChecks, readVersionFile } from './dockerflow';
+import { Heartbeat, builtInChecks, readVersionFile } from '../pages/dockerflow';
 import { type AppMetrics, createAppMetrics } from './metrics';
 import { requestSummary } from './mozlog';
 import { readOperabilitySettings } from './operability-settings';
-import type { ServicePagesDeps } from './service-pages';
-import type { AppContext, AppContextExtras, AppState } from './types';
+import type { ServicePagesDeps } from '../pages/service-pages';
+import type { AppContext, AppContextExtras, AppState } from '../types';
 
 export interface OperabilityParts {
   heartbeatPath: string;

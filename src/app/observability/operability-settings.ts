@@ -1,5 +1,5 @@
-import { ConfigError } from '../config/errors';
-import type { ConfigValue, FlatConfig } from '../config/types';
+import { ConfigError } from '../../config/errors';
+import type { ConfigValue, FlatConfig } from '../../config/types';
 
 /** The Dockerflow pages, log format and metrics keys, read once at construction. */
 export interface OperabilitySettings {

@@ -1,11 +1,11 @@
 import type { Middleware } from 'koa';
-import type { CefLogger } from '../cef';
-import type { CefExtra } from '../cef/types';
+import type { CefLogger } from '../../cef';
+import type { CefExtra } from '../../cef/types';
 import { applyHandlerResult } from './handler-result';
 import { readJsonBody } from './json-body';
 import { satisfies } from './route-path';
 import type { RouteDefinition } from './route-table';
-import type { AppContext, AppContextExtras, AppState, AppUser } from './types';
+import type { AppContext, AppContextExtras, AppState, AppUser } from '../types';
 
 export type Handler = (ctx: AppContext) => unknown;
 export type Headers = Record<string, string>;

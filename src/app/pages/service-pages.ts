@@ -1,9 +1,9 @@
 import type { Middleware } from 'koa';
 import { renderDebugPage } from './debug-page';
 import type { Heartbeat } from './dockerflow';
-import { BadRequestError, ServiceUnavailableError } from './errors';
+import { BadRequestError, ServiceUnavailableError } from '../responses/errors';
 import { type CpuProfiler, PROFILE_PATH } from './profiler';
-import type { AppContext, AppContextExtras, AppState } from './types';
+import type { AppContext, AppContextExtras, AppState } from '../types';
 
 export interface ServicePagesDeps {
   heartbeatPath: string;
@@ -13,19 +13,19 @@ export interface ServicePagesDeps {
   /** True once the app's shutdown began: both heartbeats answer 503. */
   isClosing: () => boolean;
   heartbeat: Heartbeat;
-  /** Dockerflow pages (src/app/dockerflow.ts); `version` is the version.json text, if any. */
+  /** Dockerflow pages (src/app/pages/dockerflow.ts); `version` is the version.json text, if any. */
   lbheartbeatPath?: string;
   versionPath?: string;
   version?: string;
-  /** The metrics scrape on the app port (src/app/metrics.ts). */
+  /** The metrics scrape on the app port (src/app/observability/metrics.ts). */
   metricsPath?: string;
   scrapeMetrics?: () => Promise<{ contentType: string; body: string }>;
   debugServer: (ctx: AppContext) => string[] | Promise<string[]>;
 }
 
 /**
- * Cleans the path (trailing slashes dropped, legacy C.3.5; bad percent-encoding is a 400) and
- * serves the pages that bypass routing and auth, for any method: the heartbeat (src/app/dockerflow.ts),
+ * Cleans the path (trailing slashes dropped, docs/compatibility.md C.3.5; bad percent-encoding is a 400) and
+ * serves the pages that bypass routing and auth, for any method: the heartbeat (src/app/pages/dockerflow.ts),
  * the load balancer heartbeat (200 without touching a backend, 503 once the app is closing),
  * the version.json (404 without one), the metrics scrape, the debug page and the live CPU profile.
  */

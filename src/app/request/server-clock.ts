@@ -1,4 +1,4 @@
-import { roundTime } from '../util/time';
+import { roundTime } from '../../util/time';
 
 /**
  * The server time as `roundTime` text (legacy `request.server_time`), computed at most once

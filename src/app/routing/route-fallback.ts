@@ -1,8 +1,8 @@
 import type { Layer } from '@koa/router';
 import type { Middleware } from 'koa';
-import { MethodNotAllowedError, NotFoundError } from './errors';
+import { MethodNotAllowedError, NotFoundError } from '../responses/errors';
 import { type CompiledPath, satisfies } from './route-path';
-import type { AppContextExtras, AppState } from './types';
+import type { AppContextExtras, AppState } from '../types';
 
 /**
  * What answers when no route did: 405 with `Allow` when the path is served with other

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { HttpError } from './errors';
+import { HttpError } from '../responses/errors';
 import { isJsonContentType } from './json-content-type';
-import { ERROR_MALFORMED_JSON } from './respcodes';
-import { jsonBadRequest } from './responses';
+import { ERROR_MALFORMED_JSON } from '../responses/respcodes';
+import { jsonBadRequest } from '../responses/responses';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { FlatConfig } from '../config/types';
-import type { AppState, AppUser } from './types';
+import type { FlatConfig } from '../../config/types';
+import type { AppState, AppUser } from '../types';
 
 /**
  * `ctx.state` of an app request: a class, so every request's state has the same shape, and

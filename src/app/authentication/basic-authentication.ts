@@ -1,13 +1,13 @@
-import type { AuthCache } from '../auth/auth-cache';
-import type { AuthBackend, UserId } from '../auth/backend';
-import { BasicAuthError, acceptedBasicUsername, parseBasicAuth } from '../auth/basic-auth';
-import { InvalidUsernameError, extractUsername } from '../auth/username';
-import type { CefLogger } from '../cef';
-import { BadRequestError, UnauthorizedError } from './errors';
+import type { AuthCache } from '../../auth/auth-cache';
+import type { AuthBackend, UserId } from '../../auth/backend';
+import { BasicAuthError, acceptedBasicUsername, parseBasicAuth } from '../../auth/basic-auth';
+import { InvalidUsernameError, extractUsername } from '../../auth/username';
+import type { CefLogger } from '../../cef';
+import { BadRequestError, UnauthorizedError } from '../responses/errors';
 import type { LoginThrottling } from './login-throttling';
-import type { AppContext, AppUser } from './types';
+import type { AppContext, AppUser } from '../types';
 
-// The v1 event names, byte for byte: downstream rules match on them (legacy C.5, G.7).
+// The v1 event names, byte for byte: downstream rules match on them (docs/compatibility.md C.5, G.7).
 export const CEF_URL_MISMATCH = 'Username Does Not Match URL';
 export const CEF_INVALID_USERNAME = 'Invalid characters specified in username ';
 export const CEF_BACKEND_FAILURE = 'Authentication Failed for Backend service';
@@ -60,7 +60,7 @@ function invalidUsername(ctx: AppContext, deps: BasicAuthenticationDeps): BadReq
 }
 
 /**
- * The HTTP Basic flow of legacy C.5 with the v2 fixes: null when the request carries no
+ * The HTTP Basic flow of docs/compatibility.md C.5 with the v2 fixes: null when the request carries no
  * `Authorization` header; the user on success; otherwise throws 401 (or 400 for a user name
  * that is not BIDI-compliant UTF-8) after writing the legacy CEF event. Upstream identity
  * headers such as `Remote-User` are never read (Q-C6). A backend failure propagates as the

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import { isHttpError } from './errors';
-import { isHttpResponse } from './responses';
-import type { AppContext } from './types';
+import { isHttpError } from '../responses/errors';
+import { isHttpResponse } from '../responses/responses';
+import type { AppContext } from '../types';
 
 /**
  * Puts a handler's return value on the response: an HttpResponse as it is, a string as

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import { isBackendError, isHttpError } from './errors';
-import type { AppContext } from './types';
+import { isBackendError, isHttpError } from '../responses/errors';
+import type { AppContext } from '../types';
 
 export interface ErrorResponseOptions {
   /** `global.retry_after`, for BackendErrors that carry none. */
@@ -43,7 +43,7 @@ function crash(ctx: AppContext, err: unknown, status: number): string {
 }
 
 /**
- * The error boundary's answer (legacy C.8 with the v2 crash ids): HttpErrors keep their status,
+ * The error boundary's answer (docs/compatibility.md C.8 with the v2 crash ids): HttpErrors keep their status,
  * message, headers and body (a body other than a Buffer is sent as JSON); BackendErrors are a
  * 503 with Retry-After; anything else is a 500 whose short body carries the crash id that is
  * logged with the stack. No stack reaches the client unless `client_debug` is on.

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Middleware } from 'koa';
 import pino, { type DestinationStream, type LoggerOptions } from 'pino';
-import type { AppContextExtras, AppState } from './types';
+import type { AppContextExtras, AppState } from '../types';
 
 /** pino level → syslog severity, as MozLog wants it. */
 export const MOZLOG_SEVERITY: Record<number, number> = { 10: 7, 20: 7, 30: 6, 40: 4, 50: 3, 60: 2 };

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { httpRequest } from '../util/http-request';
+import { httpRequest } from '../../util/http-request';
 
 export interface ProxyOptions {
   /** For the whole upstream exchange; default 5000. A timeout answers 504, no answer 502. */

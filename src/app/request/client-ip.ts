@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
-import { ConfigError } from '../config/errors';
-import type { ConfigValue } from '../config/types';
+import { ConfigError } from '../../config/errors';
+import type { ConfigValue } from '../../config/types';
 
 /** Loopback, so a local nginx is trusted out of the box. */
 export const DEFAULT_TRUSTED_PROXIES = ['127.0.0.0/8', '::1'];

@@ -1,5 +1,5 @@
 import { type BasicAuthenticationDeps, basicAuthentication } from './basic-authentication';
-import type { AppContext, AppUser } from './types';
+import type { AppContext, AppUser } from '../types';
 
 /**
  * "Who is calling" for `@authenticated` routes: the user, null when the request carries no

@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import type { AppContext, AppContextExtras, AppState } from './types';
+import type { AppContext, AppContextExtras, AppState } from '../types';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 

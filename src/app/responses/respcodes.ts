@@ -1,6 +1,6 @@
 /**
  * Sync ("weave") error codes, sent as the JSON body of a 400 with `jsonBadRequest(code)`
- * (legacy E). When a code is added here, add it to the table in docs/util.md too.
+ * (docs/compatibility.md E). When a code is added here, add it to the table in docs/util.md too.
  */
 
 /** 1: illegal method/protocol. */

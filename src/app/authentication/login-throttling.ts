@@ -1,9 +1,9 @@
-import { LoginThrottle, readThrottleSettings, type ThrottleKey } from '../auth/login-throttle';
-import type { CefLogger } from '../cef';
-import { ACCOUNT_LOCKED } from '../cef/signatures';
-import type { FlatConfig } from '../config/types';
-import { HttpError } from './errors';
-import type { AppContext } from './types';
+import { LoginThrottle, readThrottleSettings, type ThrottleKey } from '../../auth/login-throttle';
+import type { CefLogger } from '../../cef';
+import { ACCOUNT_LOCKED } from '../../cef/signatures';
+import type { FlatConfig } from '../../config/types';
+import { HttpError } from '../responses/errors';
+import type { AppContext } from '../types';
 
 /** The CEF event written once, fleet-wide, when a block starts. */
 export const CEF_ACCOUNT_LOCKED = 'Account locked after too many failed logins';

@@ -1,9 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { maskUriCredentials } from '../config/mask-secrets';
-import { ConfigError } from '../config/errors';
-import { HttpError, ServiceUnavailableError, isHttpError } from './errors';
-import type { AppContext } from './types';
+import { maskUriCredentials } from '../../config/mask-secrets';
+import { ConfigError } from '../../config/errors';
+import { HttpError, ServiceUnavailableError, isHttpError } from '../responses/errors';
+import type { AppContext } from '../types';
 
 /**
  * A heartbeat check: resolving is `ok`; resolving to `{ status: 'warning', message }` is a

@@ -1,10 +1,10 @@
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
-import type { FlatConfig } from '../config/types';
+import type { FlatConfig } from '../../config/types';
 import type { ClientIpResolver } from './client-ip';
 import { type ErrorResponseOptions, respondToError } from './error-response';
 import { RequestState } from './request-state';
-import type { AppContextExtras, AppState } from './types';
+import type { AppContextExtras, AppState } from '../types';
 
 export interface RequestFrameDeps {
   nextRequestId: (incoming: string | undefined) => string;

@@ -1,6 +1,6 @@
-import { maskSecrets, maskUriCredentials } from '../config/mask-secrets';
-import type { FlatConfig } from '../config/types';
-import type { AppContext } from './types';
+import { maskSecrets, maskUriCredentials } from '../../config/mask-secrets';
+import type { FlatConfig } from '../../config/types';
+import type { AppContext } from '../types';
 
 const MASKED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
 
@@ -16,7 +16,7 @@ function dump(entries: Array<[string, unknown]>): string {
   return entries.map(([key, value]) => `${repr(key)}: ${repr(value)}`).join('\n');
 }
 
-/** The request as a WSGI-style environ (legacy C.7), with credentials and cookies masked. */
+/** The request as a WSGI-style environ (docs/compatibility.md C.7), with credentials and cookies masked. */
 function environ(ctx: AppContext): Array<[string, unknown]> {
   const req = ctx.req;
   const entries: Array<[string, unknown]> = [
@@ -36,7 +36,7 @@ function environ(ctx: AppContext): Array<[string, unknown]> {
 }
 
 /**
- * The debug page (legacy C.7, Q-C1): the request, a scrubbed COPY of the host config
+ * The debug page (docs/compatibility.md C.7, Q-C1): the request, a scrubbed COPY of the host config
  * (passwords, keys and secrets as `********`, URI credentials as `****:****`), then the
  * app's `debugServer` lines with URI credentials masked, or `None.`. All HTML-escaped.
  */

@@ -2,13 +2,13 @@ import { type Server, createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Middleware } from 'koa';
 import { Counter, type Metric, Registry, collectDefaultMetrics } from 'prom-client';
-import { authCacheOf } from '../auth/cached-auth-backend';
-import type { AuthBackend } from '../auth/backend';
-import type { CefLogger } from '../cef';
+import { authCacheOf } from '../../auth/cached-auth-backend';
+import type { AuthBackend } from '../../auth/backend';
+import type { CefLogger } from '../../cef';
 import type { MetricsSettings } from './operability-settings';
-import { BackendError, isHttpError } from './errors';
+import { BackendError, isHttpError } from '../responses/errors';
 import { RequestHistogram } from './request-histogram';
-import type { AppContext, AppContextExtras, AppState, AppUser } from './types';
+import type { AppContext, AppContextExtras, AppState, AppUser } from '../types';
 
 /** One scrape's answer. */
 export interface Scrape {
