@@ -10,15 +10,15 @@
  *
  *   npx ts-node --transpile-only bench/fleet-auth.ts [--duration 3] [--rounds 5] [--pg postgres://…]
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { answerCpu, child, cpuOf, firstLine } from './support/bench-process';
 
 const USER = 'alice';
 const PASSWORD = 'alice-password';
@@ -67,22 +67,8 @@ async function appServer(config: Record<string, string | number>): Promise<Serve
   return new BenchApp({ ...CEF, ...config }, { logger }).listen(0, '127.0.0.1');
 }
 
-function child(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', __filename, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-}
 
-async function firstLine(proc: ChildProcess): Promise<string> {
-  const lines = createInterface({ input: proc.stdout! });
-  const [line] = await once(lines, 'line') as [string];
-  lines.close();
-  return line;
-}
 
-async function cpuOf(server: ChildProcess): Promise<number> {
-  server.stdin!.write('cpu\n');
-  const { user, system } = JSON.parse(await firstLine(server)) as NodeJS.CpuUsage;
-  return user + system;
-}
 
 async function wrk(url: string, seconds: number): Promise<{ requests: number; rps: number; non2xx: number }> {
   const { stdout } = await promisify(execFile)('wrk', ['-t1', '-c50', `-d${seconds}s`, '-H', `Authorization: ${AUTH}`, url]);
@@ -96,7 +82,7 @@ interface Row { label: string; config: Record<string, string | number> | 'bare' 
 interface Result { rps: number; cpuPerRequest: number; non2xx: number }
 
 async function measure(row: Row, seconds: number): Promise<Result> {
-  const server = child(['server', JSON.stringify(row.config)]);
+  const server = child(__filename, ['server', JSON.stringify(row.config)]);
   try {
     const { port } = JSON.parse(await firstLine(server)) as { port: number };
     const url = `http://127.0.0.1:${port}/${USER}/info`;
@@ -174,7 +160,7 @@ async function main(): Promise<void> {
     const config = JSON.parse(arg) as Row['config'];
     const server = await (config === 'bare' ? bareServer() : appServer(config));
     process.stdout.write(`${JSON.stringify({ port: (server.address() as { port: number }).port })}\n`);
-    createInterface({ input: process.stdin }).on('line', () => process.stdout.write(`${JSON.stringify(process.cpuUsage())}\n`));
+    answerCpu();
     return;
   }
   const seconds = Number(option('duration', '3'));

@@ -10,13 +10,12 @@
  *
  *   npx ts-node --transpile-only bench/http.ts [--duration 5] [--connections 50] [--rounds 1]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { answerCpu, child, cpuOf, firstLine } from './support/bench-process';
 
 const USERS = new Map([['alice', 'alice-password'], ['bob', 'bob-password']]);
 /** The SQL users: one per password hash scheme. */
@@ -98,36 +97,21 @@ async function load(url: string, duration: number, connections: number, headers:
   process.stdout.write(`${JSON.stringify({ rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors })}\n`);
 }
 
-function child(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', __filename, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-}
 
-async function firstLine(proc: ChildProcess): Promise<string> {
-  const lines = createInterface({ input: proc.stdout! });
-  const [line] = await once(lines, 'line') as [string];
-  lines.close();
-  return line;
-}
 
-/** The server's CPU time so far, in microseconds (it answers a line on stdin). */
-async function cpuOf(server: ChildProcess): Promise<number> {
-  server.stdin!.write('cpu\n');
-  const { user, system } = JSON.parse(await firstLine(server)) as NodeJS.CpuUsage;
-  return user + system;
-}
 
 interface Result { rps: number; p99: number; non2xx: number; errors: number; cpuPerRequest: number }
 
 interface Run { kind: Kind; path: string; headers: Record<string, string> }
 
 async function measure(run: Run, sqluri: string, duration: number, connections: number): Promise<Result> {
-  const server = child(['server', run.kind, sqluri]);
+  const server = child(__filename, ['server', run.kind, sqluri]);
   try {
     const { port } = JSON.parse(await firstLine(server)) as { port: number };
     const url = `http://127.0.0.1:${port}${run.path}`;
-    await firstLine(child(['load', url, '1', String(connections), JSON.stringify(run.headers)])); // warm-up
+    await firstLine(child(__filename, ['load', url, '1', String(connections), JSON.stringify(run.headers)])); // warm-up
     const cpuBefore = await cpuOf(server);
-    const result = JSON.parse(await firstLine(child(['load', url, String(duration), String(connections), JSON.stringify(run.headers)]))) as Result;
+    const result = JSON.parse(await firstLine(child(__filename, ['load', url, String(duration), String(connections), JSON.stringify(run.headers)]))) as Result;
     const cpu = (await cpuOf(server)) - cpuBefore;
     return { ...result, cpuPerRequest: cpu / (result.rps * duration) };
   } finally {
@@ -173,7 +157,7 @@ async function main(): Promise<void> {
   if (mode === 'server') {
     const server = await (rest[0] === 'bare' ? bareServer() : appServer(rest[0] as Kind, rest[1]));
     process.stdout.write(`${JSON.stringify({ port: (server.address() as { port: number }).port })}\n`);
-    createInterface({ input: process.stdin }).on('line', () => process.stdout.write(`${JSON.stringify(process.cpuUsage())}\n`));
+    answerCpu();
     return;
   }
   if (mode === 'load') {

@@ -7,10 +7,9 @@
  *
  *   npx ts-node --transpile-only bench/metrics.ts [--duration 5] [--connections 50] [--rounds 5]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import { createInterface } from 'node:readline';
+import { answerCpu, child, cpuOf, firstLine } from './support/bench-process';
 
 type Kind = 'bare' | 'metrics-off' | 'metrics-on';
 
@@ -47,33 +46,19 @@ async function load(url: string, duration: number, connections: number): Promise
   process.stdout.write(`${JSON.stringify({ rps: result.requests.average, p99: result.latency.p99, bad: result.non2xx + result.errors })}\n`);
 }
 
-function child(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', __filename, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-}
 
-async function firstLine(proc: ChildProcess): Promise<string> {
-  const lines = createInterface({ input: proc.stdout! });
-  const [line] = await once(lines, 'line') as [string];
-  lines.close();
-  return line;
-}
 
-async function cpuOf(proc: ChildProcess): Promise<number> {
-  proc.stdin!.write('cpu\n');
-  const { user, system } = JSON.parse(await firstLine(proc)) as NodeJS.CpuUsage;
-  return user + system;
-}
 
 interface Result { rps: number; p99: number; bad: number; cpuPerRequest: number }
 
 async function measure(kind: Kind, duration: number, connections: number): Promise<Result> {
-  const proc = child(['server', kind]);
+  const proc = child(__filename, ['server', kind]);
   try {
     const { port } = JSON.parse(await firstLine(proc)) as { port: number };
     const url = `http://127.0.0.1:${port}/hello/world`;
-    await firstLine(child(['load', url, '1', String(connections)])); // warm-up
+    await firstLine(child(__filename, ['load', url, '1', String(connections)])); // warm-up
     const before = await cpuOf(proc);
-    const result = JSON.parse(await firstLine(child(['load', url, String(duration), String(connections)]))) as Omit<Result, 'cpuPerRequest'>;
+    const result = JSON.parse(await firstLine(child(__filename, ['load', url, String(duration), String(connections)]))) as Omit<Result, 'cpuPerRequest'>;
     const cpu = (await cpuOf(proc)) - before;
     return { ...result, cpuPerRequest: cpu / (result.rps * duration) };
   } finally {
@@ -97,7 +82,7 @@ async function main(): Promise<void> {
   if (mode === 'server') {
     const listener = await server(rest[0] as Kind);
     process.stdout.write(`${JSON.stringify({ port: (listener.address() as { port: number }).port })}\n`);
-    createInterface({ input: process.stdin }).on('line', () => process.stdout.write(`${JSON.stringify(process.cpuUsage())}\n`));
+    answerCpu();
     return;
   }
   if (mode === 'load') return load(rest[0], Number(rest[1]), Number(rest[2]));
