@@ -1,6 +1,8 @@
 /**
  * Start-up cost, compiled to JavaScript and spawned as a deployment would: the time from spawn
- * to the first 200, and the resident memory once warm (after 2000 requests), for
+ * to the first 200, the CPU time the process used until then (all its threads, from
+ * /proc/<pid>/task/<tid>/schedstat: steadier than wall time on a busy machine), and the resident
+ * memory once warm (after 2000 requests), for
  *   - bare Koa + @koa/router with one route,
  *   - a two-route SyncServerApp (a plain route and an @authenticated one) on SQLite,
  *   - the accounts sample (SQL on SQLite, argon2id, CEF to a file),
@@ -10,7 +12,7 @@
  *   npx ts-node --transpile-only bench/startup.ts [--rounds 5]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../test/support/free-port';
@@ -67,7 +69,16 @@ function rssMb(pid: number): number {
   return Number(/(\d+)/.exec(line)?.[1] ?? NaN) / 1024;
 }
 
-async function measure(name: Name): Promise<{ ms: number; rss: number }> {
+/** CPU time so far of every thread of `pid`, in ms (first field of schedstat: ns on a CPU). */
+function cpuMs(pid: number): number {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+  }
+  return ns / 1e6;
+}
+
+async function measure(name: Name): Promise<{ ms: number; cpu: number; rss: number }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bench-startup-run-'));
   const path = name === 'accounts' ? '/__heartbeat__' : '/hello';
@@ -75,31 +86,35 @@ async function measure(name: Name): Promise<{ ms: number; rss: number }> {
   const child = spawn(process.execPath, [join(out, `${name}.js`)], { cwd: out, env: { ...process.env, PORT: String(port), DIR: dir }, stdio: 'ignore' });
   await firstOk(`http://127.0.0.1:${port}${path}`, child);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const cpu = cpuMs(child.pid as number);
   for (let i = 0; i < 2000; i++) await (await fetch(`http://127.0.0.1:${port}${path}`)).arrayBuffer();
   const rss = rssMb(child.pid as number);
   child.kill('SIGKILL');
   await new Promise((done) => child.once('exit', done));
-  return { ms, rss };
+  return { ms, cpu, rss };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
   const names = Object.keys(scripts) as Name[];
-  const results = Object.fromEntries(names.map((n) => [n, { ms: [] as number[], rss: [] as number[] }])) as Record<Name, { ms: number[]; rss: number[] }>;
+  const results = Object.fromEntries(names.map((n) => [n, { ms: [] as number[], cpu: [] as number[], rss: [] as number[] }])) as Record<Name, { ms: number[]; cpu: number[]; rss: number[] }>;
   for (let round = 0; round < rounds; round++) {
     for (const name of names) {
-      const { ms, rss } = await measure(name);
+      const { ms, cpu, rss } = await measure(name);
       results[name].ms.push(ms);
+      results[name].cpu.push(cpu);
       results[name].rss.push(rss);
     }
   }
-  const base = { ms: median(results.koa.ms), rss: median(results.koa.rss) };
-  console.log(`spawn → first 200 and warm RSS, medians of ${rounds} interleaved rounds (node ${process.version})`);
+  const base = { ms: median(results.koa.ms), cpu: median(results.koa.cpu), rss: median(results.koa.rss) };
+  console.log(`spawn → first 200 (wall, and CPU of the process) and warm RSS, medians of ${rounds} interleaved rounds (node ${process.version})`);
   for (const name of names) {
     const ms = median(results[name].ms);
+    const cpu = median(results[name].cpu);
     const rss = median(results[name].rss);
-    console.log(`${name.padEnd(10)} ${ms.toFixed(0).padStart(5)} ms (${(ms / base.ms).toFixed(2)}x)   RSS ${rss.toFixed(1).padStart(6)} MB (${(rss / base.rss).toFixed(2)}x)`);
+    console.log(`${name.padEnd(10)} ${ms.toFixed(0).padStart(5)} ms (${(ms / base.ms).toFixed(2)}x)   CPU ${cpu.toFixed(0).padStart(5)} ms (${(cpu / base.cpu).toFixed(2)}x)` +
+      `   RSS ${rss.toFixed(1).padStart(6)} MB (${(rss / base.rss).toFixed(2)}x)`);
   }
 }
 

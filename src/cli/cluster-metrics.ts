@@ -1,8 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import { type Scrape, listenForScrapes } from '../app/observability/metrics';
+import type { AggregatorRegistry as Aggregator, MetricObjectWithValues, MetricValue } from 'prom-client';
+import { type Scrape, listenForScrapes } from '../app/observability/metrics-listener';
 import { readMetricsSettings } from '../app/observability/operability-settings';
 import type { SyncServerApp } from '../app/sync-server-app';
 import type { FlatConfig } from '../config/types';
@@ -78,6 +78,9 @@ export class ClusterMetrics {
             reject(err);
             return;
           }
+          // prom-client is loaded by the first scrape, not by every serve primary.
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const { AggregatorRegistry } = require('prom-client') as { AggregatorRegistry: typeof Aggregator };
           const registry = AggregatorRegistry.aggregate(collection.replies);
           registry.metrics().then((body) => resolve({ contentType: registry.contentType, body }), reject);
         },

@@ -1,4 +1,4 @@
-import { type Server, createServer } from 'node:http';
+import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Middleware } from 'koa';
 import { Counter, type Metric, Registry, collectDefaultMetrics } from 'prom-client';
@@ -7,14 +7,11 @@ import type { AuthBackend } from '../../auth/backend';
 import type { CefLogger } from '../../cef';
 import type { MetricsSettings } from './operability-settings';
 import { BackendError, isHttpError } from '../responses/errors';
+import { type Scrape, listenForScrapes } from './metrics-listener';
 import { RequestHistogram } from './request-histogram';
 import type { AppContext, AppContextExtras, AppState, AppUser } from '../types';
 
-/** One scrape's answer. */
-export interface Scrape {
-  contentType: string;
-  body: string;
-}
+export type { Scrape } from './metrics-listener';
 
 export type AuthOutcome = 'success' | 'failure' | 'throttled' | 'backend_error';
 
@@ -177,34 +174,6 @@ export class AppMetrics {
       server.closeAllConnections();
     });
   }
-}
-
-/** A plain HTTP listener answering GET `path` with `scrape()`, 404 elsewhere; for `metrics.port`. */
-export async function listenForScrapes(settings: Pick<MetricsSettings, 'host' | 'port' | 'path'>, scrape: () => Promise<Scrape>): Promise<Server> {
-  const server = createServer((req, res) => {
-    const path = (req.url ?? '').split('?', 1)[0];
-    if (path !== settings.path || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found');
-      return;
-    }
-    scrape().then(({ contentType, body }) => {
-      res.writeHead(200, { 'Content-Type': contentType }).end(req.method === 'HEAD' ? undefined : body);
-    }, (err: unknown) => {
-      res.writeHead(503, { 'Content-Type': 'text/plain' }).end(`metrics unavailable: ${(err as Error).message}`);
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(settings.port, settings.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  }).catch((err: Error) => {
-    throw new Error(`metrics: cannot listen on ${settings.host}:${settings.port}: ${err.message}`, { cause: err });
-  });
-  // Keep-alive scrapers must not hold a closing process.
-  server.keepAliveTimeout = 1000;
-  return server;
 }
 
 /** The metrics of an app with these parts, or undefined when `metrics.enabled` is off. */
