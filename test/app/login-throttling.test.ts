@@ -127,7 +127,7 @@ describe('auth.throttle_* settings', () => {
     expect(() => readThrottleSettings({ 'auth.throttle_store': 'redis' })).toThrow(/auth.throttle_store must be one of memory, cluster, sql, none, got "redis"/);
     expect(() => readThrottleSettings({ 'auth.throttle_store': 'cluster' })).toThrow(/needs a services-core serve worker/);
     expect(() => readThrottleSettings({ 'auth.throttle_store': 'sql' })).toThrow(/needs auth.throttle_sqluri or auth.sqluri/);
-    expect(() => readThrottleSettings({ 'auth.throttle_user_limit': 0 })).toThrow(/auth.throttle_user_limit must be an integer >= 1/);
+    expect(() => readThrottleSettings({ 'auth.throttle_user_limit': 0 })).toThrow(/auth.throttle_user_limit: expected a positive integer, got 0/);
     expect(() => readThrottleSettings({ 'auth.throttle_table': 'x; drop' })).toThrow(/auth.throttle_table must be a plain SQL identifier/);
     expect(() => readThrottleSettings({ 'auth.throttle_timeout': -1 })).toThrow(/auth.throttle_timeout must be a number of seconds >= 0/);
   });
