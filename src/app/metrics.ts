@@ -186,11 +186,14 @@ export function createAppMetrics(settings: MetricsSettings, parts: {
   if (!settings.enabled) return undefined;
   const { auth, cef } = parts;
   const cache = auth && authCacheOf(auth);
-  const sink = cef.sink;
   return new AppMetrics(settings, {
     routes: parts.routes,
     pages: parts.pages,
     loginCache: cache && (() => cache.stats),
-    cef: sink ? () => ({ sink: sink.description, written: cef.written, dropped: sink.dropped ?? 0 }) : undefined,
+    // The sink opens when the app starts, after this: read it at scrape time.
+    cef: cef.enabled ? () => {
+      const sink = cef.sink;
+      return sink ? { sink: sink.description, written: cef.written, dropped: sink.dropped ?? 0 } : undefined;
+    } : undefined,
   });
 }
