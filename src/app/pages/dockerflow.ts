@@ -175,13 +175,14 @@ export function readVersionFile(file: string | undefined, baseDir: string): stri
 /** The checks every app's Dockerflow heartbeat runs first, by what the app has. */
 export function builtInChecks(parts: {
   auth?: { checkHealth(): Promise<void> };
-  cef: { enabled: boolean; health(): { ok: boolean; detail?: string } | null };
+  cef: { readonly enabled: boolean; health(): { ok: boolean; detail?: string } | null };
   /** The app's `checkServer`, only when the app overrides it (the default checks the auth backend). */
   checkServer?: HeartbeatCheck;
 }): [string, HeartbeatCheck][] {
   const checks: [string, HeartbeatCheck][] = [];
   const { auth, cef, checkServer } = parts;
   if (auth) checks.push(['auth_backend', () => auth.checkHealth()]);
+  // By the settings: the sink opens only when the app starts, after the checks are listed.
   if (cef.enabled) {
     // A CEF outage queues events and does not stop the service: a warning, not an error.
     checks.push(['cef_sink', () => {
