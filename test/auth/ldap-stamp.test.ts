@@ -3,12 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { LDAPAuth } from '../../src/auth/backends/ldap';
 import { hashPassword } from '../../src/auth/passwords';
 import type { FlatConfig } from '../../src/config/types';
-import { describeService } from '../services/describe-service';
+import { describeService, useService } from '../services/describe-service';
 
-const URL = process.env.SC_LDAP_URL ?? 'ldap://127.0.0.1:3890';
-const BASE = process.env.SC_LDAP_BASE ?? 'dc=example,dc=com';
-const ADMIN = process.env.SC_LDAP_ADMIN ?? `cn=admin,${BASE}`;
-const ADMIN_PW = process.env.SC_LDAP_ADMIN_PASSWORD ?? 'admin-secret';
+// this run's slapd, started on first use (test/services/); empty when it is not available
+const ldap = useService('ldap') ?? {};
+const URL = ldap.SC_LDAP_URL ?? '';
+const BASE = ldap.SC_LDAP_BASE ?? 'dc=example,dc=com';
+const ADMIN = ldap.SC_LDAP_ADMIN ?? `cn=admin,${BASE}`;
+const ADMIN_PW = ldap.SC_LDAP_ADMIN_PASSWORD ?? '';
 const ROOT = `ou=users,${BASE}`;
 
 const params = (overrides: FlatConfig = {}): FlatConfig => ({

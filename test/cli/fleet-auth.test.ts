@@ -9,7 +9,7 @@ import { SQLAuth } from '../../src/auth/backends/sql';
 import { hashPassword } from '../../src/auth/passwords';
 import { serverDatabase, type TestDatabase } from '../auth/sql-databases';
 import { deployment, startServe, stopServe, type ServeProcess } from '../e2e/fixtures/serve-process';
-import { describeService } from '../services/describe-service';
+import { describeService, useService } from '../services/describe-service';
 
 // Two `services-core serve` processes (two hosts of a fleet, as far as auth is concerned), each
 // with 2 workers, on one PostgreSQL database: a change made through one, or directly in SQL,
@@ -192,10 +192,11 @@ async function waitAccepted(ports: number[], user: string, password: string, tim
 }
 
 describeService('ldap', 'a fleet on one slapd: two serve processes × 2 workers (pooled binds)', () => {
-  const URL = process.env.SC_LDAP_URL ?? 'ldap://127.0.0.1:3890';
-  const BASE = process.env.SC_LDAP_BASE ?? 'dc=example,dc=com';
-  const ADMIN = process.env.SC_LDAP_ADMIN ?? `cn=admin,${BASE}`;
-  const ADMIN_PW = process.env.SC_LDAP_ADMIN_PASSWORD ?? 'admin-secret';
+  const ldap = useService('ldap') ?? {};
+  const URL = ldap.SC_LDAP_URL ?? '';
+  const BASE = ldap.SC_LDAP_BASE ?? 'dc=example,dc=com';
+  const ADMIN = ldap.SC_LDAP_ADMIN ?? `cn=admin,${BASE}`;
+  const ADMIN_PW = ldap.SC_LDAP_ADMIN_PASSWORD ?? '';
   const ROOT = `ou=users,${BASE}`;
   const suffix = randomBytes(4).toString('hex');
   const user = (name: string) => `fleet-${name}-${suffix}`;

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serverDatabase, type TestDatabase } from '../auth/sql-databases';
 import { deployment, listeningPort, startServe, stopServe, type ServeProcess } from '../e2e/fixtures/serve-process';
-import { describeService } from '../services/describe-service';
+import { describeService, useService } from '../services/describe-service';
 import { freePort } from '../support/free-port';
 import { mozlogRecord } from '../support/mozlog-record';
 import { sample } from '../support/prometheus-text';
@@ -35,7 +35,7 @@ const N = 20;
 describeService('pg', 'serve --workers 2: Dockerflow endpoints, MozLog, metrics summed over the workers', () => {
   let serve: ServeProcess | undefined;
   let db: TestDatabase | undefined;
-  const proxy = new TcpProxy({ host: '127.0.0.1', port: Number(new URL(process.env.SC_PG_URL ?? 'postgres://x@127.0.0.1:55432').port) });
+  const proxy = new TcpProxy({ host: '127.0.0.1', port: Number(new URL(useService('pg')?.SC_PG_URL ?? 'postgres://x@127.0.0.1:1').port) });
   afterEach(async () => {
     await stopServe(serve);
     serve = undefined;
