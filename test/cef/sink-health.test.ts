@@ -3,18 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CefLogger } from '../../src/cef';
 import { freePort } from '../support/free-port';
+import { waitFor } from '../support/wait-for';
 
 const HEADER = { 'cef.vendor': 'mozilla', 'cef.version': 0, 'cef.product': 'health', 'cef.device_version': '1' };
 const environ = { REQUEST_METHOD: 'GET', PATH_INFO: '/', HTTP_HOST: 'h', REMOTE_ADDR: '127.0.0.1' };
 
-/** Polls until `probe` is true (every 20 ms, at most 5 s). */
-async function until(probe: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const until = (probe: () => boolean) => waitFor(probe, { timeoutMs: 5000, intervalMs: 20 });
 
 describe('CEF sink health and counts (heartbeat, metrics)', () => {
   test('a file sink is healthy until closed; events written are counted', async () => {

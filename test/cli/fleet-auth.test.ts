@@ -8,7 +8,7 @@ import { LDAPAuth } from '../../src/auth/backends/ldap';
 import { SQLAuth } from '../../src/auth/backends/sql';
 import { hashPassword } from '../../src/auth/passwords';
 import { serverDatabase, type TestDatabase } from '../auth/sql-databases';
-import { deployment, startServe, stopServe, type ServeProcess } from '../e2e/fixtures/serve-process';
+import { deployment, startServe, stopGracefully, type ServeProcess } from '../e2e/fixtures/serve-process';
 import { describeService, useService } from '../services/describe-service';
 
 // Two `services-core serve` processes (two hosts of a fleet, as far as auth is concerned), each
@@ -105,11 +105,7 @@ describeService('pg', 'a fleet on one PostgreSQL database: two serve processes �
   }, 240_000);
 
   afterAll(async () => {
-    await Promise.all(fleet.map(async ({ serve }) => {
-      serve.child.kill('SIGTERM');
-      await Promise.race([serve.exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-      await stopServe(serve);
-    }));
+    await Promise.all(fleet.map(({ serve }) => stopGracefully(serve)));
     await db?.drop();
   }, 30_000);
 
@@ -226,9 +222,7 @@ describeService('ldap', 'a fleet on one slapd: two serve processes × 2 workers 
 
   afterAll(async () => {
     await Promise.all(fleet.map(async (serve) => {
-      serve.child.kill('SIGTERM');
-      await Promise.race([serve.exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-      await stopServe(serve);
+      await stopGracefully(serve);
     }));
     for (const name of ['alice', 'bob', 'carol']) {
       try {
@@ -273,11 +267,7 @@ describeService('ldap', 'a fleet on one slapd: two serve processes × 2 workers 
 describe('one serve process × 2 workers: a change through one worker reaches the other through the primary', () => {
   let serve: ServeProcess | undefined;
   afterAll(async () => {
-    if (serve) {
-      serve.child.kill('SIGTERM');
-      await Promise.race([serve.exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-    }
-    await stopServe(serve);
+    if (serve) await stopGracefully(serve);
   }, 30_000);
 
   test('with stamps re-read only every 60 s, the other worker still refuses the old password at once', async () => {

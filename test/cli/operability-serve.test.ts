@@ -8,6 +8,7 @@ import { freePort } from '../support/free-port';
 import { mozlogRecord } from '../support/mozlog-record';
 import { sample } from '../support/prometheus-text';
 import { TcpProxy } from '../support/tcp-proxy';
+import { waitFor } from '../support/wait-for';
 
 /** One request on a new connection, so the cluster's round-robin picks a worker each time. */
 function get(port: number, path: string): Promise<{ status: number; body: string; type?: string }> {
@@ -20,14 +21,7 @@ function get(port: number, path: string): Promise<{ status: number; body: string
   });
 }
 
-/** Polls `probe` until it returns true (every 50 ms, at most `ms`). */
-async function until(what: string, probe: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = (what: string, probe: () => Promise<boolean>, timeoutMs = 20_000) => waitFor(probe, { what, timeoutMs, intervalMs: 50 });
 
 const VERSION = { source: 'https://github.com/example/app', version: '2.0.1', commit: 'deadbeef', build: 'https://ci.example/42' };
 const N = 20;
