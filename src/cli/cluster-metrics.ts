@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { AggregatorRegistry as Aggregator, MetricObjectWithValues, MetricValue } from 'prom-client';
-import { type Scrape, listenForScrapes } from '../app/observability/metrics-listener';
+import { type Scrape, closeScrapeListener, listenForScrapes } from '../app/observability/metrics-listener';
 import { readMetricsSettings } from '../app/observability/operability-settings';
 import type { SyncServerApp } from '../app/sync-server-app';
 import type { FlatConfig } from '../config/types';
@@ -124,10 +124,7 @@ export class ClusterMetrics {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeScrapeListener(server);
     this.logger.debug('metrics listener closed');
   }
 }

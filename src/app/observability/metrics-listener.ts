@@ -36,3 +36,11 @@ export async function listenForScrapes(settings: Pick<MetricsSettings, 'host' | 
   server.keepAliveTimeout = 1000;
   return server;
 }
+
+/** Stops a scrape listener: a scrape in progress is cut (a scraper retries), so a stop never waits on one. */
+export function closeScrapeListener(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

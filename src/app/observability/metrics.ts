@@ -7,7 +7,7 @@ import type { AuthBackend } from '../../auth/backend';
 import type { CefLogger } from '../../cef';
 import type { MetricsSettings } from './operability-settings';
 import { BackendError, isHttpError } from '../responses/errors';
-import { type Scrape, listenForScrapes } from './metrics-listener';
+import { type Scrape, closeScrapeListener, listenForScrapes } from './metrics-listener';
 import { RequestHistogram } from './request-histogram';
 import type { AppContext, AppContextExtras, AppState, AppUser } from '../types';
 
@@ -168,11 +168,7 @@ export class AppMetrics {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    if (server) await closeScrapeListener(server);
   }
 }
 
