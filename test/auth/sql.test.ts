@@ -1,3 +1,8 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { isBackendError } from '../../src/app/responses/errors';
 import { SQLAuth } from '../../src/auth/backends/sql';
 import { schemeOf } from '../../src/auth/passwords';
@@ -60,6 +65,15 @@ function sqlBackendSuite(makeDatabase: () => Promise<TestDatabase>): void {
     expect(await auth.createUser('tarek', 'two', 'b@x')).toBe(false);
     await expect(db.query("INSERT INTO users (username, password_hash, status) VALUES ('tarek', 'other', 1)")).rejects.toThrow();
     expect(await db.query('SELECT id FROM users')).toHaveLength(1);
+  });
+
+  test('workers opening a fresh database at once all start: the tables are created once (serve with workers > 1)', async () => {
+    const auths = Array.from({ length: 4 }, () => new SQLAuth({ sqluri: db.uri }, { config: {}, warn: (m) => warnings.push(m) }));
+    opened.push(...auths);
+    await Promise.all(auths.map((auth) => auth.open()));
+    await Promise.all(auths.map((auth, i) => auth.createUser(`u${i}`, 'pw', `u${i}@x`)));
+    expect(await db.query('SELECT id FROM users')).toHaveLength(4);
+    expect(await auths[3].createUser('u0', 'again', 'b@x')).toBe(false);
   });
 
   test('too long names are refused with a clear error, nothing written', async () => {
@@ -210,6 +224,30 @@ describe('SQLAuth on SQLite', () => {
     expect(await auth.authenticateUser('tarek', 'tarek')).not.toBeNull();
     await auth.close();
   });
+
+  test('processes opening a fresh SQLite file at the same moment all start (serve with workers > 1)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sc-sql-race-'));
+    const uri = `sqlite:///${path.join(dir, 'fresh.db')}`;
+    try {
+      const children = Array.from({ length: 4 }, () => spawn(process.execPath,
+        ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'fixtures/open-sql-backend.ts'), uri],
+        { stdio: ['pipe', 'pipe', 'pipe'] }));
+      const stderr = children.map((child) => {
+        let text = '';
+        child.stderr.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+        return () => text;
+      });
+      await Promise.all(children.map((child) => once(child.stdout, 'data')));
+      for (const child of children) child.stdin.write('go\n');
+      const codes = await Promise.all(children.map(async (child) => (await once(child, 'exit'))[0]));
+      expect({ codes, stderr: stderr.map((read) => read()) }).toEqual({ codes: [0, 0, 0, 0], stderr: ['', '', '', ''] });
+      const auth = new SQLAuth({ sqluri: uri });
+      expect(await auth.getUserId(`user${children[0].pid}`)).not.toBeNull();
+      await auth.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60000);
 
   test('bad parameters are ConfigErrors naming the key', () => {
     expect(() => new SQLAuth({ sqluri: 'oracle://x/y' })).toThrow(ConfigError);

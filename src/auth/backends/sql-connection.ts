@@ -114,13 +114,42 @@ function poolOptions(dialect: SqlDialect, options: SqlConnectionOptions): Partia
   return {};
 }
 
-/** Creates the tables of the data source's entities that are missing; never alters one. */
+/** How often a table creation that lost a race to another process is tried again. */
+const CREATE_ATTEMPTS = 8;
+
+/**
+ * Creates the tables of the data source's entities that are missing; never alters one. The
+ * workers of `serve` open a fresh database at the same moment: each creation runs in one
+ * transaction (SQLite and PostgreSQL see all of it or none) and a process that loses the race
+ * (table exists, database busy) tries again after a pause and finds the tables made.
+ */
 async function createMissingTables(dataSource: DataSource): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await createMissingTablesOnce(dataSource);
+      return;
+    } catch (err) {
+      if (attempt >= CREATE_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
+    }
+  }
+}
+
+async function createMissingTablesOnce(dataSource: DataSource): Promise<void> {
   const runner = dataSource.createQueryRunner();
   try {
+    const missing = [];
     for (const metadata of dataSource.entityMetadatas) {
-      if (await runner.hasTable(metadata.tablePath)) continue;
-      await runner.createTable(Table.create(metadata, dataSource.driver), true, true, true);
+      if (!(await runner.hasTable(metadata.tablePath))) missing.push(metadata);
+    }
+    if (missing.length === 0) return;
+    await runner.startTransaction();
+    try {
+      for (const metadata of missing) await runner.createTable(Table.create(metadata, dataSource.driver), true, true, true);
+      await runner.commitTransaction();
+    } catch (err) {
+      await runner.rollbackTransaction().catch(() => undefined);
+      throw err;
     }
   } finally {
     await runner.release();
