@@ -151,6 +151,21 @@ describeService('pg', 'login throttling on PostgreSQL (auth.throttle_store = sql
     };
   }
 
+  test('apps meeting a fresh table at the same moment (a fleet starting) all count: none fails open', async () => {
+    const db = await serverDatabase('postgres');
+    const table = `throttle_${randomBytes(4).toString('hex')}`;
+    const config = { 'auth.throttle_store': 'sql', 'auth.throttle_sqluri': db.uri, 'auth.throttle_table': table, 'auth.throttle_user_limit': 4, 'auth.throttle_timeout': 10 };
+    const apps = await Promise.all(Array.from({ length: 4 }, () => setup(config)));
+    try {
+      await Promise.all(apps.map((app) => app.get('alice', 'wrong').expect(401)));
+      await apps[0].get('alice', 'alice-pw').expect(429);
+      expect(apps.flatMap((app) => app.logs.filter((l) => l.level === 40)).map((l) => l.msg)).toEqual([]);
+    } finally {
+      await Promise.all(apps.map((app) => app.app.close()));
+      await db.drop();
+    }
+  }, 30_000);
+
   test('counters shared through a table; a store that goes down fails open with a warning', async () => {
     const db = await serverDatabase('postgres');
     const link = await relay(Number(new URL(db.uri).port));
