@@ -81,9 +81,14 @@ class SqlThrottleStore implements ThrottleStore {
 
   private async open(): Promise<Record<ThrottleKey, RateLimiterAbstract>> {
     const dataSource = await this.connection.dataSource();
-    const [user, address] = await Promise.all((['user', 'address'] as const).map((kind) =>
-      this.limiter(dataSource, kind, this.settings[kind])));
-    return { user, address };
+    // Each limiter creates the table if it is missing; one after the other, and again when
+    // another process of a starting fleet created it at the same moment (PostgreSQL then refuses
+    // the second CREATE TABLE IF NOT EXISTS).
+    const { createWithRetries } = require('./backends/sql-connection') as typeof import('./backends/sql-connection');
+    return createWithRetries(async () => ({
+      user: await this.limiter(dataSource, 'user', this.settings.user),
+      address: await this.limiter(dataSource, 'address', this.settings.address),
+    }));
   }
 
   /** One limiter; both share the table, told apart by their key prefix. */

@@ -118,16 +118,14 @@ function poolOptions(dialect: SqlDialect, options: SqlConnectionOptions): Partia
 const CREATE_ATTEMPTS = 8;
 
 /**
- * Creates the tables of the data source's entities that are missing; never alters one. The
- * workers of `serve` open a fresh database at the same moment: each creation runs in one
- * transaction (SQLite and PostgreSQL see all of it or none) and a process that loses the race
- * (table exists, database busy) tries again after a pause and finds the tables made.
+ * Runs `create` (which makes missing tables) until it succeeds, at most `CREATE_ATTEMPTS` times.
+ * The processes of a fleet open a fresh database at the same moment; the one that loses the race
+ * ("already exists", database busy) pauses, tries again and finds the tables made.
  */
-async function createMissingTables(dataSource: DataSource): Promise<void> {
+export async function createWithRetries<T>(create: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await createMissingTablesOnce(dataSource);
-      return;
+      return await create();
     } catch (err) {
       if (attempt >= CREATE_ATTEMPTS) throw err;
       await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
@@ -135,7 +133,11 @@ async function createMissingTables(dataSource: DataSource): Promise<void> {
   }
 }
 
-async function createMissingTablesOnce(dataSource: DataSource): Promise<void> {
+/**
+ * Creates the tables of the data source's entities that are missing; never alters one. One
+ * transaction, so SQLite and PostgreSQL show another process all of them or none.
+ */
+async function createMissingTables(dataSource: DataSource): Promise<void> {
   const runner = dataSource.createQueryRunner();
   try {
     const missing = [];
@@ -163,7 +165,7 @@ export async function openDataSource(sqluri: string, options: SqlConnectionOptio
   const dataSource = new DataSource({ ...base, ...poolOptions(dialect, options), entities, synchronize: false, logging: false } as DataSourceOptions);
   try {
     await dataSource.initialize();
-    if (options.createTables ?? true) await createMissingTables(dataSource);
+    if (options.createTables ?? true) await createWithRetries(() => createMissingTables(dataSource));
     return dataSource;
   } catch (err) {
     if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
