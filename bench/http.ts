@@ -22,8 +22,8 @@ const USERS = new Map([['alice', 'alice-password'], ['bob', 'bob-password']]);
 const SQL_USERS = [['argon2id', 'alice'], ['bcrypt', 'bob']] as const;
 const basic = (user: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${USERS.get(user)}`).toString('base64')}` });
 
-/** Bare Koa; the app on in-memory users; the app on SQL with the login cache on or off. */
-type Kind = 'bare' | 'app' | 'sql-cache-on' | 'sql-cache-off';
+/** Bare Koa; the app on in-memory users (login throttling on, or off); the app on SQL with the login cache on or off. */
+type Kind = 'bare' | 'app' | 'app-no-throttle' | 'sql-cache-on' | 'sql-cache-off';
 const CEF = { 'cef.vendor': 'mozilla', 'cef.version': 0, 'cef.product': 'bench', 'cef.device_version': '1', 'cef.file': '/dev/null' };
 
 async function bareServer(): Promise<Server> {
@@ -70,10 +70,11 @@ async function appServer(kind: Kind, sqluri: string): Promise<Server> {
     }
   }
   const logger = pino({ name: 'syncserver', level: 'warn' }, process.stderr);
-  if (kind === 'app') {
+  if (kind === 'app' || kind === 'app-no-throttle') {
     const auth = new DummyAuth({ allow_dummy: true });
     for (const [name, password] of USERS) await auth.createUser(name, password, `${name}@example.com`);
-    return new BenchApp(CEF, { auth, logger }).listen(0, '127.0.0.1');
+    const throttle: Record<string, string> = kind === 'app' ? {} : { 'auth.throttle_store': 'none' };
+    return new BenchApp({ ...CEF, ...throttle }, { auth, logger }).listen(0, '127.0.0.1');
   }
   const sql = { 'auth.backend': 'sql', 'auth.sqluri': sqluri, 'auth.cache_ttl': kind === 'sql-cache-on' ? 60 : 0 };
   return new BenchApp({ ...CEF, ...sql }, { logger }).listen(0, '127.0.0.1');
@@ -177,6 +178,8 @@ async function main(): Promise<void> {
   await table('Basic auth route, in-memory users (ratios to bare Koa)', [
     { label: 'Koa + @koa/router', run: { kind: 'bare', ...info('alice') } },
     { label: 'SyncServerApp', run: { kind: 'app', ...info('alice') } },
+    // Every login without a cache hit reads the throttle's counters first (docs/auth-sql.md).
+    { label: 'SyncServerApp, auth.throttle_store = none', run: { kind: 'app-no-throttle', ...info('alice') } },
   ], '', duration, connections, rounds);
   const dir = mkdtempSync(join(tmpdir(), 'bench-http-'));
   try {

@@ -125,10 +125,11 @@ export class LoginThrottle {
       const pair = this.pairs.get(pairKey);
       if (pair !== undefined && now - pair.at < this.settings.recheckSeconds * 1000) return { blockedForMs: Math.max(0, pair.blockedUntil - now) };
     }
-    const keys: [ThrottleKey, string][] = [['user', userKey(username)], ['address', address]];
-    const results = await Promise.all(keys.map(([kind, key]) => this.call((l) => l[kind].get(key))
-      .then((res) => this.note(kind, res ?? null, now))));
-    const blockedForMs = Math.max(0, ...results);
+    const [user, client] = await Promise.all([
+      this.call((l) => l.user.get(userKey(username))),
+      this.call((l) => l.address.get(address)),
+    ]);
+    const blockedForMs = Math.max(this.note('user', user ?? null, now), this.note('address', client ?? null, now));
     this.pairs.delete(pairKey);
     this.pairs.set(pairKey, { blockedUntil: now + blockedForMs, at: now });
     if (this.pairs.size > MAX_KNOWN) this.pairs.delete(this.pairs.keys().next().value!);
