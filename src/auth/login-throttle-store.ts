@@ -27,6 +27,8 @@ const lib = {
   cluster: () => (require('rate-limiter-flexible/lib/RateLimiterCluster') as { RateLimiterCluster: typeof Rlf.RateLimiterCluster }).RateLimiterCluster,
   postgres: () => (require('rate-limiter-flexible/lib/RateLimiterPostgres') as typeof Rlf.RateLimiterPostgres),
   mysql: () => (require('rate-limiter-flexible/lib/RateLimiterMySQL') as typeof Rlf.RateLimiterMySQL),
+  // TypeORM is loaded only by apps that use it.
+  sql: () => (require('./backends/sql-connection') as typeof import('./backends/sql-connection')),
 };
 
 export function openThrottleStore(settings: LoginThrottleSettings): ThrottleStore {
@@ -63,9 +65,7 @@ class SqlThrottleStore implements ThrottleStore {
   private opening?: Promise<Record<ThrottleKey, RateLimiterAbstract>>;
 
   constructor(private readonly settings: LoginThrottleSettings) {
-    // TypeORM is loaded only by apps that use it.
-    const { SqlConnection: Connection } = require('./backends/sql-connection') as typeof import('./backends/sql-connection');
-    this.connection = new Connection(settings.sqluri!, { entities: [], createTables: false, poolSize: 5 });
+    this.connection = new (lib.sql().SqlConnection)(settings.sqluri!, { entities: [], createTables: false, poolSize: 5 });
     if (this.connection.dialect === 'sqlite') {
       throw new ConfigError('auth.throttle_store = sql needs PostgreSQL or MySQL/MariaDB; on one host use memory or cluster (the serve default)');
     }
@@ -84,8 +84,7 @@ class SqlThrottleStore implements ThrottleStore {
     // Each limiter creates the table if it is missing; one after the other, and again when
     // another process of a starting fleet created it at the same moment (PostgreSQL then refuses
     // the second CREATE TABLE IF NOT EXISTS).
-    const { createWithRetries } = require('./backends/sql-connection') as typeof import('./backends/sql-connection');
-    return createWithRetries(async () => ({
+    return lib.sql().createWithRetries(async () => ({
       user: await this.limiter(dataSource, 'user', this.settings.user),
       address: await this.limiter(dataSource, 'address', this.settings.address),
     }));
