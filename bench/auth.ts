@@ -12,11 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AuthBackend } from '../src/auth/backend';
 import { createAuthBackend } from '../src/auth/registry';
-
-function arg(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 ? Number(process.argv[at + 1]) : fallback;
-}
+import { numberOption as arg } from './support/bench-args';
 
 const SECONDS = arg('seconds', 3);
 const CONCURRENCY = arg('concurrency', 8);

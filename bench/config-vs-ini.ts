@@ -10,6 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Config } from '../src/config';
+import { median } from './support/bench-args';
 
 interface IniModule {
   parse(text: string): Record<string, unknown>;
@@ -53,10 +54,6 @@ console.log(`what ini ${iniVersion} reads from ${JSON.stringify(sample)}:`);
 console.log('  ini:           ', JSON.stringify(ini.parse(sample)));
 console.log('  services-core: ', JSON.stringify(Config.parse(sample).getMap()));
 
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 function time(fn: () => unknown): number {
   const samples: number[] = [];
   for (let i = 0; i < 20; i++) {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Config } from '../src/config';
+import { median } from './support/bench-args';
 
 const SECTIONS = 500;
 const RUNS = Number(process.argv[2] ?? 50);
@@ -33,11 +34,6 @@ function file(level: string, count: number, extendsFile?: string): string {
     out.push('');
   }
   return out.join('\n');
-}
-
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function time(fn: () => unknown): number {

@@ -19,16 +19,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { answerCpu, child, cpuOf, firstLine } from './support/bench-process';
+import { median, option } from './support/bench-args';
 
 const USER = 'alice';
 const PASSWORD = 'alice-password';
 const AUTH = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
 const CEF = { 'cef.vendor': 'mozilla', 'cef.version': 0, 'cef.product': 'bench', 'cef.device_version': '1', 'cef.file': '/dev/null' };
-
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? fallback : process.argv[at + 1];
-}
 
 async function bareServer(): Promise<Server> {
   const { default: Koa } = await import('koa');
@@ -67,9 +63,6 @@ async function appServer(config: Record<string, string | number>): Promise<Serve
   return new BenchApp({ ...CEF, ...config }, { logger }).listen(0, '127.0.0.1');
 }
 
-
-
-
 async function wrk(url: string, seconds: number): Promise<{ requests: number; rps: number; non2xx: number }> {
   const { stdout } = await promisify(execFile)('wrk', ['-t1', '-c50', `-d${seconds}s`, '-H', `Authorization: ${AUTH}`, url]);
   const requests = Number(/(?<!\d)(\d+) requests in/.exec(stdout)?.[1]);
@@ -94,12 +87,6 @@ async function measure(row: Row, seconds: number): Promise<Result> {
   } finally {
     server.kill();
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 async function seed(sqluri: string): Promise<void> {

@@ -16,6 +16,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { answerCpu, child, cpuOf, firstLine } from './support/bench-process';
+import { median, numberOption as option } from './support/bench-args';
 
 const USERS = new Map([['alice', 'alice-password'], ['bob', 'bob-password']]);
 /** The SQL users: one per password hash scheme. */
@@ -98,9 +99,6 @@ async function load(url: string, duration: number, connections: number, headers:
   process.stdout.write(`${JSON.stringify({ rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors })}\n`);
 }
 
-
-
-
 interface Result { rps: number; p99: number; non2xx: number; errors: number; cpuPerRequest: number }
 
 interface Run { kind: Kind; path: string; headers: Record<string, string> }
@@ -118,17 +116,6 @@ async function measure(run: Run, sqluri: string, duration: number, connections: 
   } finally {
     server.kill();
   }
-}
-
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(process.argv[at + 1]);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** One table: each row's median figures, with req/s and CPU ratios to the first row. */

@@ -10,6 +10,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { answerCpu, child, cpuOf, firstLine } from './support/bench-process';
+import { median, numberOption as option } from './support/bench-args';
 
 type Kind = 'bare' | 'metrics-off' | 'metrics-on';
 
@@ -46,9 +47,6 @@ async function load(url: string, duration: number, connections: number): Promise
   process.stdout.write(`${JSON.stringify({ rps: result.requests.average, p99: result.latency.p99, bad: result.non2xx + result.errors })}\n`);
 }
 
-
-
-
 interface Result { rps: number; p99: number; bad: number; cpuPerRequest: number }
 
 async function measure(kind: Kind, duration: number, connections: number): Promise<Result> {
@@ -64,17 +62,6 @@ async function measure(kind: Kind, duration: number, connections: number): Promi
   } finally {
     proc.kill();
   }
-}
-
-const option = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(process.argv[at + 1]);
-};
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 async function main(): Promise<void> {

@@ -13,15 +13,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../test/support/free-port';
+import { numberOption as option } from './support/bench-args';
 
 const ROOT = resolve(__dirname, '..');
 const AUTH = `Basic ${Buffer.from('demo:demo-password-1234').toString('base64')}`;
-
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(process.argv[i + 1]);
-}
-
 
 function deployment(): string {
   const dir = mkdtempSync(join(tmpdir(), 'bench-serve-'));

@@ -16,9 +16,10 @@ import { mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../test/support/free-port';
+import { median, numberOption } from './support/bench-args';
 
 const ROOT = resolve(__dirname, '..');
-const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 5);
+const rounds = numberOption('rounds', 5);
 
 const out = mkdtempSync(join(tmpdir(), 'bench-startup-'));
 symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'));
@@ -93,8 +94,6 @@ async function measure(name: Name): Promise<{ ms: number; cpu: number; rss: numb
   await new Promise((done) => child.once('exit', done));
   return { ms, cpu, rss };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
   const names = Object.keys(scripts) as Name[];
