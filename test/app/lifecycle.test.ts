@@ -8,6 +8,7 @@ import { SyncServerApp, authenticated, route, type AppContext } from '../../src/
 import { DummyAuth } from '../../src/auth/backends/dummy';
 import type { FlatConfig } from '../../src/config/types';
 import { createTestApp } from '../../src/testing/test-app';
+import { waitFor } from '../support/wait-for';
 
 class TrackingAuth extends DummyAuth {
   opened = false;
@@ -144,8 +145,7 @@ describe('listen and close', () => {
     expect(heartbeat.status).toBe(503);
     expect((await fetchText(port, '/me', { Authorization: basic('x', 'y') })).status).toBe(200);
     // The graceful window ends (the listener stops); close() still waits for the request in flight.
-    const deadline = Date.now() + 10_000;
-    while (server.listening && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(() => !server.listening, { what: 'the listener to close' });
     expect(server.listening).toBe(false);
     expect(closed).toBe(false);
     expect(auth.closed).toBe(false);

@@ -6,6 +6,7 @@ import { AuthRegistry, createAuthBackend } from '../../src/auth/registry';
 import { ConfigError } from '../../src/config/errors';
 import type { FlatConfig } from '../../src/config/types';
 import { tempFiles } from '../config/temp-files';
+import { waitFor } from '../support/wait-for';
 
 describe('createAuthBackend and the login cache (auth.cache_ttl, auth.cache_size)', () => {
   const opened: AuthBackend[] = [];
@@ -48,10 +49,7 @@ describe('createAuthBackend and the login cache (auth.cache_ttl, auth.cache_size
     await lazy.authenticateUser('tarek', 'tarek');
     await ((lazy as CachedAuthBackend).backend as SQLAuth).connection.run('test', (ds) => ds.query('DELETE FROM users'));
     const deleted = Date.now();
-    while ((await lazy.authenticateUser('tarek', 'tarek')) !== null) {
-      if (Date.now() - deleted > 2000) throw new Error('the deleted user was still accepted after 2 s');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitFor(async () => (await lazy.authenticateUser('tarek', 'tarek')) === null, { timeoutMs: 2000, intervalMs: 20, what: 'the deleted user to be refused' });
     expect(Date.now() - deleted).toBeGreaterThanOrEqual(150);
   });
 

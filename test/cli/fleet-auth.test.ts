@@ -10,6 +10,7 @@ import { hashPassword } from '../../src/auth/passwords';
 import { serverDatabase, type TestDatabase } from '../auth/sql-databases';
 import { deployment, startServe, stopGracefully, type ServeProcess } from '../e2e/fixtures/serve-process';
 import { describeService, useService } from '../services/describe-service';
+import { waitFor } from '../support/wait-for';
 
 // Two `services-core serve` processes (two hosts of a fleet, as far as auth is concerned), each
 // with 2 workers, on one PostgreSQL database: a change made through one, or directly in SQL,
@@ -179,12 +180,9 @@ describeService('pg', 'a fleet on one PostgreSQL database: two serve processes Ã
 /** Polls until every port accepts; resolves with the milliseconds it took. */
 async function waitAccepted(ports: number[], user: string, password: string, timeoutMs = 3000): Promise<number> {
   const start = performance.now();
-  for (;;) {
-    const statuses = await Promise.all(ports.map((port) => login(port, user, password).then((r) => r.status)));
-    if (statuses.every((s) => s === 200)) return performance.now() - start;
-    if (performance.now() - start > timeoutMs) throw new Error(`still refused after ${timeoutMs} ms: ${statuses.join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await waitFor(async () => (await Promise.all(ports.map((port) => login(port, user, password)))).every((r) => r.status === 200),
+    { timeoutMs, intervalMs: 25, what: `every port to accept ${user}` });
+  return performance.now() - start;
 }
 
 describeService('ldap', 'a fleet on one slapd: two serve processes Ã— 2 workers (pooled binds)', () => {

@@ -11,6 +11,7 @@ import { RestartPolicy } from '../../src/cli/restart-policy';
 import { DEFAULT_HOST, DEFAULT_PORT, parseServeArgs, readServePlan, UsageError } from '../../src/cli/serve-plan';
 import { runWrk } from '../support/wrk';
 import { E2E_APP, deployment, listeningPort, startServe, stopServe, type ServeProcess } from '../e2e/fixtures/serve-process';
+import { waitFor } from '../support/wait-for';
 
 async function run(...argv: string[]): Promise<{ code: number; stderr: string }> {
   let stderr = '';
@@ -27,15 +28,6 @@ function request(port: number, path: string, options: { method?: string; headers
     });
     req.on('error', fail).end();
   });
-}
-
-/** Polls `read()` until `text` occurs `count` times (or fails after 30 s). */
-async function waitForText(read: () => string, text: string, count: number): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (read().split(text).length - 1 < count) {
-    if (Date.now() > deadline) throw new Error(`no ${count} × '${text}' in:\n${read()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const get = (port: number, path: string, headers: Record<string, string> = {}) => request(port, path, { headers });
@@ -215,11 +207,15 @@ describe('serve: stops and reloads at any moment', () => {
   });
 
   test('SIGTERM while the workers are still starting: they drain, serve exits 0 without killing anything', async () => {
-    const { ini } = deployment('host = 127.0.0.1\nport = 0\nworkers = 2',
-      `[global]\ngraceful_shutdown_interval = 0.2\n\n[auth]\nbackend = ${E2E_APP}#SlowOpenAuth\nopen_delay = 1.5\n`);
+    const { dir, ini } = deployment('host = 127.0.0.1\nport = 0\nworkers = 2',
+      `[global]\ngraceful_shutdown_interval = 0.2\n\n[auth]\nbackend = ${E2E_APP}#SlowOpenAuth\nopen_gate = %DIR%/gate\n`);
+    writeFileSync(join(dir, 'app.conf'), readFileSync(join(dir, 'app.conf'), 'utf8').replace('%DIR%', dir));
     serve = startServe([ini]);
     await serve.waitForCount('slow open begins', 2);
     serve.child.kill('SIGTERM');
+    // Both workers have the stop while their start is still open; then the start may finish.
+    await serve.waitForCount('worker draining', 2);
+    writeFileSync(join(dir, 'gate'), '');
     // Before: the workers ignored the stop until they listened, and were killed after 16 s (exit 1).
     expect(await serve.exited).toEqual({ code: 0, signal: null });
     expect(serve.output()).toContain('stopping 2 worker(s)');
@@ -258,7 +254,7 @@ describe('serve: stops and reloads at any moment', () => {
     serve.child.kill('SIGHUP');
     // The lines go on to the file opened before, now app.log.1.
     const rotated = join(dir, 'app.log.1');
-    await waitForText(() => readFileSync(rotated, 'utf8'), 'files reopened', 2);
+    await waitFor(() => readFileSync(rotated, 'utf8').split('files reopened').length - 1 >= 2, { timeoutMs: 30_000, intervalMs: 50, what: `two 'files reopened' in ${rotated}` });
     expect(readFileSync(rotated, 'utf8').split('cannot reopen the log file').length - 1).toBe(3); // primary and both workers
     expect(serve.child.exitCode).toBeNull();
     for (let i = 0; i < 4; i++) expect((await get(port, '/alice/info', basic('alice', 'pw')).catch((err: Error) => { throw new Error(`${err.message}\n${readFileSync(rotated, 'utf8')}`); })).status).toBe(200);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { freePort } from '../support/free-port';
 import { WRK, failures, runWrk } from '../support/wrk';
 import { ROOT, deployment, listeningPort, startServe, stopServe, type ServeProcess } from './fixtures/serve-process';
+import { waitFor } from '../support/wait-for';
 
 const NGINX = '/usr/sbin/nginx';
 const required = process.env.CI === 'true' || process.env.REQUIRE_SERVICES === '1';
@@ -84,11 +85,11 @@ if (!ready && required) {
     writeFileSync(join(dir, 'services-core-proxy.conf'), readFileSync(join(ROOT, 'samples/deploy/services-core-proxy.conf')));
     const global = `daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;${process.getuid?.() === 0 ? ' user root;' : ''}`;
     nginx = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', global], { stdio: 'ignore' });
-    const deadline = Date.now() + 30_000;
-    while ((await status(port, '/__heartbeat__').catch(() => 0)) !== 200) {
-      if (Date.now() > deadline || nginx.exitCode !== null) throw new Error(`nginx did not come up: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
-      await new Promise((done) => setTimeout(done, 100));
-    }
+    const proxy = nginx;
+    await waitFor(async () => {
+      if (proxy.exitCode !== null) throw new Error(`nginx exited: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
+      return (await status(port, '/__heartbeat__').catch(() => 0)) === 200;
+    }, { timeoutMs: 30_000, intervalMs: 100, what: 'nginx to come up' });
 
     const rounds: string[] = [];
     for (let round = 0; round < 4; round++) {
@@ -108,11 +109,7 @@ if (!ready && required) {
       serves[victim] = back;
       expect(await listeningPort(back)).toBe(appPorts[victim]);
       const pids = new Set([...back.output().matchAll(/worker (\d+) ready/g)].map((m) => Number(m[1])));
-      const until = Date.now() + 30_000;
-      while (!pids.has(await helloPid(port))) {
-        if (Date.now() > until) throw new Error('nginx never sent traffic to the restarted upstream');
-        await new Promise((done) => setTimeout(done, 100));
-      }
+      await waitFor(async () => pids.has(await helloPid(port)), { timeoutMs: 30_000, intervalMs: 100, what: 'nginx to send traffic to the restarted upstream' });
     }
     expect(rounds).toEqual([0, 1, 2, 3].map((r) => `round ${r}: 0 failed (read 0, write 0, connect 0, timeout 0, non-2xx 0)`));
   }, 180_000);

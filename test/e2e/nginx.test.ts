@@ -85,12 +85,11 @@ if (!haveNginx && required) {
 
     serve = startServe([join(dir, 'deployment.ini')]);
     expect(await listeningPort(serve)).toBe(appPort);
-    for (let tries = 0; ; tries++) {
-      const up = await call(port, '/__heartbeat__').then((r) => r.status === 200, () => false);
-      if (up) break;
-      if (tries > 50 || nginx.exitCode !== null) throw new Error(`nginx did not come up: ${nginxErrors}`);
-      await new Promise((done) => setTimeout(done, 100));
-    }
+    const proxy = nginx;
+    await waitFor(async () => {
+      if (proxy.exitCode !== null) throw new Error(`nginx exited: ${nginxErrors}`);
+      return call(port, '/__heartbeat__').then((r) => r.status === 200, () => false);
+    }, { timeoutMs: 30_000, intervalMs: 100, what: 'nginx to come up' });
   }, 60_000);
 
   afterAll(async () => {
