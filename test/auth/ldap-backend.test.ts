@@ -10,25 +10,10 @@ import { createAuthBackend } from '../../src/auth/registry';
 import { CachedAuthBackend } from '../../src/auth/cached-auth-backend';
 import { ConfigError } from '../../src/config/errors';
 import type { FlatConfig } from '../../src/config/types';
-import { describeService, useService } from '../services/describe-service';
+import { describeService } from '../services/describe-service';
+import { testDirectory } from '../services/test-directory';
 
-// this run's slapd (test/services/ldap-up.sh), started on first use; empty when it is not available
-const ldap = useService('ldap') ?? {};
-const URL = ldap.SC_LDAP_URL;
-const LDAPS_URL = ldap.SC_LDAPS_URL;
-const BASE = ldap.SC_LDAP_BASE ?? 'dc=example,dc=com';
-const ADMIN = ldap.SC_LDAP_ADMIN;
-const ADMIN_PW = ldap.SC_LDAP_ADMIN_PASSWORD;
-const ROOT = `ou=users,${BASE}`;
-const TLS_CA = ldap.SC_LDAP_TLS_CA;
-
-/** `auth.*` params (prefix removed) for the test slapd; the reader and users come from ldap-up.sh. */
-function params(overrides: FlatConfig = {}): FlatConfig {
-  return {
-    ldapuri: URL, bind_user: `cn=reader,${BASE}`, bind_password: 'reader-secret',
-    admin_user: ADMIN, admin_password: ADMIN_PW, users_root: ROOT, ...overrides,
-  };
-}
+const { url: URL, ldapsUrl: LDAPS_URL, base: BASE, admin: ADMIN, adminPassword: ADMIN_PW, usersRoot: ROOT, tlsCa: TLS_CA, params } = testDirectory();
 
 function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;

@@ -3,20 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { LDAPAuth } from '../../src/auth/backends/ldap';
 import { hashPassword } from '../../src/auth/passwords';
 import type { FlatConfig } from '../../src/config/types';
-import { describeService, useService } from '../services/describe-service';
+import { describeService } from '../services/describe-service';
+import { testDirectory } from '../services/test-directory';
 
-// this run's slapd, started on first use (test/services/); empty when it is not available
-const ldap = useService('ldap') ?? {};
-const URL = ldap.SC_LDAP_URL ?? '';
-const BASE = ldap.SC_LDAP_BASE ?? 'dc=example,dc=com';
-const ADMIN = ldap.SC_LDAP_ADMIN ?? `cn=admin,${BASE}`;
-const ADMIN_PW = ldap.SC_LDAP_ADMIN_PASSWORD ?? '';
-const ROOT = `ou=users,${BASE}`;
-
-const params = (overrides: FlatConfig = {}): FlatConfig => ({
-  ldapuri: URL, bind_user: `cn=reader,${BASE}`, bind_password: 'reader-secret',
-  admin_user: ADMIN, admin_password: ADMIN_PW, users_root: ROOT, ...overrides,
-});
+const { url: URL, admin: ADMIN, adminPassword: ADMIN_PW, usersRoot: ROOT, params } = testDirectory();
 
 /** A change made outside the backend, as an admin with the OpenLDAP tools would. */
 async function ldapmodify(dn: string, attribute: string, value: string): Promise<void> {

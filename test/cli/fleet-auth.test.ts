@@ -9,8 +9,9 @@ import { SQLAuth } from '../../src/auth/backends/sql';
 import { hashPassword } from '../../src/auth/passwords';
 import { serverDatabase, type TestDatabase } from '../auth/sql-databases';
 import { deployment, startServe, stopGracefully, type ServeProcess } from '../e2e/fixtures/serve-process';
-import { describeService, useService } from '../services/describe-service';
+import { describeService } from '../services/describe-service';
 import { waitFor } from '../support/wait-for';
+import { testDirectory } from '../services/test-directory';
 
 // Two `services-core serve` processes (two hosts of a fleet, as far as auth is concerned), each
 // with 2 workers, on one PostgreSQL database: a change made through one, or directly in SQL,
@@ -186,12 +187,7 @@ async function waitAccepted(ports: number[], user: string, password: string, tim
 }
 
 describeService('ldap', 'a fleet on one slapd: two serve processes × 2 workers (pooled binds)', () => {
-  const ldap = useService('ldap') ?? {};
-  const URL = ldap.SC_LDAP_URL ?? '';
-  const BASE = ldap.SC_LDAP_BASE ?? 'dc=example,dc=com';
-  const ADMIN = ldap.SC_LDAP_ADMIN ?? `cn=admin,${BASE}`;
-  const ADMIN_PW = ldap.SC_LDAP_ADMIN_PASSWORD ?? '';
-  const ROOT = `ou=users,${BASE}`;
+  const { url: URL, base: BASE, admin: ADMIN, adminPassword: ADMIN_PW, usersRoot: ROOT } = testDirectory();
   const suffix = randomBytes(4).toString('hex');
   const user = (name: string) => `fleet-${name}-${suffix}`;
   const fleet: ServeProcess[] = [];

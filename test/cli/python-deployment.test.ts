@@ -10,7 +10,8 @@ import { LDAPAuth } from '../../src/auth/backends/ldap';
 import { loadAppConfig } from '../../src/config/app-config';
 import { readServePlan } from '../../src/cli/serve-plan';
 import { ROOT, listeningPort, startServe, stopServe, type ServeProcess } from '../e2e/fixtures/serve-process';
-import { describeService, useService } from '../services/describe-service';
+import { describeService } from '../services/describe-service';
+import { testDirectory } from '../services/test-directory';
 
 // A deployment of the Python server-core, its two files as it shipped them (tests.ini, sync.conf),
 // moved by following "Moving a deployment" in docs/migrating.md.
@@ -155,12 +156,7 @@ describe('a Python-era deployment file pair', () => {
     }
   }, 90_000);
 
-  // this run's slapd, started on first use (test/services/); empty when it is not available
-  const ldap = useService('ldap') ?? {};
-  const LDAP_URL = ldap.SC_LDAP_URL ?? '';
-  const LDAP_BASE = ldap.SC_LDAP_BASE ?? 'dc=example,dc=com';
-  const LDAP_ADMIN = ldap.SC_LDAP_ADMIN ?? `cn=admin,${LDAP_BASE}`;
-  const LDAP_ADMIN_PW = ldap.SC_LDAP_ADMIN_PASSWORD ?? '';
+  const { url: LDAP_URL, base: LDAP_BASE, admin: LDAP_ADMIN, adminPassword: LDAP_ADMIN_PW } = testDirectory();
 
   describeService('ldap', 'with [auth] backend = services.auth.ldapsql.LDAPAuth against slapd', () => {
     test('serve runs it: register (the uidNumber from SQL) and log in', async () => {

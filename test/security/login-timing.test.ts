@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import type { AuthBackend } from '../../src/auth/backend';
 import { LDAPAuth } from '../../src/auth/backends/ldap';
 import { SQLAuth } from '../../src/auth/backends/sql';
-import { describeService, useService } from '../services/describe-service';
+import { describeService } from '../services/describe-service';
+import { testDirectory } from '../services/test-directory';
 
 // A login for a name that does not exist costs what a wrong password costs, so response times
 // do not tell which names exist. Generous bound: the medians of interleaved runs within 0.5×–2×
@@ -32,9 +33,7 @@ function expectSimilar({ wrong, missing }: { wrong: number; missing: number }): 
 }
 
 describeService('ldap', 'LDAP: a missing user costs what a wrong password costs', () => {
-  const ldap = useService('ldap') ?? {};
-  const URL = ldap.SC_LDAP_URL ?? '';
-  const BASE = ldap.SC_LDAP_BASE ?? 'dc=example,dc=com';
+  const { url: URL, base: BASE } = testDirectory();
   const backends: LDAPAuth[] = [];
   afterAll(() => Promise.all(backends.map((b) => b.close())));
 
