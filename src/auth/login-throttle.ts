@@ -104,6 +104,9 @@ export class LoginThrottle {
   private readonly pairs = new Map<string, Known>();
   private lastWarning = -Infinity;
   private readonly closeStore: () => Promise<void>;
+  private readonly recheckMs: number;
+  /** The store's deadline; none for the memory store, which answers in this process and cannot hang. */
+  private readonly timeoutMs?: number;
 
   constructor(readonly settings: LoginThrottleSettings, private readonly warn: (message: string) => void,
     private readonly now: () => number = Date.now) {
@@ -111,6 +114,8 @@ export class LoginThrottle {
     this.limiters = store.limiters;
     this.limiters.catch(() => undefined);
     this.closeStore = () => store.close();
+    this.recheckMs = settings.recheckSeconds * 1000;
+    this.timeoutMs = settings.store === 'memory' ? undefined : settings.timeoutSeconds * 1000;
   }
 
   /**
@@ -123,7 +128,7 @@ export class LoginThrottle {
     const pairKey = `${address}\0${username}`;
     if (!fresh) {
       const pair = this.pairs.get(pairKey);
-      if (pair !== undefined && now - pair.at < this.settings.recheckSeconds * 1000) return { blockedForMs: Math.max(0, pair.blockedUntil - now) };
+      if (pair !== undefined && now - pair.at < this.recheckMs) return { blockedForMs: Math.max(0, pair.blockedUntil - now) };
     }
     const [user, client] = await Promise.all([
       this.call((l) => l.user.get(userKey(username))),
@@ -175,10 +180,10 @@ export class LoginThrottle {
   private async call<T>(fn: (limiters: Record<ThrottleKey, RateLimiterAbstract>) => Promise<T>): Promise<T | null> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      // The memory store answers in this process and cannot hang: no timer per call (a fresh login makes two).
-      if (this.settings.store === 'memory') return await this.limiters.then(fn);
+      // No timer per call where there is no deadline (a fresh login makes two calls).
+      if (this.timeoutMs === undefined) return await this.limiters.then(fn);
       const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${this.settings.timeoutSeconds} s`)), this.settings.timeoutSeconds * 1000);
+        timer = setTimeout(() => reject(new Error(`no answer within ${this.settings.timeoutSeconds} s`)), this.timeoutMs);
       });
       return await Promise.race([this.limiters.then(fn), deadline]);
     } catch (err) {
