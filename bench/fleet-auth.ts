@@ -118,7 +118,7 @@ async function stampCost(sqluri: string, calls = 3000): Promise<{ wall: number; 
  */
 async function hitPathCost(calls = 200_000): Promise<Record<string, number>> {
   const { createAuthBackend, authCacheOf } = await import('../src');
-  const { LoginThrottle, readThrottleSettings } = await import('../src/auth/login-throttle');
+  const { LoginThrottle, readThrottleSettings } = await import('../src/auth/throttle/login-throttle');
   const cpuPerCall = async (fn: () => Promise<unknown>) => {
     for (let i = 0; i < 1000; i++) await fn();
     const before = process.cpuUsage();
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
   const pgServer = option('pg', process.env.SC_PG_URL ?? 'postgres://postgres@127.0.0.1:55432/test');
   const dir = mkdtempSync(join(tmpdir(), 'bench-fleet-'));
   const sqlite = `sqlite:///${join(dir, 'users.db')}`;
-  const { openDataSource } = await import('../src/auth/backends/sql-connection');
+  const { openDataSource } = await import('../src/auth/sql/sql-connection');
   const dbName = `bench_fleet_${process.pid}`;
   const admin = await openDataSource(pgServer, { entities: [], createTables: false, poolSize: 1 });
   await admin.query(`CREATE DATABASE ${dbName}`);

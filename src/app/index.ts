@@ -5,7 +5,7 @@ export { route, authenticated, cef, type RouteOptions, type AuthenticatedOptions
 export type { AppContext, AppState, AppUser, AppOptions } from './types';
 export * from './responses/errors';
 export * from './responses/responses';
-export * from './responses/respcodes';
+export * from '../util/respcodes';
 export { createLogger } from './observability/logger';
 export { CEF_BACKEND_FAILURE, CEF_INVALID_USERNAME, CEF_URL_MISMATCH } from './authentication/basic-authentication';
 export { CEF_ACCOUNT_LOCKED, TooManyLoginsError } from './authentication/login-throttling';

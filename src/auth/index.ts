@@ -2,10 +2,10 @@ export type { AuthBackend, AuthBackendContext, AuthBackendFactory, UpdatePasswor
 export { AuthRegistry, createAuthBackend, defaultAuthRegistry, registerAuthBackend, type CreateAuthBackendOptions } from './registry';
 export { AuthCache, type AuthCacheMode, type AuthCacheOptions } from './auth-cache';
 export { CachedAuthBackend, withAuthCache, authCacheOf } from './cached-auth-backend';
-export { LoginThrottle, readThrottleSettings, type LoginThrottleSettings } from './login-throttle';
+export { LoginThrottle, readThrottleSettings, type LoginThrottleSettings } from './throttle/login-throttle';
 export { hashPassword, validatePassword, needsRehash, PASSWORD_SCHEMES, type PasswordScheme } from './passwords';
 export { extractUsername, InvalidUsernameError } from './username';
 export { parseBasicAuth, BasicAuthError, type BasicCredentials } from './basic-auth';
-export { escapeFilterValue, escapeDnValue } from './ldap-escape';
-export { DummyAuth } from './backends/dummy';
+export { escapeFilterValue, escapeDnValue } from './ldap/ldap-escape';
+export { DummyAuth } from './dummy-auth';
 export { SQLAuth, LDAPAuth, NodeAttributionError } from './lazy-backends';

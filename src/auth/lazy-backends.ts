@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- the drivers load on first use, synchronously */
-import type * as Ldap from './backends/ldap';
-import type * as Sql from './backends/sql';
+import type * as Ldap from './ldap/ldap-auth';
+import type * as Sql from './sql/sql-auth';
 
 // `SQLAuth` and `LDAPAuth` are exported by the package, but importing it must not load TypeORM
 // or ldapjs: each export is a getter that loads its module the first time it is read (then
@@ -14,9 +14,9 @@ export declare const NodeAttributionError: typeof Ldap.NodeAttributionError;
 export type NodeAttributionError = Ldap.NodeAttributionError;
 
 const lazy: Record<string, () => unknown> = {
-  SQLAuth: () => (require('./backends/sql') as typeof Sql).SQLAuth,
-  LDAPAuth: () => (require('./backends/ldap') as typeof Ldap).LDAPAuth,
-  NodeAttributionError: () => (require('./backends/ldap') as typeof Ldap).NodeAttributionError,
+  SQLAuth: () => (require('./sql/sql-auth') as typeof Sql).SQLAuth,
+  LDAPAuth: () => (require('./ldap/ldap-auth') as typeof Ldap).LDAPAuth,
+  NodeAttributionError: () => (require('./ldap/ldap-auth') as typeof Ldap).NodeAttributionError,
 };
 for (const [name, load] of Object.entries(lazy)) {
   Object.defineProperty(exports, name, { enumerable: true, get: load });

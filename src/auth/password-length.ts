@@ -1,5 +1,5 @@
-import { BadRequestError } from '../app/responses/errors';
-import { ERROR_WEAK_PASSWORD } from '../app/responses/respcodes';
+import { BadRequestError } from '../util/errors';
+import { ERROR_WEAK_PASSWORD } from '../util/respcodes';
 import type { FlatConfig } from '../config/types';
 import { intParam } from './auth-params';
 

@@ -31,15 +31,15 @@ export class AuthRegistry {
 function builtinRegistry(): AuthRegistry {
   const registry = new AuthRegistry();
   registry.register('dummy', (params, ctx) => {
-    const { DummyAuth } = require('./backends/dummy') as typeof import('./backends/dummy');
+    const { DummyAuth } = require('./dummy-auth') as typeof import('./dummy-auth');
     return new DummyAuth(params, ctx);
   });
   registry.register('sql', (params, ctx) => {
-    const { SQLAuth } = require('./backends/sql') as typeof import('./backends/sql');
+    const { SQLAuth } = require('./sql/sql-auth') as typeof import('./sql/sql-auth');
     return new SQLAuth(params, ctx);
   });
   registry.register('ldap', (params, ctx) => {
-    const { LDAPAuth } = require('./backends/ldap') as typeof import('./backends/ldap');
+    const { LDAPAuth } = require('./ldap/ldap-auth') as typeof import('./ldap/ldap-auth');
     return new LDAPAuth(params, ctx);
   });
   return registry;

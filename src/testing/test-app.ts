@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { logRedaction } from '../app/observability/log-redaction';
 import type { AuthBackend } from '../auth/backend';
-import { DummyAuth } from '../auth/backends/dummy';
+import { DummyAuth } from '../auth/dummy-auth';
 import type { AppOptions } from '../app/types';
 import type { SyncServerApp } from '../app/sync-server-app';
 import { Config } from '../config/config';

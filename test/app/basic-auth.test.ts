@@ -4,7 +4,7 @@ import {
   UnauthorizedError, authenticated, route, type AppContext, type AppUser,
 } from '../../src/app';
 import { authCacheOf, withAuthCache } from '../../src/auth/cached-auth-backend';
-import { DummyAuth } from '../../src/auth/backends/dummy';
+import { DummyAuth } from '../../src/auth/dummy-auth';
 import * as basicAuthModule from '../../src/auth/basic-auth';
 import { BasicAuthError, parseBasicAuth } from '../../src/auth/basic-auth';
 import type { FlatConfig } from '../../src/config/types';

@@ -5,7 +5,7 @@ import ts from 'typescript';
 import type { SyncServerApp } from '../../src/app';
 import type { AppOptions } from '../../src/app/types';
 import type { FlatConfig } from '../../src/config/types';
-import { DummyAuth } from '../../src/auth/backends/dummy';
+import { DummyAuth } from '../../src/auth/dummy-auth';
 import { createTestApp } from '../../src/testing/test-app';
 
 type AppClass = new (config: FlatConfig, options?: AppOptions) => SyncServerApp;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { SyncServerApp, authenticated, route, type AppContext } from '../../src/app';
-import { DummyAuth } from '../../src/auth/backends/dummy';
+import { DummyAuth } from '../../src/auth/dummy-auth';
 import type { FlatConfig } from '../../src/config/types';
 import { createTestApp } from '../../src/testing/test-app';
 import { waitFor } from '../support/wait-for';

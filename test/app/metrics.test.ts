@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { BackendError, SyncServerApp, authenticated, route } from '../../src/app';
 import { withAuthCache } from '../../src/auth/cached-auth-backend';
-import { DummyAuth } from '../../src/auth/backends/dummy';
+import { DummyAuth } from '../../src/auth/dummy-auth';
 import type { FlatConfig } from '../../src/config/types';
 import { RequestHistogram } from '../../src/app/observability/request-histogram';
 import { createTestApp } from '../../src/testing/test-app';

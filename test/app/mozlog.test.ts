@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { SyncServerApp, authenticated, route } from '../../src/app';
 import { createLogger } from '../../src/app/observability/logger';
-import { DummyAuth } from '../../src/auth/backends/dummy';
+import { DummyAuth } from '../../src/auth/dummy-auth';
 import { loadAppConfig } from '../../src/config/app-config';
 import type { FlatConfig } from '../../src/config/types';
 import { mozlogRecord } from '../support/mozlog-record';

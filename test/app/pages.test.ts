@@ -5,7 +5,7 @@ import request from 'supertest';
 import { BackendError, HttpError, SyncServerApp, route, type AppContext } from '../../src/app';
 import type { FlatConfig } from '../../src/config/types';
 import { createTestApp } from '../../src/testing/test-app';
-import { DummyAuth } from '../../src/auth/backends/dummy';
+import { DummyAuth } from '../../src/auth/dummy-auth';
 
 class SickAuth extends DummyAuth {
   healthy = true;

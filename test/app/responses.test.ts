@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
 import { isHttpError } from '../../src/app/responses/errors';
-import * as codes from '../../src/app/responses/respcodes';
+import * as codes from '../../src/util/respcodes';
 import {
   HttpResponse, convertResponse, htmlResponse, isHttpResponse, jsonBadRequest, jsonResponse, newlinesResponse,
   textResponse, whoisiResponse,

@@ -1,7 +1,7 @@
 import type { AuthCacheOptions } from '../../src/auth/auth-cache';
 import { CachedAuthBackend, authCacheOf, withAuthCache } from '../../src/auth/cached-auth-backend';
 import type { AuthBackend, UpdatePasswordOptions, UserId } from '../../src/auth/backend';
-import { DummyAuth } from '../../src/auth/backends/dummy';
+import { DummyAuth } from '../../src/auth/dummy-auth';
 
 /** A backend double that counts the logins that reach it. */
 class CountingBackend extends DummyAuth {

@@ -1,6 +1,6 @@
 import { ConfigError } from '../../src/config/errors';
 import { createAuthBackend } from '../../src/auth/registry';
-import { DummyAuth } from '../../src/auth/backends/dummy';
+import { DummyAuth } from '../../src/auth/dummy-auth';
 
 const context = () => {
   const warnings: string[] = [];

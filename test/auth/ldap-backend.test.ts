@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { isBackendError, isHttpError } from '../../src/app/responses/errors';
-import { LDAPAuth, NodeAttributionError } from '../../src/auth/backends/ldap';
+import { LDAPAuth, NodeAttributionError } from '../../src/auth/ldap/ldap-auth';
 import { createAuthBackend } from '../../src/auth/registry';
 import { CachedAuthBackend } from '../../src/auth/cached-auth-backend';
 import { ConfigError } from '../../src/config/errors';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { escapeDnValue, escapeFilterValue } from '../../src/auth/ldap-escape';
+import { escapeDnValue, escapeFilterValue } from '../../src/auth/ldap/ldap-escape';
 
 /** RFC 4515/4514 hex pairs back to the value (every escape this module writes is a hex pair). */
 function unescapeHex(escaped: string): string {

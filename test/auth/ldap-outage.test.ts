@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BackendTimeoutError, isBackendError } from '../../src/app/responses/errors';
-import { LDAPAuth } from '../../src/auth/backends/ldap';
+import { LDAPAuth } from '../../src/auth/ldap/ldap-auth';
 import { describeWithBinaries } from '../services/describe-service';
 import { freePort } from '../support/free-port';
 import { waitFor } from '../support/wait-for';

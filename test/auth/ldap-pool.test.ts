@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackendError, BackendTimeoutError, isBackendError } from '../../src/app/responses/errors';
-import { LdapPool, MaxConnectionReachedError, type LdapPoolOptions, type PoolConnector } from '../../src/auth/ldap-pool';
+import { LdapPool, MaxConnectionReachedError, type LdapPoolOptions, type PoolConnector } from '../../src/auth/ldap/ldap-pool';
 
 // A fake connector isolates the pool's bookkeeping from a directory; the backend suite runs
 // the same pool against slapd.

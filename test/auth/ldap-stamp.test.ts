@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { LDAPAuth } from '../../src/auth/backends/ldap';
+import { LDAPAuth } from '../../src/auth/ldap/ldap-auth';
 import { hashPassword } from '../../src/auth/passwords';
 import type { FlatConfig } from '../../src/config/types';
 import { describeService } from '../services/describe-service';

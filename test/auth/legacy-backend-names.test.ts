@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { AuthBackend } from '../../src/auth/backend';
-import { DummyAuth } from '../../src/auth/backends/dummy';
-import { LDAPAuth } from '../../src/auth/backends/ldap';
-import { SQLAuth } from '../../src/auth/backends/sql';
+import { DummyAuth } from '../../src/auth/dummy-auth';
+import { LDAPAuth } from '../../src/auth/ldap/ldap-auth';
+import { SQLAuth } from '../../src/auth/sql/sql-auth';
 import { LEGACY_BACKEND_NAMES, checkBackendName } from '../../src/auth/legacy-backend-names';
 import { createAuthBackend } from '../../src/auth/registry';
 import { SyncServerApp } from '../../src/app/sync-server-app';

@@ -1,7 +1,7 @@
 import { CachedAuthBackend, authCacheOf } from '../../src/auth/cached-auth-backend';
 import type { AuthBackend } from '../../src/auth/backend';
-import { DummyAuth } from '../../src/auth/backends/dummy';
-import { SQLAuth } from '../../src/auth/backends/sql';
+import { DummyAuth } from '../../src/auth/dummy-auth';
+import { SQLAuth } from '../../src/auth/sql/sql-auth';
 import { AuthRegistry, createAuthBackend } from '../../src/auth/registry';
 import { ConfigError } from '../../src/config/errors';
 import type { FlatConfig } from '../../src/config/types';
@@ -83,7 +83,7 @@ describe('createAuthBackend and the login cache (auth.cache_ttl, auth.cache_size
 
   test('auth.backend = ./module.js#Export loads a class or a factory relative to baseDir, with clear errors', async () => {
     const dir = tempFiles({
-      'backends.js': `const { DummyAuth } = require(${JSON.stringify(require.resolve('../../src/auth/backends/dummy'))});\n` +
+      'backends.js': `const { DummyAuth } = require(${JSON.stringify(require.resolve('../../src/auth/dummy-auth'))});\n` +
         'exports.Backend = class extends DummyAuth { constructor(p, c) { super({ ...p, allow_dummy: true }, c); } };\n' +
         "exports.factory = (p, c) => new DummyAuth({ allow_dummy: true, factoryMade: 'yes' }, c);\n" +
         'exports.notCallable = 1;\n',

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import { openDataSource } from '../../src/auth/backends/sql-connection';
-import type { SqlDialect } from '../../src/auth/backends/sql-connection';
+import { openDataSource } from '../../src/auth/sql/sql-connection';
+import type { SqlDialect } from '../../src/auth/sql/sql-connection';
 
 /** A throwaway database of one dialect for a test file, and raw SQL on it. */
 export interface TestDatabase {

@@ -3,7 +3,7 @@ import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { isBackendError } from '../../src/app/responses/errors';
-import { SQLAuth } from '../../src/auth/backends/sql';
+import { SQLAuth } from '../../src/auth/sql/sql-auth';
 import { describeWithBinaries } from '../services/describe-service';
 import { freePort } from '../support/free-port';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isBackendError } from '../../src/app/responses/errors';
-import { SQLAuth } from '../../src/auth/backends/sql';
+import { SQLAuth } from '../../src/auth/sql/sql-auth';
 import { schemeOf } from '../../src/auth/passwords';
 import { ConfigError } from '../../src/config/errors';
 import type { FlatConfig } from '../../src/config/types';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { LDAPAuth } from '../../src/auth/backends/ldap';
+import { LDAPAuth } from '../../src/auth/ldap/ldap-auth';
 import { loadAppConfig } from '../../src/config/app-config';
 import { readServePlan } from '../../src/cli/serve-plan';
 import { ROOT, listeningPort, startServe, stopServe, type ServeProcess } from '../e2e/fixtures/serve-process';

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SQLAuth } from '../../src/auth/backends/sql';
+import { SQLAuth } from '../../src/auth/sql/sql-auth';
 import { ConfigError } from '../../src/config/errors';
 import { loadAppClass } from '../../src/cli/load-app-class';
 import { main, type CommandIO } from '../../src/cli/main';

@@ -1,5 +1,5 @@
 import { readAppSettings } from '../../src/app/app-settings';
-import { LDAPAuth } from '../../src/auth/backends/ldap';
+import { LDAPAuth } from '../../src/auth/ldap/ldap-auth';
 import { CefLogger } from '../../src/cef';
 import { ConfigError } from '../../src/config/errors';
 import { readBoolean, readBytes, readEnum, readInteger, readSeconds } from '../../src/config/settings';

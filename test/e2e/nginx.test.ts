@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { SQLAuth } from '../../src/auth/backends/sql';
+import { SQLAuth } from '../../src/auth/sql/sql-auth';
 import { ROOT, deployment, listeningPort, startServe, stopServe, type ServeProcess } from './fixtures/serve-process';
 import { freePort } from '../support/free-port';
 import { waitFor } from '../support/wait-for';

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { AuthBackend } from '../../src/auth/backend';
-import { LDAPAuth } from '../../src/auth/backends/ldap';
-import { SQLAuth } from '../../src/auth/backends/sql';
+import { LDAPAuth } from '../../src/auth/ldap/ldap-auth';
+import { SQLAuth } from '../../src/auth/sql/sql-auth';
 import { describeService } from '../services/describe-service';
 import { testDirectory } from '../services/test-directory';
 

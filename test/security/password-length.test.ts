@@ -1,7 +1,7 @@
 import bcrypt from 'bcryptjs';
 import request from 'supertest';
-import { ERROR_WEAK_PASSWORD } from '../../src/app/responses/respcodes';
-import { SQLAuth } from '../../src/auth/backends/sql';
+import { ERROR_WEAK_PASSWORD } from '../../src/util/respcodes';
+import { SQLAuth } from '../../src/auth/sql/sql-auth';
 import { DEFAULT_MAX_PASSWORD_LENGTH, PasswordTooLongError } from '../../src/auth/password-length';
 import { hashPassword, validatePassword } from '../../src/auth/passwords';
 import { createTestApp } from '../../src/testing';

@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'no
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SQLAuth } from '../../src/auth/backends/sql';
+import { SQLAuth } from '../../src/auth/sql/sql-auth';
 import { ROOT, listeningPort, startServe, stopServe, type ServeProcess } from '../e2e/fixtures/serve-process';
 
 /** One request on a new connection, so the cluster's round-robin spreads them over the workers. */

@@ -1,4 +1,4 @@
-import { LoginThrottle, readThrottleSettings, type ThrottleKey } from '../../auth/login-throttle';
+import { LoginThrottle, readThrottleSettings, type ThrottleKey } from '../../auth/throttle/login-throttle';
 import type { CefLogger } from '../../cef';
 import { ACCOUNT_LOCKED } from '../../cef/signatures';
 import type { FlatConfig } from '../../config/types';

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from '../responses/errors';
 import { isJsonContentType } from './json-content-type';
-import { ERROR_MALFORMED_JSON } from '../responses/respcodes';
+import { ERROR_MALFORMED_JSON } from '../../util/respcodes';
 import { jsonBadRequest } from '../responses/responses';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -1,7 +1,7 @@
-import { ConfigError } from '../../config/errors';
-import type { FlatConfig } from '../../config/types';
-import { newResetCode } from '../reset-code';
-import type { AuthBackend, AuthBackendContext, UpdatePasswordOptions, UserId, UserInfo } from '../backend';
+import { ConfigError } from '../config/errors';
+import type { FlatConfig } from '../config/types';
+import { newResetCode } from './reset-code';
+import type { AuthBackend, AuthBackendContext, UpdatePasswordOptions, UserId, UserInfo } from './backend';
 
 interface DummyUser {
   id: number;

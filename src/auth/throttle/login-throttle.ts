@@ -1,12 +1,12 @@
 import cluster from 'node:cluster';
 import { hash } from 'node:crypto';
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
-import { ConfigError } from '../config/errors';
-import { filterParams } from '../config/filter-params';
-import { readEnum, readSeconds } from '../config/settings';
-import type { FlatConfig } from '../config/types';
-import { intParam, stringParam } from './auth-params';
-import { DEFAULT_CACHE_RECHECK } from './auth-cache';
+import { ConfigError } from '../../config/errors';
+import { filterParams } from '../../config/filter-params';
+import { readEnum, readSeconds } from '../../config/settings';
+import type { FlatConfig } from '../../config/types';
+import { intParam, stringParam } from '../auth-params';
+import { DEFAULT_CACHE_RECHECK } from '../auth-cache';
 import { openThrottleStore, type ThrottleStoreKind } from './login-throttle-store';
 
 /** Failed logins allowed for one key within its window; the last one starts the block. */

@@ -8,11 +8,11 @@ import { ConfigError } from '../../config/errors';
 import type { FlatConfig } from '../../config/types';
 import { boolParam, listParam, numberParam, stringParam } from '../auth-params';
 import type { AuthBackend, AuthBackendContext, UpdatePasswordOptions, UserId, UserInfo } from '../backend';
-import { escapeDnValue, escapeFilterValue } from '../ldap-escape';
-import { LdapPool, type PoolConnector } from '../ldap-pool';
+import { escapeDnValue, escapeFilterValue } from './ldap-escape';
+import { LdapPool, type PoolConnector } from './ldap-pool';
 import { checkNewPasswordLength, maxPasswordLength } from '../password-length';
 import { hashPassword } from '../passwords';
-import type { LdapSqlSide } from './ldap-sql';
+import type { LdapSqlSide } from './ldap-sql-auth';
 
 // The only module that speaks ldapjs (docs/compatibility.md R.3); docs/compatibility.md D.7 (LDAP + SQL hybrid) and D.8.
 
@@ -103,7 +103,7 @@ export class LDAPAuth implements AuthBackend {
     if (s.sqluri !== undefined) {
       // The SQL side (and TypeORM) loads only when auth.sqluri asks for it.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { LdapSqlSide: SqlSide } = require('./ldap-sql') as typeof import('./ldap-sql');
+      const { LdapSqlSide: SqlSide } = require('./ldap-sql-auth') as typeof import('./ldap-sql-auth');
       this.sql = new SqlSide(s.sqluri, params, (id) => this.dnOf(id));
     }
   }

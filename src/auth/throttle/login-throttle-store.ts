@@ -2,8 +2,8 @@
 import type * as Rlf from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { DataSource } from 'typeorm';
-import { ConfigError } from '../config/errors';
-import type { SqlConnection } from './backends/sql-connection';
+import { ConfigError } from '../../config/errors';
+import type { SqlConnection } from '../sql/sql-connection';
 import type { LoginThrottleSettings, ThrottleKey, ThrottleRule } from './login-throttle';
 
 // Where the failed-login counters live (rate-limiter-flexible): this process, the `serve`
@@ -28,7 +28,7 @@ const lib = {
   postgres: () => (require('rate-limiter-flexible/lib/RateLimiterPostgres') as typeof Rlf.RateLimiterPostgres),
   mysql: () => (require('rate-limiter-flexible/lib/RateLimiterMySQL') as typeof Rlf.RateLimiterMySQL),
   // TypeORM is loaded only by apps that use it.
-  sql: () => (require('./backends/sql-connection') as typeof import('./backends/sql-connection')),
+  sql: () => (require('../sql/sql-connection') as typeof import('../sql/sql-connection')),
 };
 
 export function openThrottleStore(settings: LoginThrottleSettings): ThrottleStore {

@@ -1,7 +1,7 @@
 import { EntitySchema, type DataSource } from 'typeorm';
 import type { FlatConfig } from '../../config/types';
 import { ResetCodes, storedResetCode } from '../reset-code';
-import { SqlConnection, affectedAny, dateTimeType, sqlConnectionParams, type SqlDialect } from './sql-connection';
+import { SqlConnection, affectedAny, dateTimeType, sqlConnectionParams, type SqlDialect } from '../sql/sql-connection';
 
 // The SQL half of the LDAP + SQL hybrid (docs/compatibility.md D.7): uidNumber allocation, node assignment
 // and reset codes. No ldapjs here; LDAPAuth (ldap.ts) drives it.

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BackendError, BackendTimeoutError, isBackendError } from '../util/errors';
+import { BackendError, BackendTimeoutError, isBackendError } from '../../util/errors';
 
 /** A bound directory connection as the pool sees it; the backend supplies the real one. */
 export interface PoolConnector {
