@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 // In your project: from 'services-core'
 import {
   ERROR_INVALID_RESET_CODE, ERROR_INVALID_USER, ERROR_INVALID_WRITE, ERROR_MISSING_PASSWORD, ERROR_NO_EMAIL_ADDRESS,
@@ -120,17 +119,17 @@ export class AccountsApp extends SyncServerApp {
     this.logger.info({ requestId: ctx.state.requestId, email, resetCode: code }, `reset code for ${ctx.params.username}`);
   }
 
-  /** Opens the database, then seeds `accounts.demo_user` (development) and says how to log in. */
-  override async listen(port?: number, host?: string): Promise<Server> {
-    const server = await super.listen(port, host);
+  /**
+   * Runs at start (under `listen()`, `callback()`, tests and `serve` alike), once the auth
+   * backend is open: seeds `accounts.demo_user` (development) and says how to log in.
+   */
+  protected override async onStart(): Promise<void> {
     const name = this.config['accounts.demo_user'];
     const password = this.config['accounts.demo_password'];
-    if (typeof name === 'string' && typeof password === 'string') {
-      if ((await this.users.getUserId(name)) === null) {
-        await this.users.createUser(name, password, String(this.config['accounts.demo_email'] ?? `${name}@example.com`));
-      }
-      this.logger.info({ demoUser: name, demoPassword: password }, `demo user: ${name}, password: ${password}`);
+    if (typeof name !== 'string' || typeof password !== 'string') return;
+    if ((await this.users.getUserId(name)) === null) {
+      await this.users.createUser(name, password, String(this.config['accounts.demo_email'] ?? `${name}@example.com`));
     }
-    return server;
+    this.logger.info({ demoUser: name, demoPassword: password }, `demo user: ${name}, password: ${password}`);
   }
 }
