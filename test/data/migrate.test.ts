@@ -102,6 +102,20 @@ describe('services-core migrate on SQLite', () => {
     }
   });
 
+  test('serve and config check the data section before any worker starts, naming the key', async () => {
+    const { dir, ini } = iniFor('oracle://u:secret@h/db');
+    try {
+      const serve = await run('serve', ini, '--workers', '1');
+      expect(serve.code).toBe(1);
+      expect(serve.stderr).toMatch(/deployment.ini: storage.sqluri: unsupported database 'oracle:\/\/u:\*\*\*@h\/db'/);
+      const config = await run('config', ini);
+      expect(config.code).toBe(1);
+      expect(config.stderr).toMatch(/storage.sqluri: unsupported database/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('help lists migrate', async () => {
     expect((await run('--help')).stdout).toContain('services-core migrate <deployment.ini>\n');
   });
@@ -137,3 +151,5 @@ describeService('pg', 'services-core migrate on PostgreSQL', () => {
     }
   });
 });
+
+describeService('maria', 'services-core migrate on MariaDB', () => migrateSuite(() => serverDatabase('mysql')));
