@@ -83,8 +83,8 @@ function firstLine(input: CommandInput): Promise<string> {
       else resolve(text.replace(/\r$/, ''));
     };
     const onData = (chunk: Buffer | string) => {
-      sawData = true; // a chunk is a string: the encoding is set below
-      text += String(chunk);
+      text += String(chunk); // a string: the encoding is set below
+      sawData ||= text.length > 0;
       const newline = text.indexOf('\n');
       if (newline !== -1) {
         text = text.slice(0, newline);
