@@ -23,6 +23,11 @@ const commands: Record<string, CommandHelp & { load: () => Promise<Command> }> =
     summary: 'run the app of [app:main] in N worker processes (SIGTERM drains, SIGHUP reopens logs)',
     load: async () => (await import('./serve')).serveCommand,
   },
+  users: {
+    usage: 'users add|passwd|disable|enable|delete <deployment.ini> <name> [--email ADDRESS]',
+    summary: 'add a user, set its password (prompted without echo, or the first line of stdin), disable, enable or delete it in the auth backend',
+    load: async () => (await import('./users-command')).usersCommand,
+  },
 };
 
 /** Runs `services-core <command> ...args`; a ConfigError is printed without a stack. */

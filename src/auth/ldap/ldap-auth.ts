@@ -248,6 +248,47 @@ export class LDAPAuth implements AuthBackend {
     return true;
   }
 
+  /** Operator change (`services-core users passwd`): the admin writes the hash; no old password or reset code. */
+  async setPassword(userId: UserId, newPassword: string): Promise<boolean> {
+    checkNewPasswordLength(newPassword, this.maxPasswordLength);
+    const hash = await hashPassword(newPassword, this.settings.passwordScheme);
+    return this.adminWrite(userId, 'setPassword', (c, dn) => c.replace(dn, 'userPassword', [hash]));
+  }
+
+  /**
+   * Operator change: `account-enabled: Yes` or `No`. Disabling is refused when
+   * `auth.check_account_state = false`, as logins would not read it.
+   */
+  async setUserEnabled(userId: UserId, enabled: boolean): Promise<boolean> {
+    if (!enabled && !this.settings.checkAccountState) {
+      throw new ConfigError('auth.check_account_state = false: logins ignore account-enabled, so disabling would not refuse them (delete the user, or turn the check on)');
+    }
+    return this.adminWrite(userId, 'setUserEnabled', (c, dn) => c.replace(dn, 'account-enabled', [enabled ? 'Yes' : 'No']));
+  }
+
+  /** Operator change: the admin deletes the entry (and its reset code) without the user's password. */
+  async removeUser(userId: UserId): Promise<boolean> {
+    const removed = await this.adminWrite(userId, 'removeUser', (c, dn) => c.del(dn));
+    if (removed) await this.sql?.resetCodes.clear(String(userId));
+    return removed;
+  }
+
+  /** Runs an admin write on the user's entry; false when there is no such user. */
+  private async adminWrite(userId: UserId, what: string, write: (c: LdapConnector, dn: string) => Promise<void>): Promise<boolean> {
+    const admin = this.admin(what);
+    const dn = await this.dnOf(userId);
+    if (!dn) return false;
+    try {
+      await this.pool.use(admin.dn, admin.password, (c) => write(c, dn));
+    } catch (err) {
+      if (err instanceof LdapResultError && err.code === NO_SUCH_OBJECT) return false;
+      throw asBackendError(err, what);
+    } finally {
+      this.pool.purge(dn); // Q-D3
+    }
+    return true;
+  }
+
   async generateResetCode(userId: UserId, overwrite = false): Promise<string> {
     if (!this.sql) throw new ConfigError('LDAPAuth.generateResetCode: reset codes are kept in SQL; set auth.sqluri');
     return this.sql.resetCodes.generate(String(userId), overwrite);

@@ -160,6 +160,25 @@ export class SQLAuth implements AuthBackend {
     return affectedAny(result);
   }
 
+  /** Operator change (`services-core users passwd`): no old password or reset code. */
+  async setPassword(userId: UserId, newPassword: string): Promise<boolean> {
+    checkNewPasswordLength(newPassword, this.maxPasswordLength);
+    const passwordHash = await hashPassword(newPassword, this.scheme);
+    const result = await this.users('SQLAuth.setPassword', (users) => users.update({ id: rowId(userId) }, { passwordHash }));
+    return affectedAny(result);
+  }
+
+  /** Operator change: `status` 1 (may log in) or 0 (refused, docs/compatibility.md D.5). */
+  async setUserEnabled(userId: UserId, enabled: boolean): Promise<boolean> {
+    const result = await this.users('SQLAuth.setUserEnabled', (users) => users.update({ id: rowId(userId) }, { status: enabled ? 1 : 0 }));
+    return affectedAny(result);
+  }
+
+  /** Operator change: deletes the row without the user's password. */
+  removeUser(userId: UserId): Promise<boolean> {
+    return this.deleteUser(userId);
+  }
+
   generateResetCode(userId: UserId, overwrite = false): Promise<string> {
     return this.resetCodes.generate(userId, overwrite);
   }
