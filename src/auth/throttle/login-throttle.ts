@@ -7,6 +7,8 @@ import { readEnum, readSeconds } from '../../config/settings';
 import type { FlatConfig } from '../../config/types';
 import { intParam, stringParam } from '../auth-params';
 import { DEFAULT_CACHE_RECHECK } from '../auth-cache';
+import type { UserId } from '../backend';
+import { canonicalUsername } from '../username';
 import { openThrottleStore, type ThrottleStoreKind } from './login-throttle-store';
 
 /** Failed logins allowed for one key within its window; the last one starts the block. */
@@ -119,19 +121,20 @@ export class LoginThrottle {
   }
 
   /**
-   * How long the user or the address is blocked. `fresh: false` (a remembered login) may use
-   * what was read within `recheckSeconds`; a login that will reach the backend always reads.
+   * How long the account (`accountKey`) or the address is blocked. `fresh: false` (a
+   * remembered login) may use what was read within `recheckSeconds`; a login that will reach
+   * the backend always reads.
    */
-  async check(username: string, address: string, fresh: boolean): Promise<ThrottleVerdict> {
+  async check(account: string, address: string, fresh: boolean): Promise<ThrottleVerdict> {
     const now = this.now();
     // The fast path of remembered logins: one lookup by name and address, no hashing.
-    const pairKey = `${address}\0${username}`;
+    const pairKey = `${address}\0${account}`;
     if (!fresh) {
       const pair = this.pairs.get(pairKey);
       if (pair !== undefined && now - pair.at < this.recheckMs) return { blockedForMs: Math.max(0, pair.blockedUntil - now) };
     }
     const [user, client] = await Promise.all([
-      this.call((l) => l.user.get(userKey(username))),
+      this.call((l) => l.user.get(userKey(account))),
       this.call((l) => l.address.get(address)),
     ]);
     const blockedForMs = Math.max(this.note('user', user ?? null, now), this.note('address', client ?? null, now));
@@ -141,9 +144,9 @@ export class LoginThrottle {
     return { blockedForMs };
   }
 
-  /** Counts a failed login against the user and the address; says which blocks it started. */
-  async failed(username: string, address: string): Promise<FailureVerdict> {
-    const keys: [ThrottleKey, string][] = [['user', userKey(username)], ['address', address]];
+  /** Counts a failed login against the account (`accountKey`) and the address; says which blocks it started. */
+  async failed(account: string, address: string): Promise<FailureVerdict> {
+    const keys: [ThrottleKey, string][] = [['user', userKey(account)], ['address', address]];
     const now = this.now();
     const started: ThrottleKey[] = [];
     const waits = await Promise.all(keys.map(async ([kind, key]) => {
@@ -204,7 +207,16 @@ function isRes(value: unknown): value is RateLimiterRes {
   return typeof (value as RateLimiterRes | null)?.consumedPoints === 'number' && !(value instanceof Error);
 }
 
-/** User names are hashed: bounded keys, and no user names in the store. */
+/**
+ * The per-account counter of a login: the account's id when the name matched one (every
+ * spelling a case- or accent-insensitive database or directory maps to it counts together),
+ * else the name's canonical form (`canonicalUsername`).
+ */
+export function accountKey(id: UserId | null | undefined, name: string): string {
+  return id === null || id === undefined ? `name:${canonicalUsername(name)}` : `id:${String(id)}`;
+}
+
+/** Account keys are hashed: bounded keys, and no user names in the store. */
 function userKey(username: string): string {
   return hash('sha256', username, 'base64url');
 }
