@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { FlatConfig } from '../../config/types';
 import type { ClientIpResolver } from './client-ip';
 import { type ErrorResponseOptions, respondToError } from './error-response';
+import { RepeatedErrors } from './repeated-errors';
 import { RequestState } from './request-state';
 import type { AppContextExtras, AppState } from '../types';
 
@@ -24,7 +25,8 @@ export interface RequestFrameDeps {
  * host config, logger), then the error boundary around everything after it.
  */
 export function requestFrame(deps: RequestFrameDeps): Middleware<AppState, AppContextExtras> {
-  const { nextRequestId, clientIp, clock, configFor, isDraining, logger, errors } = deps;
+  const { nextRequestId, clientIp, clock, configFor, isDraining, logger } = deps;
+  const errors: ErrorResponseOptions = { repeated: new RepeatedErrors(), ...deps.errors };
   return async function requestFrameMiddleware(ctx, next) {
     const req = ctx.req;
     const headers = req.headers;
