@@ -1,8 +1,7 @@
 import cluster from 'node:cluster';
-import { asConfigError, checkFrameworkConfig } from './check-config';
+import { checkDeployment } from './check-config';
 import { runPrimary } from './cluster-primary';
 import { runWorker } from './cluster-worker';
-import { loadAppClass } from './load-app-class';
 import { openLogOutput } from './log-output';
 import type { CommandIO } from './command-io';
 import { USAGE, UsageError, readServePlan } from './serve-plan';
@@ -29,14 +28,9 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     return 2;
   }
 
-  try {
-    loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
-  } catch (err) {
-    throw asConfigError(err, plan.iniPath);
-  }
-  await checkFrameworkConfig(plan.config, { file: plan.iniPath, baseDir: plan.baseDir });
+  const notices = await checkDeployment(plan);
   const output = openLogOutput(plan.config);
-  for (const notice of plan.notices) output.logger.warn(notice);
+  for (const notice of notices) output.logger.warn(notice);
   const exec = require.resolve('./main');
   return runPrimary({
     plan, io, logger: output.logger, reopenLog: output.reopen,

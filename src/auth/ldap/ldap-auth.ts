@@ -5,6 +5,7 @@ import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import ldap from 'ldapjs';
 import { BackendError, BackendTimeoutError, BadRequestError, isBackendError } from '../../util/errors';
 import { ConfigError } from '../../config/errors';
+import { checkReadableFile } from '../../config/readable-file';
 import type { FlatConfig } from '../../config/types';
 import { boolParam, listParam, numberParam, stringParam } from '../auth-params';
 import type { AuthBackend, AuthBackendContext, UpdatePasswordOptions, UserId, UserInfo } from '../backend';
@@ -46,7 +47,10 @@ const DIRECTORY_SCHEMES = ['ssha', 'ssha256', 'ssha512'];
 export interface LdapSettings {
   urls: string[];
   useTls: boolean;
+  /** `ca` is filled from `caFile` when the first connection is made (`tlsOptions`). */
   tls: ConnectionOptions;
+  /** `auth.tls_ca`: checked to be readable by the constructor, read by `open()`. */
+  caFile?: string;
   bindUser: string;
   bindPassword: string;
   adminUser?: string;
@@ -109,6 +113,7 @@ export class LDAPAuth implements AuthBackend {
   }
 
   async open(): Promise<void> {
+    tlsOptions(this.settings);
     await this.sql?.open();
     await this.checkHealth();
   }
@@ -451,7 +456,7 @@ export class LdapConnector implements PoolConnector {
 
   private startTls(url: string): Promise<void> {
     const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    const options: ConnectionOptions = { ...this.settings.tls, host, servername: isIP(host) ? undefined : host };
+    const options: ConnectionOptions = { ...tlsOptions(this.settings), host, servername: isIP(host) ? undefined : host };
     return this.call((cb) => this.client.starttls(options, [], cb));
   }
 
@@ -487,7 +492,7 @@ function connectClient(url: string, settings: LdapSettings): Promise<ldap.Client
   return new Promise<ldap.Client>((resolve, reject) => {
     const client = ldap.createClient({
       url,
-      tlsOptions: settings.tls,
+      tlsOptions: tlsOptions(settings),
       timeout: settings.timeout || undefined,
       connectTimeout: settings.timeout || undefined,
       queueDisable: true,
@@ -558,6 +563,18 @@ function isUnder(dn: string, root: string): boolean {
   }
 }
 
+/** The TLS options, with the CA file read the first time (at `open()`, or the first connection without it). */
+function tlsOptions(settings: LdapSettings): ConnectionOptions {
+  if (settings.caFile !== undefined && settings.tls.ca === undefined) {
+    try {
+      settings.tls.ca = readFileSync(settings.caFile);
+    } catch (err) {
+      throw new ConfigError(`auth.tls_ca: cannot read ${settings.caFile}: ${(err as Error).message}`);
+    }
+  }
+  return settings.tls;
+}
+
 // --- settings -------------------------------------------------------------------------------
 
 /** Reads the `auth.*` keys (prefix removed; `auth.ldap.pool_size` arrives as `ldap_pool_size`). */
@@ -573,21 +590,15 @@ function parseSettings(params: FlatConfig): LdapSettings {
   if (!DIRECTORY_SCHEMES.includes(scheme)) {
     throw new ConfigError(`auth.password_scheme = ${scheme}: the directory verifies the hash itself, so use one of ${DIRECTORY_SCHEMES.join(', ')}`);
   }
-  const tlsCa = stringParam(params, 'tls_ca');
-  let ca: Buffer | undefined;
-  if (tlsCa !== undefined) {
-    try {
-      ca = readFileSync(tlsCa);
-    } catch (err) {
-      throw new ConfigError(`auth.tls_ca: cannot read ${tlsCa}: ${(err as Error).message}`);
-    }
-  }
+  const caFile = stringParam(params, 'tls_ca');
+  if (caFile !== undefined) checkReadableFile('auth.tls_ca', caFile);
   const timeout = numberParam(params, 'ldap_timeout', 10);
   const nodesScheme = stringParam(params, 'nodes_scheme', 'https');
   return {
     urls,
     useTls: boolParam(params, 'use_tls', false),
-    tls: { ca, rejectUnauthorized: boolParam(params, 'tls_reject_unauthorized', true) },
+    tls: { rejectUnauthorized: boolParam(params, 'tls_reject_unauthorized', true) },
+    caFile,
     bindUser: stringParam(params, 'bind_user', ''),
     bindPassword: stringParam(params, 'bind_password', ''),
     adminUser: stringParam(params, 'admin_user'),

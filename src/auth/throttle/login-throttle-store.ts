@@ -4,12 +4,12 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { DataSource } from 'typeorm';
 import { ConfigError } from '../../config/errors';
 import type { SqlConnection } from '../sql/sql-connection';
-import type { LoginThrottleSettings, ThrottleKey, ThrottleRule } from './login-throttle';
+import type { LoginThrottleSettings, ThrottleKey, ThrottleRule, ThrottleStoreKind } from './throttle-settings';
+
+export type { ThrottleStoreKind } from './throttle-settings';
 
 // Where the failed-login counters live (rate-limiter-flexible): this process, the `serve`
 // primary (one host), or a SQL table every host shares (a fleet).
-
-export type ThrottleStoreKind = 'memory' | 'cluster' | 'sql' | 'none';
 
 export interface ThrottleStore {
   /** The two limiters; rejects while the store cannot be opened (then the throttle fails open and tries again). */
