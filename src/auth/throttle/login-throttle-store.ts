@@ -4,7 +4,7 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { DataSource } from 'typeorm';
 import { ConfigError } from '../../config/errors';
 import type { SqlConnection } from '../sql/sql-connection';
-import type { LoginThrottleSettings, ThrottleKey, ThrottleRule, ThrottleStoreKind } from './throttle-settings';
+import type { LoginThrottleSettings, ThrottleKey, ThrottleRule } from './throttle-settings';
 
 export type { ThrottleStoreKind } from './throttle-settings';
 

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { openThrottleStore } from './login-throttle-store';
-import type { LoginThrottleSettings, ThrottleKey, ThrottleRule } from './throttle-settings';
+import type { LoginThrottleSettings, ThrottleKey } from './throttle-settings';
 
 export { readThrottleSettings, THROTTLE_DEFAULTS, type LoginThrottleSettings, type ThrottleKey, type ThrottleRule } from './throttle-settings';
 
