@@ -6,14 +6,14 @@ export const AUTH_SETTINGS: SettingsSchema = {
   'auth.realm': ['text', '`Sync`', 'Basic realm'],
   'auth.cache_ttl': ['integer seconds', '`60`', 'login cache: longest a login is remembered (`0` turns it off)'],
   'auth.cache_size': ['integer', '`10000`', 'login cache entries per process'],
-  'auth.cache_mode': ['`stamp` \\| `ttl`', '`stamp`', 'remembered logins keyed on the stored credential (`ttl`: per process)'],
+  'auth.cache_mode': ['`stamp` | `ttl`', '`stamp`', 'remembered logins keyed on the stored credential (`ttl`: per process)'],
   'auth.cache_recheck': ['seconds', '`0.5`', 'seconds a credential-stamp read serves (a change made anywhere is refused within it)'],
   'auth.max_password_length': ['integer', '`256`', 'longest password in characters: a longer one is refused when set (400, respcode 9 `ERROR_WEAK_PASSWORD`) and is a 401 at login, before any hash (SQL, LDAP)'],
 };
 
 /** The login throttle's keys (src/auth/throttle). */
 export const THROTTLE_SETTINGS: SettingsSchema = {
-  'auth.throttle_store': ['`memory` \\| `cluster` \\| `sql` \\| `none`', '`cluster` under `serve`, else `memory`', 'where the failed-login counters live (`sql`: a table shared by the fleet)'],
+  'auth.throttle_store': ['`memory` | `cluster` | `sql` | `none`', '`cluster` under `serve`, else `memory`', 'where the failed-login counters live (`sql`: a table shared by the fleet)'],
   'auth.throttle_user_limit': ['integer', '`10`', 'failures per account name within the window, then 429'],
   'auth.throttle_user_window': ['integer seconds', '`300`', 'that window'],
   'auth.throttle_user_block': ['integer seconds', '`300`', 'how long the account name is then refused'],
