@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import type { RateLimiterClusterMaster as Master } from 'rate-limiter-flexible';
+import { loadOptional } from '../util/load-optional';
 import type { SyncServerApp } from '../app/sync-server-app';
 import { authCacheOf } from '../auth/cached-auth-backend';
 import type { UserId } from '../auth/backend';
@@ -21,8 +22,7 @@ function isAuthPurge(message: unknown): message is AuthPurge {
 /** In the primary: holds the throttle counters and passes each purge on to the other workers. */
 export function startAuthRelay(): void {
   // A process-wide singleton that listens to every worker (its own module: the package index loads every store).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { RateLimiterClusterMaster } = require('rate-limiter-flexible/lib/RateLimiterCluster') as { RateLimiterClusterMaster: typeof Master };
+  const { RateLimiterClusterMaster } = loadOptional<{ RateLimiterClusterMaster: typeof Master }>('rate-limiter-flexible/lib/RateLimiterCluster', 'auth.throttle_store = cluster');
   new RateLimiterClusterMaster();
   cluster.on('message', (from, message: unknown) => {
     if (!isAuthPurge(message)) return;
