@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { RateLimiterClusterMaster as Master } from 'rate-limiter-flexible';
+import { loadOptional } from '../util/load-optional';
 import type { SyncServerApp } from '../app/sync-server-app';
 import { authCacheOf } from '../auth/cached-auth-backend';
 import { type ThrottleMessage, type WorkerMessage, readPrimaryMessage } from './cluster-messages';
@@ -23,8 +24,7 @@ export function startAuthRelay(): AuthRelay {
   // A process-wide singleton (its own module: the package index loads every store). It listens
   // to every worker itself; that listener is taken off and fed only checked messages, so a
   // malformed one cannot throw in the primary.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { RateLimiterClusterMaster } = require('rate-limiter-flexible/lib/RateLimiterCluster') as { RateLimiterClusterMaster: typeof Master };
+  const { RateLimiterClusterMaster } = loadOptional<{ RateLimiterClusterMaster: typeof Master }>('rate-limiter-flexible/lib/RateLimiterCluster', 'auth.throttle_store = cluster');
   const before = new Set(cluster.listeners('message'));
   const master = new RateLimiterClusterMaster() as unknown as { _rateLimiters: Record<string, unknown> };
   const handlers = cluster.listeners('message').filter((listener) => !before.has(listener)) as ((worker: unknown, message: unknown) => void)[];

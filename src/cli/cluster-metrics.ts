@@ -6,6 +6,7 @@ import { type Scrape, closeScrapeListener, listenForScrapes } from '../app/obser
 import { readMetricsSettings } from '../app/observability/operability-settings';
 import type { SyncServerApp } from '../app/sync-server-app';
 import type { FlatConfig } from '../config/types';
+import { loadOptional } from '../util/load-optional';
 import { type PrimaryMessage, type WorkerMessage, type WorkerMetrics, readPrimaryMessage } from './cluster-messages';
 
 /**
@@ -85,8 +86,7 @@ export class ClusterMetrics {
             return;
           }
           // prom-client is loaded by the first scrape, not by every serve primary.
-          // eslint-disable-next-line @typescript-eslint/no-require-imports
-          const { AggregatorRegistry } = require('prom-client') as { AggregatorRegistry: typeof Aggregator };
+          const { AggregatorRegistry } = loadOptional<{ AggregatorRegistry: typeof Aggregator }>('prom-client', 'metrics.enabled');
           try {
             // The replies are checked, but a sum prom-client cannot make fails this scrape, not the primary.
             const registry = AggregatorRegistry.aggregate(collection.replies);

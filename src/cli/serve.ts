@@ -1,11 +1,9 @@
 import cluster from 'node:cluster';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { asConfigError, checkFrameworkConfig } from './check-config';
+import { checkDeployment } from './check-config';
 import { runPrimary } from './cluster-primary';
 import { runWorker } from './cluster-worker';
-import { checkAppData } from './check-app-data';
-import { loadAppClass } from './load-app-class';
 import { openLogOutput } from './log-output';
 import { CHECK_ENV, checkInChild } from './reload-check';
 import { planFromEnv } from './reload-plan';
@@ -21,12 +19,7 @@ function workerExecArgv(exec: string): string[] {
 /** The checks `serve` makes before it forks (and a reload makes in a new process): the .ini, the app module, every framework key. */
 async function checkedPlan(args: string[]): Promise<ServePlan> {
   const plan = readServePlan(args);
-  try {
-    checkAppData(loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath), plan.config, plan.baseDir);
-  } catch (err) {
-    throw asConfigError(err, plan.iniPath);
-  }
-  await checkFrameworkConfig(plan.config, { file: plan.iniPath, baseDir: plan.baseDir });
+  await checkDeployment(plan);
   return plan;
 }
 
@@ -66,9 +59,9 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     return 2;
   }
 
-  plan = await checkedPlan(args);
+  const notices = await checkDeployment(plan);
   const output = openLogOutput(plan.config);
-  for (const notice of plan.notices) output.logger.warn(notice);
+  for (const notice of notices) output.logger.warn(notice);
   const exec = require.resolve('./main');
   const execArgv = workerExecArgv(exec);
   const serveArgs = ['serve', ...args];
