@@ -12,6 +12,7 @@ import { CefLogger } from '../cef';
 import { type Config, loadConfigFile } from '../config';
 import type { SettingsSchema } from '../config/schema';
 import type { AppData, AppDataDeclaration } from '../data/app-data';
+import { appSettingsSchema } from '../data/data-schema';
 import type { FlatConfig } from '../config/types';
 import type { AppSettings } from './app-settings';
 import { type Authenticator, BasicAuthenticator } from './authentication/authenticator';
@@ -101,7 +102,7 @@ export abstract class SyncServerApp {
     this.config = typeof (config as Config).getMap === 'function' ? (config as Config).getMap() : { ...config as FlatConfig };
     this.#lifecycle = new Lifecycle(this.constructor.name);
     const settings = readSettings(this.config, {
-      appSettings: (this.constructor as typeof SyncServerApp).settingsSchema, baseDir: options.baseDir,
+      appSettings: appSettingsSchema(this.constructor as typeof SyncServerApp), baseDir: options.baseDir,
       unknownKeys: 'warn', cefSinkGiven: options.cefSink !== undefined,
     });
     this.settings = settings.app;
