@@ -49,7 +49,7 @@ type AppClass<T extends SyncServerApp> = new (config: Config | FlatConfig, optio
  */
 export abstract class SyncServerApp {
   /**
-   * Request Content-Types every body route reads besides JSON (`'any'` or a list such as
+   * Request Content-Types every JSON body route reads besides JSON (`'any'` or a list such as
    * `['application/x-www-form-urlencoded']`, for legacy clients); a route's own `contentTypes` wins.
    */
   static contentTypes?: ContentTypes;
@@ -295,7 +295,7 @@ export abstract class SyncServerApp {
     const handle = (req: IncomingMessage, res: ServerResponse): void => {
       const state = this.#lifecycle.state;
       if (state === 'serving' || state === 'draining' || state === 'closed') {
-        void this.#compose()(req, res);
+        void (this.#koaHandler ?? this.#compose())(req, res);
         return;
       }
       this.start().then(() => this.#compose()(req, res), (err: unknown) => {
