@@ -311,8 +311,10 @@ export abstract class SyncServerApp {
 
   /**
    * Opens what the app uses, in this order: the CEF sink, the auth backend (a backend that
-   * cannot be reached is an error here), the CPU profiler. Runs once; `listen()` calls it.
-   * A failed start closes what it had opened; the app is then `closed`.
+   * cannot be reached is an error here), the CPU profiler, then runs the `onStart` hooks (the
+   * Koa stack with the app's middleware is put together first). Runs once; `listen()` and the
+   * first request through `callback()` call it. A failed start closes what it had opened; the app
+   * is then `closed`.
    */
   start(): Promise<void> {
     return this.#lifecycle.start(async (register) => {
@@ -399,8 +401,8 @@ export abstract class SyncServerApp {
    * close` and idle keep-alive connections are closed. The listener keeps accepting for
    * `global.graceful_shutdown_interval` seconds so load balancers notice, then stops; close()
    * resolves as soon as the last in-flight response is sent (connections still open after
-   * `global.hard_shutdown_interval` are cut). Then the profiler, the auth backend and the CEF
-   * sink are closed, in that order (the reverse of start).
+   * `global.hard_shutdown_interval` are cut). Then the `onClose` hooks run, and the profiler,
+   * the auth backend and the CEF sink are closed, in that order (the reverse of start).
    */
   close(): Promise<void> {
     return this.#lifecycle.stop(() => this.#drain());
