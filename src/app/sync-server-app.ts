@@ -107,6 +107,8 @@ export abstract class SyncServerApp {
       checkServer: (ctx) => this.checkServer(ctx), ownCheckServer: this.checkServer !== SyncServerApp.prototype.checkServer,
     });
     this.#heartbeat = ops.heartbeat;
+    const data = this.#data;
+    if (data) this.#heartbeat.add('app_data', () => data.checkHealth());
     this.metrics = ops.metrics;
     const authenticate = (ctx: AppContext, urlUsername?: string) => this.authenticate(ctx, urlUsername);
 

@@ -26,10 +26,12 @@ describeWithBinaries('pg', 'app data when PostgreSQL goes away', () => {
         expect(lines).toHaveLength(1);
         expect(JSON.stringify(lines[0])).not.toContain('not-so-secret');
         await request(app.callback()).post('/alice/notes').send({ title: 'during' }).expect(503);
+        await request(app.callback()).get('/__heartbeat__').expect(503);
       } finally {
         pg.start();
       }
       await request(app.callback()).get('/alice/notes').expect(200, ['before']);
+      await request(app.callback()).get('/__heartbeat__').expect(200);
     } finally {
       await app.close();
     }
