@@ -301,9 +301,10 @@ export abstract class SyncServerApp {
     return undefined;
   }
 
-  /** The heartbeat's check: throw to answer 503. Default: the auth backend's health. */
+  /** The heartbeat's check: throw to answer 503. Default: the auth backend's health, then the app data's. */
   protected async checkServer(_ctx: AppContext): Promise<void> {
     await this.auth?.checkHealth();
+    await this.#data?.checkHealth();
   }
 
   /**
