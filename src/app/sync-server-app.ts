@@ -134,7 +134,7 @@ export abstract class SyncServerApp {
     const ops = setUpOperability(this.config, {
       settings: settings.operability,
       heartbeatPath: this.settings.heartbeatPath, debugPath: this.settings.debugPath, baseDir: options.baseDir ?? process.cwd(),
-      auth: this.auth, cef: this.cef, routes: routes.map((r) => r.compiled.path), accessLog: this.settings.accessLog,
+      auth: this.auth, data: this.#data, cef: this.cef, routes: routes.map((r) => r.compiled.path), accessLog: this.settings.accessLog,
       checkServer: (ctx) => this.checkServer(ctx), ownCheckServer: this.checkServer !== SyncServerApp.prototype.checkServer,
     });
     this.#heartbeat = ops.heartbeat;
@@ -302,9 +302,10 @@ export abstract class SyncServerApp {
     return undefined;
   }
 
-  /** The heartbeat's check: throw to answer 503. Default: the auth backend's health. */
+  /** The heartbeat's check: throw to answer 503. Default: the auth backend's health, then the app data's. */
   protected async checkServer(_ctx: AppContext): Promise<void> {
     await this.auth?.checkHealth();
+    await this.#data?.checkHealth();
   }
 
   /**

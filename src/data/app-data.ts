@@ -174,6 +174,11 @@ export class AppData {
     await this.#connection.dataSource();
   }
 
+  /** `SELECT 1` on the app's database: a BackendError when it cannot serve (the heartbeat's `app_data` check). */
+  checkHealth(): Promise<void> {
+    return this.#connection.checkHealth(`${this.#owner}.data (${this.section})`);
+  }
+
   /** Closes the connection, unless it is the auth backend's (which closes it). */
   async close(): Promise<void> {
     if (!this.shared) await this.#connection.close();
