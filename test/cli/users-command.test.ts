@@ -123,9 +123,9 @@ describe('services-core users on SQLite', () => {
     const name = unique('pipe');
     const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) => {
       const child = execFile(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src/cli/main.ts'), 'users', 'add', ini, name],
-        { cwd: ROOT }, (err, out) => {
+        { cwd: ROOT, timeout: 45_000 }, (err, out) => { // killed (and failed) if it waits for the pipe to close
           child.stdin!.end();
-          resolve({ code: err ? Number(err.code) : 0, stdout: out });
+          resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout: out }); // -1: killed
         });
       child.stdin!.write('piped-password-1\n'); // and not closed until the command has exited
     });
