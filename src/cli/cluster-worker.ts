@@ -61,9 +61,10 @@ export async function runWorker(readPlan: () => ServePlan): Promise<number> {
     if (app) void drain();
   };
   const reopen = () => {
-    output?.reopen();
+    const reopened = output?.reopen() ?? true;
     app?.cef.reopen();
-    log()?.info('log and CEF files reopened');
+    // A log file that could not be reopened has said so: no "reopened" after "cannot reopen".
+    if (reopened) log()?.info('log and CEF files reopened');
   };
   process.on('message', (value: unknown) => {
     const message = readPrimaryMessage(value);

@@ -16,7 +16,8 @@ const EDGE_SPACE = /^[\s\p{Z}]|[\s\p{Z}]$/u;
  * It checks the shape only; delivery is the proof.
  */
 export function validEmail(email: unknown): boolean {
-  if (typeof email !== 'string' || email.length > 254) return false;
+  // A NUL or an invisible character is no address (and PostgreSQL refuses NUL outright).
+  if (typeof email !== 'string' || email.length > 254 || UNSAFE_IN_NAME.test(email)) return false;
   const at = email.lastIndexOf('@');
   if (at < 0) return false;
   const domain = email.slice(at + 1);

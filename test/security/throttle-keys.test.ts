@@ -181,6 +181,9 @@ describeService('pg', 'NUL and control characters never reach PostgreSQL', () =>
       await http().get('/user/1.0/de%01mo').expect(200, '0');
       await http().get('/user/1.0/de%00mo/info').set('Authorization', basic('de\0mo', 'whatever-1')).expect(401);
       await http().get('/user/1.0/%00/password_reset').expect(404);
+      // Nor in an e-mail address: validEmail refuses it (respcode 12), no 503.
+      await http().put('/user/1.0/newuser').send({ password: 'a-good-password', email: 'a\u0000b@example.com' }).expect(400, '12');
+      await http().put('/user/1.0/newuser').send({ password: 'a-good-password', email: 'a\u200bb@example.com' }).expect(400, '12');
       await expect(auth.createUser('de\0mo', 'a-good-password', 'd@example.com')).rejects.toMatchObject({ status: 400 });
       expect(await auth.authenticateUser('de\0mo', 'whatever-1')).toBeNull();
       expect(await auth.credentialStamp('de\0mo')).toBeNull();

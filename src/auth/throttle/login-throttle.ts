@@ -37,6 +37,8 @@ export class LoginThrottle {
   private readonly limiters: Promise<Record<ThrottleKey, RateLimiterAbstract>>;
   /** Block state per (address, user name) as last read, for remembered logins. */
   private readonly pairs = new Map<string, Known>();
+  /** IPv6 address → its network key, so a remembered login does not parse its address again. */
+  private readonly networks = new Map<string, string>();
   private lastWarning = -Infinity;
   private readonly closeStore: () => Promise<void>;
   private readonly recheckMs: number;
@@ -60,7 +62,7 @@ export class LoginThrottle {
    */
   async check(account: string, clientIp: string, fresh: boolean): Promise<ThrottleVerdict> {
     const now = this.now();
-    const address = addressKey(clientIp, this.settings.ipv6Prefix);
+    const address = this.addressOf(clientIp);
     // The fast path of remembered logins: one lookup by name and address, no hashing.
     const pairKey = `${address}\0${account}`;
     if (!fresh) {
@@ -80,7 +82,7 @@ export class LoginThrottle {
 
   /** Counts a failed login against the account (`accountKey`) and the address; says which blocks it started. */
   async failed(account: string, clientIp: string): Promise<FailureVerdict> {
-    const address = addressKey(clientIp, this.settings.ipv6Prefix);
+    const address = this.addressOf(clientIp);
     const keys: [ThrottleKey, string][] = [['user', userKey(account)], ['address', address]];
     const now = this.now();
     const started: ThrottleKey[] = [];
@@ -106,6 +108,18 @@ export class LoginThrottle {
 
   close(): Promise<void> {
     return this.closeStore();
+  }
+
+  /** `addressKey`, remembered for IPv6 (parsing one costs about 2 µs; IPv4 costs nothing). */
+  private addressOf(clientIp: string): string {
+    if (!clientIp.includes(':')) return clientIp;
+    let key = this.networks.get(clientIp);
+    if (key === undefined) {
+      key = addressKey(clientIp, this.settings.ipv6Prefix);
+      this.networks.set(clientIp, key);
+      if (this.networks.size > MAX_KNOWN) this.networks.delete(this.networks.keys().next().value!);
+    }
+    return key;
   }
 
   /** The milliseconds a key is blocked for, from what the store said. */
