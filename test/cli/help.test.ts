@@ -21,7 +21,7 @@ describe('services-core help and version', () => {
     const { code, stdout, stderr } = await run(flag);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toContain('services-core config <file>\n');
-    expect(stdout).toContain('services-core serve <deployment.ini> [--workers N] [--port P] [--host H]\n');
+    expect(stdout).toContain('services-core serve <deployment.ini> [--workers N] [--port P] [--host H] [--pid-file F]\n');
     expect(stdout).toContain('services-core --version\n');
     expect(stdout).toContain(EXIT_CODES);
   });
