@@ -195,6 +195,21 @@ describe('serve: SIGHUP reloads config and code', () => {
     expect(existsSync(pidFile)).toBe(false);
   }, TIMEOUT * 3);
 
+  test('SIGTTIN adds a worker, SIGTTOU retires one', async () => {
+    const d = deployment('host = 127.0.0.1\nport = 0\nworkers = 1');
+    serve = startServe([d.ini], { bin: join(dist, 'cli/main.js') });
+    const port = await listening(serve);
+    serve.child.kill('SIGTTIN');
+    await serve.waitFor(/SIGTTIN: 2 worker\(s\)[^]*worker \d+ ready/, TIMEOUT);
+    await waitFor(async () => new Set((await answers(port, 4)).map((a) => a.pid)).size === 2, { timeoutMs: 30_000, what: 'two workers answering' });
+    serve.child.kill('SIGTTOU');
+    await serve.waitFor(/SIGTTOU: 1 worker\(s\)[^]*worker draining/, TIMEOUT);
+    await waitFor(async () => new Set((await answers(port, 4)).map((a) => a.pid)).size === 1, { timeoutMs: 30_000, what: 'one worker answering' });
+    expect(serve.output()).not.toMatch(/restarting/);
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited).toEqual({ code: 0, signal: null });
+  }, TIMEOUT * 2);
+
   const reloads = 5;
   const connections = 50;
   const loadTest = existsSync(WRK) ? test : test.skip;
