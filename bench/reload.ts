@@ -8,7 +8,7 @@
  *   npx ts-node --transpile-only bench/reload.ts [--reloads 5] [--connections 50]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compiledSources, transpile } from '../test/support/compiled-src';
@@ -100,6 +100,7 @@ async function main(): Promise<void> {
   await new Promise((done) => load.on('exit', done));
   serve.kill('SIGTERM');
   await new Promise((done) => serve.on('exit', done));
+  rmSync(dist, { recursive: true, force: true });
   const result = (() => {
     try {
       return JSON.parse(loadOut) as { requests: { total: number }; non2xx: number; errors: number; timeouts: number };

@@ -8,6 +8,9 @@ interface Look {
   bytesRead: number;
 }
 
+// Node keeps the response in progress on the socket until it is finished.
+const busy = (socket: Socket) => (socket as Socket & { _httpMessage?: unknown })._httpMessage != null;
+
 /**
  * The sockets of a server (tracked per connection, nothing per request) and, while it drains,
  * the closing of idle ones. A socket is idle when no response is in progress on it and it
@@ -32,15 +35,23 @@ export class IdleSweeper {
     let previous = new WeakMap<Socket, Look>();
     const sweep = () => {
       const seen = new WeakMap<Socket, Look>();
+      const idle: Socket[] = [];
       for (const socket of this.sockets) {
-        // Node keeps the response in progress on the socket until it is finished.
-        const busy = (socket as Socket & { _httpMessage?: unknown })._httpMessage != null;
-        if (busy) continue;
+        if (busy(socket)) continue;
         const before = previous.get(socket);
-        if (before && before.bytesRead === socket.bytesRead) socket.destroy();
+        if (before && before.bytesRead === socket.bytesRead) idle.push(socket);
         else seen.set(socket, { bytesRead: socket.bytesRead });
       }
       previous = seen;
+      if (idle.length === 0) return;
+      // Timers run before the event loop polls: a request that arrived while the loop was busy
+      // is still unread here. It is read in the poll phase that follows, before setImmediate
+      // runs; only a socket that read nothing then either is idle.
+      const looked = idle.map((socket) => socket.bytesRead);
+      setImmediate(() => idle.forEach((socket, i) => {
+        if (!busy(socket) && socket.bytesRead === looked[i]) socket.destroy();
+        else seen.set(socket, { bytesRead: socket.bytesRead });
+      }));
     };
     sweep();
     this.timer = setInterval(sweep, intervalMs);

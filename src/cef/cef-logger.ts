@@ -96,7 +96,7 @@ export class CefLogger {
     return this.sink.health?.() ?? { ok: true };
   }
 
-  /** Reopens a file sink (after log rotation; call it on SIGHUP). */
+  /** Reopens a file sink (after log rotation; `serve` calls it on SIGUSR1). */
   reopen(): void {
     this.sink?.reopen?.();
   }

@@ -49,7 +49,7 @@ export interface CefSink {
   write(line: string, event: CefEvent): void;
   /** Resolves when everything written so far has been handed to the OS or the peer. */
   flush(): Promise<void>;
-  /** Reopens files (after log rotation, SIGHUP). */
+  /** Reopens files (after log rotation; SIGUSR1 under `serve`). */
   reopen?(): void;
   close(): Promise<void>;
   /** Cheap state for the heartbeat (no I/O); a sink without it counts as healthy. */

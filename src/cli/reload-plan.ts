@@ -13,10 +13,11 @@ export function isServePlan(value: unknown): value is ServePlan {
     Number.isInteger(value.workers) && typeof value.stopTimeout === 'number' && Array.isArray(value.notices);
 }
 
-/** The plan the primary gave this worker, or undefined when it gave none. */
+/** The plan the primary gave this worker, or undefined when it gave none; taken out of `env` (the app's own children need not see it). */
 export function planFromEnv(env: NodeJS.ProcessEnv = process.env): ServePlan | undefined {
   const text = env[PLAN_ENV];
   if (text === undefined) return undefined;
+  delete env[PLAN_ENV];
   const plan: unknown = JSON.parse(text);
   if (!isServePlan(plan)) throw new Error(`${PLAN_ENV} is not a serve plan`);
   return plan;

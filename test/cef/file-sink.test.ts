@@ -70,7 +70,7 @@ describe('log rotation', () => {
     expect(read()).toBe('two\n');
   });
 
-  test('reopen() switches at once (SIGHUP)', async () => {
+  test('reopen() switches at once (log rotation)', async () => {
     const sink = new FileSink(file, collect());
     sink.write('one');
     fs.renameSync(file, `${file}.1`);

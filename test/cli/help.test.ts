@@ -21,7 +21,7 @@ describe('services-core help and version', () => {
     const { code, stdout, stderr } = await run(flag);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toContain('services-core config <file>\n');
-    expect(stdout).toContain('services-core serve <deployment.ini> [--workers N] [--port P] [--host H]\n');
+    expect(stdout).toContain('services-core serve <deployment.ini> [--workers N] [--port P] [--host H] [--pid-file F]\n');
     expect(stdout).toContain('services-core --version\n');
     expect(stdout).toContain(EXIT_CODES);
   });
@@ -31,7 +31,7 @@ describe('services-core help and version', () => {
   ])('%j describes serve alone (it does not read a file or start), exit 0', async (argv) => {
     const { code, stdout, stderr } = await run(...argv);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(stdout).toMatch(/^usage: services-core serve <deployment\.ini> \[--workers N\] \[--port P\] \[--host H\]\n\nrun the app of \[app:main\]/);
+    expect(stdout).toMatch(/^usage: services-core serve <deployment\.ini> \[--workers N\] \[--port P\] \[--host H\] \[--pid-file F\]\n\nrun the app of \[app:main\]/);
     expect(stdout).not.toContain('config <file>');
     expect(stdout).toContain(EXIT_CODES);
   });

@@ -60,8 +60,8 @@ export interface WrkRun {
  * hang-ups as read errors) against `url`. A Lua hook prints a marker once the load is on, so a
  * test can act under load without guessing a delay.
  */
-export function runWrk(url: string, options: { connections?: number; seconds?: number; keepAlive?: boolean; loadedAfter?: number } = {}): WrkRun {
-  const { connections = 20, seconds = 3, keepAlive = true, loadedAfter = 300 } = options;
+export function runWrk(url: string, options: { connections?: number; seconds?: number; keepAlive?: boolean; loadedAfter?: number; timeoutSeconds?: number } = {}): WrkRun {
+  const { connections = 20, seconds = 3, keepAlive = true, loadedAfter = 300, timeoutSeconds = 5 } = options;
   const dir = mkdtempSync(join(tmpdir(), 'wrk-'));
   const script = join(dir, 'loaded.lua');
   writeFileSync(script, [
@@ -71,7 +71,7 @@ export function runWrk(url: string, options: { connections?: number; seconds?: n
     `  if n == ${loadedAfter} then io.write("WRK-LOADED\\n"); io.flush() end`,
     'end',
   ].join('\n'));
-  const args = ['-t', '2', '-c', String(connections), '-d', `${seconds}s`, '--timeout', '5s', '-s', script, url];
+  const args = ['-t', '2', '-c', String(connections), '-d', `${seconds}s`, '--timeout', `${timeoutSeconds}s`, '-s', script, url];
   if (!keepAlive) args.splice(0, 0, '-H', 'Connection: close');
   if (WRK === undefined) throw new Error(`${WRK_MISSING} (apt-get install wrk)`);
   const child = spawn(WRK, args, { stdio: ['ignore', 'pipe', 'pipe'] });

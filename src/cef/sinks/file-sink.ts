@@ -23,7 +23,7 @@ export interface FileSinkOptions {
  * Appends one line per event to a file kept open with O_APPEND. Each line is a single
  * synchronous write(2), so lines from several processes never interleave and nothing is
  * left in a buffer at exit. A renamed or removed file (log rotation) is noticed by a cheap
- * periodic stat and reopened; `reopen()` does it at once (SIGHUP).
+ * periodic stat and reopened; `reopen()` does it at once (SIGUSR1 under `serve`).
  */
 export class FileSink implements CefSink {
   readonly description: string;
@@ -111,7 +111,7 @@ export class FileSink implements CefSink {
     return this.fd === null ? { ok: false, detail: `${this.description}: the last write failed` } : { ok: true };
   }
 
-  /** Reopens the path now (call it on SIGHUP); a failure is reported and retried on the next write. */
+  /** Reopens the path now (after rotation; `serve` calls it on SIGUSR1); a failure is reported and retried on the next write. */
   reopen(): void {
     if (this.closed) return;
     this.closeFd();
