@@ -114,7 +114,7 @@ export class NotesApp extends SyncServerApp {
 
   /**
    * `{ "notes": [{ "title": …, "body": … }, …] }`: all of them or none, in one transaction. A
-   * title that exists (or twice in the list) rolls the whole import back: the framework answers 409.
+   * title that exists (or twice in the list) rolls the whole import back: 409.
    */
   @route('POST', '/:username/notes/import', { body: 'json', limit: 1_048_576 })
   @authenticated
@@ -126,13 +126,20 @@ export class NotesApp extends SyncServerApp {
       throw new BadRequestError('Bad Request', { body: { status: 'invalid', errors: [{ location: 'body', name: 'notes', description: `a list of 1 to ${MAX_IMPORT} notes` }] } });
     }
     const inputs = notes.map((note, i) => noteInput(note, `body.notes.${i}`));
-    const ids = await this.data.transaction(async (manager) => {
-      const repository = manager.getRepository(NoteEntity);
-      const saved: number[] = [];
-      for (const input of inputs) saved.push((await repository.save({ owner, ...input })).id);
-      return saved;
-    });
-    return { imported: ids.length, ids };
+    try {
+      const ids = await this.data.transaction(async (manager) => {
+        const repository = manager.getRepository(NoteEntity);
+        const saved: number[] = [];
+        for (const input of inputs) saved.push((await repository.save({ owner, ...input })).id);
+        return saved;
+      });
+      return { imported: ids.length, ids };
+    } catch (err) {
+      // Left alone, the framework would answer a bare 409, but without the CORS headers (an
+      // HttpError keeps the headers the middleware added, so a browser can read the answer).
+      if (isUniqueViolation(err)) throw new HttpError(409, 'Conflict', { body: { status: 'exists' } });
+      throw err;
+    }
   }
 
   @route('GET', '/:username/notes/:id')
