@@ -1,10 +1,11 @@
+import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createTestApp } from '../../src/testing';
-import { listeningPort, startServe, stopGracefully, stopServe, type ServeProcess } from '../../test/e2e/fixtures/serve-process';
+import { ROOT, listeningPort, startServe, stopGracefully, stopServe, type ServeProcess } from '../../test/e2e/fixtures/serve-process';
 import { NotesApp } from './notes-app';
 
 const CONFIG = `
@@ -164,6 +165,34 @@ describe('samples/notes metrics', () => {
       await app.close();
     }
   });
+});
+
+describe('samples/notes under TC39 standard decorators', () => {
+  test('the same app, compiled without experimentalDecorators, stores and lists notes (EntitySchema needs no decorator)', async () => {
+    // The repository compiles with experimentalDecorators; a child process compiles the sample without.
+    const script = `
+      const { createTestApp } = require(${JSON.stringify(join(ROOT, 'src/testing'))});
+      const { NotesApp } = require(${JSON.stringify(join(__dirname, 'notes-app'))});
+      (async () => {
+        const { app } = createTestApp(NotesApp, { 'auth.backend': 'sql', 'auth.sqluri': 'sqlite:///:memory:', 'auth.password_scheme': 'ssha-256',
+          'storage.sqluri': 'sqlite:///:memory:', 'notes.demo_user': 'alice', 'notes.demo_password': 'alice password' });
+        const server = await app.listen(0);
+        const url = 'http://127.0.0.1:' + server.address().port + '/alice/notes';
+        const headers = { Authorization: 'Basic ' + Buffer.from('alice:alice password').toString('base64'), 'Content-Type': 'application/json' };
+        const posted = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ title: 'tc39' }) });
+        const again = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ title: 'tc39' }) });
+        const listed = await (await fetch(url, { headers })).json();
+        await app.close();
+        // TC39 decorators leave Symbol.metadata on the class; experimentalDecorators do not.
+        const tc39 = Object.getOwnPropertySymbols(NotesApp).some((s) => s === Symbol.metadata);
+        process.stdout.write(JSON.stringify([tc39, posted.status, again.status, listed.map((n) => n.title)]));
+      })().catch((err) => { console.error(err); process.exit(1); });`;
+    const env = { ...process.env, TS_NODE_COMPILER_OPTIONS: JSON.stringify({ experimentalDecorators: false, emitDecoratorMetadata: false }) };
+    const stdout = await new Promise<string>((done, fail) => {
+      execFile(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: ROOT, env }, (err, out, stderr) => (err ? fail(new Error(`${err.message}\n${stderr}`)) : done(out)));
+    });
+    expect(JSON.parse(stdout)).toEqual([true, 201, 409, ['Welcome', 'tc39']]);
+  }, 60_000);
 });
 
 /** One request on a new connection, so the cluster hands each to a worker in turn. */
