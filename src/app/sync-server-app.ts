@@ -28,6 +28,7 @@ import { CpuProfiler } from './pages/profiler';
 import { type RequestFrameDeps, requestFrame } from './request/request-frame';
 import { requestIdSource } from './request/request-id';
 import { type Handler, buildRouteChain } from './routing/route-chain';
+import { type ContentTypes, contentTypesProblem } from './routing/accepted-content-types';
 import { routeFallback } from './routing/route-fallback';
 import type { CompiledPath } from './routing/route-path';
 import { readRouteTable } from './routing/route-table';
@@ -50,6 +51,11 @@ type AppClass<T extends SyncServerApp> = new (config: Config | FlatConfig, optio
 export abstract class SyncServerApp {
   /** The app's own tables, declared by the subclass (docs/app.md, "Storing data"): `this.data` then opens them at start. */
   static readonly data?: AppDataDeclaration;
+  /**
+   * Request Content-Types every body route reads besides JSON (`'any'` or a list such as
+   * `['application/x-www-form-urlencoded']`, for legacy clients); a route's own `contentTypes` wins.
+   */
+  static contentTypes?: ContentTypes;
   /** The flat `section.option` config (docs/compatibility.md A.9). */
   readonly config: FlatConfig;
   readonly koa: Koa<AppState, AppContextExtras>;
@@ -122,6 +128,9 @@ export abstract class SyncServerApp {
     const router = new Router<AppState, AppContextExtras>();
     const constraintsOf = new Map<Layer<AppState, AppContextExtras>, CompiledPath['constraints']>();
     const beforeCall = this.beforeCall === SyncServerApp.prototype.beforeCall ? undefined : this.beforeCall.bind(this);
+    const { contentTypes } = this.constructor as typeof SyncServerApp;
+    const contentTypesError = contentTypes === undefined ? undefined : contentTypesProblem(contentTypes);
+    if (contentTypesError) throw new TypeError(`${this.constructor.name}.${contentTypesError}`);
     for (const route of routes) {
       const handler = (this as unknown as Record<string | symbol, Handler>)[route.property].bind(this);
       const chain = buildRouteChain(route, {
@@ -131,6 +140,8 @@ export abstract class SyncServerApp {
         unauthorized: () => unauthorized(this.settings.realm),
         cef: this.cef,
         maxBodySize: this.settings.maxBodySize,
+        contentTypes,
+        clientDebug: this.settings.clientDebug,
       });
       let layer: Layer<AppState, AppContextExtras>;
       try {

@@ -3,6 +3,7 @@ import { loadConfigFile } from '../config/load-config-file';
 import { maskSecrets } from '../config/mask-secrets';
 import { asConfigError, checkFrameworkConfig } from './check-config';
 import type { CommandIO } from './command-io';
+import { checkAppData } from './check-app-data';
 import { loadAppClass } from './load-app-class';
 import { readServePlan } from './serve-plan';
 
@@ -24,7 +25,7 @@ export async function configCommand(args: string[], io: CommandIO): Promise<numb
   if (config.__file__ !== undefined) {
     const plan = readServePlan([file]);
     try {
-      loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
+      checkAppData(loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath), plan.config, plan.baseDir);
     } catch (err) {
       throw asConfigError(err, file);
     }

@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { asConfigError, checkFrameworkConfig } from './check-config';
 import { runPrimary } from './cluster-primary';
 import { runWorker } from './cluster-worker';
+import { checkAppData } from './check-app-data';
 import { loadAppClass } from './load-app-class';
 import { openLogOutput } from './log-output';
 import type { CommandIO } from './command-io';
@@ -30,7 +31,7 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   }
 
   try {
-    loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
+    checkAppData(loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath), plan.config, plan.baseDir);
   } catch (err) {
     throw asConfigError(err, plan.iniPath);
   }

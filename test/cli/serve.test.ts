@@ -9,7 +9,7 @@ import { loadAppClass } from '../../src/cli/load-app-class';
 import { main, type CommandIO } from '../../src/cli/main';
 import { RestartPolicy } from '../../src/cli/restart-policy';
 import { DEFAULT_HOST, DEFAULT_PORT, parseServeArgs, readServePlan, UsageError } from '../../src/cli/serve-plan';
-import { runWrk } from '../support/wrk';
+import { runWrk, testWithWrk } from '../support/wrk';
 import { E2E_APP, deployment, listeningPort, startServe, stopServe, type ServeProcess } from '../e2e/fixtures/serve-process';
 import { waitFor } from '../support/wait-for';
 
@@ -274,7 +274,7 @@ describe('serve: stops and reloads at any moment', () => {
   // whose request is on its way, or cut connections, resets clients over and over (a sweeper
   // closing every idle socket at once made 38-59 per shutdown, 247 in all). Behind nginx those resets are
   // retried on another upstream and no request fails (test/e2e/nginx-drain.test.ts).
-  test(`SIGTERM under load (wrk, ${loadClients} connections), ${loadRounds.length} shutdowns: every answered request is a 200, none times out, resets only at the listener close, exit 0`, async () => {
+  testWithWrk(`SIGTERM under load (wrk, ${loadClients} connections), ${loadRounds.length} shutdowns: every answered request is a 200, none times out, resets only at the listener close, exit 0`, async () => {
     const { ini } = deployment('host = 127.0.0.1\nport = 0\nworkers = 2', '[global]\ngraceful_shutdown_interval = 0.5\n');
     const results: string[] = [];
     let resets = 0;

@@ -5,6 +5,8 @@ import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import ldap from 'ldapjs';
 import { BackendError, BackendTimeoutError, BadRequestError, isBackendError } from '../../util/errors';
 import { ConfigError } from '../../config/errors';
+import { ERROR_NO_EMAIL_ADDRESS } from '../../util/respcodes';
+import { hasUnsafeNameCharacters } from '../../util/validation';
 import type { FlatConfig } from '../../config/types';
 import { boolParam, listParam, numberParam, stringParam } from '../auth-params';
 import type { AuthBackend, AuthBackendContext, UpdatePasswordOptions, UserId, UserInfo } from '../backend';
@@ -35,6 +37,7 @@ class LdapResultError extends Error {
 const INVALID_CREDENTIALS = 49;
 const NO_SUCH_OBJECT = 32;
 const ENTRY_ALREADY_EXISTS = 68;
+const INVALID_ATTRIBUTE_SYNTAX = 21;
 const TIME_LIMIT_EXCEEDED = 3;
 const BUSY = 51;
 const UNAVAILABLE = 52;
@@ -116,7 +119,7 @@ export class LDAPAuth implements AuthBackend {
   async authenticateUser(username: string, password: string): Promise<UserId | null> {
     // An empty password is an unauthenticated bind, which servers accept (RFC 4513 §5.1.2).
     if (password === '' || password.length > this.maxPasswordLength) return null;
-    const entry = await this.findBy('uid', username, ['uidNumber', ...this.settings.stampAttributes]);
+    const entry = hasUnsafeNameCharacters(username) ? null : await this.findBy('uid', username, ['uidNumber', ...this.settings.stampAttributes]);
     if (!entry) {
       // The same bind a wrong password gets (it fails: no such entry), so timing tells nothing.
       await this.asUser(this.missingUserDn, password, (c) => c.read(this.missingUserDn, ['uidNumber']), 'authenticateUser');
@@ -137,6 +140,7 @@ export class LDAPAuth implements AuthBackend {
    * shows none of them to the bind user (then logins are not cached, and a warning says so once).
    */
   async credentialStamp(username: string): Promise<string | null> {
+    if (hasUnsafeNameCharacters(username)) return null;
     const entry = await this.findBy('uid', username, this.settings.stampAttributes);
     if (!entry) return null;
     const stamp = stampOf(entry, this.settings.stampAttributes);
@@ -149,12 +153,15 @@ export class LDAPAuth implements AuthBackend {
   }
 
   async getUserId(username: string): Promise<UserId | null> {
+    if (hasUnsafeNameCharacters(username)) return null;
     const entry = await this.findBy('uid', username, ['uidNumber']);
     return entry ? idOf(entry) : null;
   }
 
   async createUser(username: string, password: string, email: string): Promise<boolean> {
     checkNewPasswordLength(password, this.maxPasswordLength);
+    if (hasUnsafeNameCharacters(username)) throw new BadRequestError('LDAPAuth.createUser: the user name holds a control or invisible character');
+    if (email) checkMail(email);
     const admin = this.admin('createUser');
     if (await this.findBy('uid', username, [])) return false; // Q-D5
     const attributes: Record<string, string[]> = {
@@ -187,6 +194,10 @@ export class LDAPAuth implements AuthBackend {
         if (!this.sql) return false; // created meanwhile under the same name
         throw new BackendError(`LDAPAuth.createUser: ${dn} already exists: the user_ids table is behind the directory`, { cause: err });
       }
+      // A value the schema refuses came from the client (the checks above catch the known ones).
+      if (err instanceof LdapResultError && err.code === INVALID_ATTRIBUTE_SYNTAX) {
+        throw new BadRequestError(`LDAPAuth.createUser: the directory refused a value: ${err.message}`, { cause: err });
+      }
       throw asBackendError(err, 'createUser');
     }
     return true;
@@ -200,6 +211,7 @@ export class LDAPAuth implements AuthBackend {
 
   async updateEmail(userId: UserId, email: string, password?: string): Promise<boolean> {
     if (!password) return false;
+    checkMail(email);
     const dn = await this.dnOf(userId);
     if (!dn) return false;
     const done = await this.asUser(dn, password, (c) => c.replace(dn, 'mail', [email]).then(() => true), 'updateEmail');
@@ -245,6 +257,47 @@ export class LDAPAuth implements AuthBackend {
       this.pool.purge(dn); // Q-D3
     }
     await this.sql?.resetCodes.clear(String(userId));
+    return true;
+  }
+
+  /** Operator change (`services-core users passwd`): the admin writes the hash; no old password or reset code. */
+  async setPassword(userId: UserId, newPassword: string): Promise<boolean> {
+    checkNewPasswordLength(newPassword, this.maxPasswordLength);
+    const hash = await hashPassword(newPassword, this.settings.passwordScheme);
+    return this.adminWrite(userId, 'setPassword', (c, dn) => c.replace(dn, 'userPassword', [hash]));
+  }
+
+  /**
+   * Operator change: `account-enabled: Yes` or `No`. Disabling is refused when
+   * `auth.check_account_state = false`, as logins would not read it.
+   */
+  async setUserEnabled(userId: UserId, enabled: boolean): Promise<boolean> {
+    if (!enabled && !this.settings.checkAccountState) {
+      throw new ConfigError('auth.check_account_state = false: logins ignore account-enabled, so disabling would not refuse them (delete the user, or turn the check on)');
+    }
+    return this.adminWrite(userId, 'setUserEnabled', (c, dn) => c.replace(dn, 'account-enabled', [enabled ? 'Yes' : 'No']));
+  }
+
+  /** Operator change: the admin deletes the entry (and its reset code) without the user's password. */
+  async removeUser(userId: UserId): Promise<boolean> {
+    const removed = await this.adminWrite(userId, 'removeUser', (c, dn) => c.del(dn));
+    if (removed) await this.sql?.resetCodes.clear(String(userId));
+    return removed;
+  }
+
+  /** Runs an admin write on the user's entry; false when there is no such user. */
+  private async adminWrite(userId: UserId, what: string, write: (c: LdapConnector, dn: string) => Promise<void>): Promise<boolean> {
+    const admin = this.admin(what);
+    const dn = await this.dnOf(userId);
+    if (!dn) return false;
+    try {
+      await this.pool.use(admin.dn, admin.password, (c) => write(c, dn));
+    } catch (err) {
+      if (err instanceof LdapResultError && err.code === NO_SUCH_OBJECT) return false;
+      throw asBackendError(err, what);
+    } finally {
+      this.pool.purge(dn); // Q-D3
+    }
     return true;
   }
 
@@ -534,6 +587,17 @@ function asBackendError(err: unknown, what: string): Error {
 }
 
 const MAX_SEEN_STAMPS = 10000;
+const IA5 = /^[\x20-\x7e]*$/;
+
+/**
+ * `mail` is an IA5 (ASCII) string in the directory's schema: any other address (a homoglyph
+ * `еxample.com`, a raw IDN) is the client's mistake, a 400 (respcode 12), not a directory failure.
+ */
+function checkMail(email: string): void {
+  if (!IA5.test(email)) {
+    throw new BadRequestError('LDAPAuth: the e-mail address must be ASCII (the mail attribute is an IA5 string)', { body: ERROR_NO_EMAIL_ADDRESS });
+  }
+}
 
 /** `dn` and the stamp attributes' values, or null when the entry shows none of them. */
 function stampOf(entry: Entry, attributes: string[]): string | null {
