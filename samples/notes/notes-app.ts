@@ -1,39 +1,20 @@
 import cors from '@koa/cors';
 import { Counter } from 'prom-client';
 // In your project: from 'services-core'
+import { MoreThan } from 'typeorm';
 import {
-  BadRequestError, HttpError, NotFoundError, SyncServerApp, authenticated, cef, jsonResponse, route,
-  type AppContext, type AppOptions, type AuthBackend, type Config, type FlatConfig,
+  ERROR_INVALID_WBO, HttpError, NotFoundError, SyncServerApp, authenticated, cef, jsonResponse, route,
+  type AppContext, type AppOptions, type AuthBackend, type Config, type FlatConfig, type ValidContext,
 } from '../../src';
+// Not exported from the package root yet: in your project, a deep import of services-core's data module.
 import { isUniqueViolation, type AppDataDeclaration } from '../../src/data';
-import { MAX_BODY, MAX_TITLE, NoteEntity, type Note } from './note-entity';
+import { NoteEntity, type Note } from './note-entity';
+import { ById, Import, ListQuery, NewBody, NewNote } from './note-input';
 
 /** A note as the API shows it. */
 type NoteView = Pick<Note, 'id' | 'title' | 'body'>;
 
 const view = ({ id, title, body }: Note): NoteView => ({ id, title, body });
-
-// Bounds on what a client may send: one note, one import.
-const MAX_IMPORT = 100;
-const ID = /^[1-9]\d{0,9}$/;
-
-/** `{ title, body? }` checked by hand; a 400 names the field. */
-function noteInput(value: unknown, where = 'body'): { title: string; body: string } {
-  const input = typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : {};
-  const { title, body = '' } = input;
-  if (typeof title !== 'string' || title.length === 0 || title.length > MAX_TITLE) {
-    throw new BadRequestError('Bad Request', { body: { status: 'invalid', errors: [{ location: where, name: 'title', description: `a string of 1 to ${MAX_TITLE} characters` }] } });
-  }
-  if (typeof body !== 'string' || body.length > MAX_BODY) {
-    throw new BadRequestError('Bad Request', { body: { status: 'invalid', errors: [{ location: where, name: 'body', description: `a string of at most ${MAX_BODY} characters` }] } });
-  }
-  return { title, body };
-}
-
-function noteId(ctx: AppContext): number {
-  if (!ID.test(ctx.params.id)) throw new NotFoundError('No such note');
-  return Number(ctx.params.id);
-}
 
 function list(value: unknown): string[] {
   if (Array.isArray(value)) return value.map(String);
@@ -58,7 +39,7 @@ export class NotesApp extends SyncServerApp {
     const origins = new Set(list(this.config['notes.cors_origins']));
     this.use(cors({
       origin: (ctx) => (origins.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),
-      allowMethods: ['GET', 'POST', 'DELETE'],
+      allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
       allowHeaders: ['Authorization', 'Content-Type'],
       exposeHeaders: ['Location', 'X-Request-Id', 'Server-Timing'],
       maxAge: 600,
@@ -81,77 +62,85 @@ export class NotesApp extends SyncServerApp {
     return this.data.repository(NoteEntity);
   }
 
-  private async find(ctx: AppContext): Promise<Note> {
-    const note = await this.notes.findOneBy({ id: noteId(ctx), owner: ctx.state.user!.name });
+  private async find(ctx: ValidContext<typeof ById>): Promise<Note> {
+    const note = await this.notes.findOneBy({ id: ctx.valid.params.id, owner: ctx.state.user!.name });
     if (!note) throw new NotFoundError('No such note');
     return note;
   }
 
-  @route('GET', '/:username/notes')
+  /** `?limit=` (1 to 100, default 50) notes with an id above `?after=` (default 0), oldest first. */
+  @route('GET', '/:username/notes', { validate: ListQuery })
   @authenticated
-  async listNotes(ctx: AppContext) {
-    const notes = await this.notes.find({ where: { owner: ctx.state.user!.name }, order: { id: 'ASC' } });
+  async listNotes(ctx: ValidContext<typeof ListQuery>) {
+    const { limit, after } = ctx.valid.query;
+    const notes = await this.notes.find({ where: { owner: ctx.state.user!.name, id: MoreThan(after) }, order: { id: 'ASC' }, take: limit });
     return notes.map(view);
   }
 
-  /** `{ "title": …, "body": … }`: 201 with the note; a title the user already has is a 409. */
-  @route('POST', '/:username/notes', { body: 'json', limit: 16_384 })
+  /**
+   * `{ "title": …, "body": … }`: 201 with the note; a title the user already has is a 409.
+   * Bad input is a 400 whose JSON names the failing fields (the route declares no respcode).
+   */
+  @route('POST', '/:username/notes', { body: 'json', limit: 16_384, validate: NewNote })
   @authenticated
   @cef(3, { name: 'Note written', signature: 'NoteWrite' })
-  async addNote(ctx: AppContext) {
+  async addNote(ctx: ValidContext<typeof NewNote>) {
     const owner = ctx.state.user!.name;
-    const input = noteInput(ctx.request.body);
+    const { title, body } = ctx.valid.body;
     let note: Note;
     try {
-      note = await this.notes.save({ owner, ...input });
+      note = await this.notes.save({ owner, title, body });
     } catch (err) {
-      // Caught here to say which title; left alone, the framework would answer a bare 409.
-      if (isUniqueViolation(err)) throw new HttpError(409, 'Conflict', { body: { status: 'exists', title: input.title } });
+      // Caught here to say which title; left alone, the framework answers a bare 409 (as for the import).
+      if (isUniqueViolation(err)) throw new HttpError(409, 'Conflict', { body: { status: 'exists', title } });
       throw err;
     }
     return jsonResponse(view(note), { status: 201, headers: { Location: `/${owner}/notes/${note.id}` } });
   }
 
   /**
-   * `{ "notes": [{ "title": …, "body": … }, …] }`: all of them or none, in one transaction. A
-   * title that exists (or twice in the list) rolls the whole import back: 409.
+   * What the old desktop client calls: `{ "notes": [{ "title": …, "body": … }, …] }`, all of them
+   * or none, in one transaction. It sends its JSON as a form or as text, and reads respcodes:
+   * bad input is a 400 with body `8` (ERROR_INVALID_WBO). A title that exists (or twice in the
+   * list) rolls the whole import back, and the framework answers 409.
    */
-  @route('POST', '/:username/notes/import', { body: 'json', limit: 1_048_576 })
+  @route('POST', '/:username/notes/import', {
+    body: 'json', limit: 1_048_576, validate: Import, invalid: ERROR_INVALID_WBO,
+    contentTypes: ['application/x-www-form-urlencoded', 'text/plain'],
+  })
   @authenticated
   @cef(3, { name: 'Notes imported', signature: 'NoteImport' })
-  async importNotes(ctx: AppContext) {
+  async importNotes(ctx: ValidContext<typeof Import>) {
     const owner = ctx.state.user!.name;
-    const { notes } = (ctx.request.body ?? {}) as { notes?: unknown };
-    if (!Array.isArray(notes) || notes.length === 0 || notes.length > MAX_IMPORT) {
-      throw new BadRequestError('Bad Request', { body: { status: 'invalid', errors: [{ location: 'body', name: 'notes', description: `a list of 1 to ${MAX_IMPORT} notes` }] } });
-    }
-    const inputs = notes.map((note, i) => noteInput(note, `body.notes.${i}`));
-    try {
-      const ids = await this.data.transaction(async (manager) => {
-        const repository = manager.getRepository(NoteEntity);
-        const saved: number[] = [];
-        for (const input of inputs) saved.push((await repository.save({ owner, ...input })).id);
-        return saved;
-      });
-      return { imported: ids.length, ids };
-    } catch (err) {
-      // Left alone, the framework would answer a bare 409, but without the CORS headers (an
-      // HttpError keeps the headers the middleware added, so a browser can read the answer).
-      if (isUniqueViolation(err)) throw new HttpError(409, 'Conflict', { body: { status: 'exists' } });
-      throw err;
-    }
+    const ids = await this.data.transaction(async (manager) => {
+      const repository = manager.getRepository(NoteEntity);
+      const saved: number[] = [];
+      for (const note of ctx.valid.body.notes) saved.push((await repository.save({ owner, ...note })).id);
+      return saved;
+    });
+    return { imported: ids.length, ids };
   }
 
-  @route('GET', '/:username/notes/:id')
+  @route('GET', '/:username/notes/:id', { validate: ById })
   @authenticated
-  async getNote(ctx: AppContext) {
+  async getNote(ctx: ValidContext<typeof ById>) {
     return view(await this.find(ctx));
   }
 
-  @route('DELETE', '/:username/notes/:id')
+  /** The note's body, replaced by the request's text (`text/plain`, any type: `body: 'text'`). */
+  @route('PUT', '/:username/notes/:id/body', { body: 'text', limit: 16_384, validate: NewBody })
+  @authenticated
+  @cef(3, { name: 'Note written', signature: 'NoteWrite' })
+  async setBody(ctx: ValidContext<typeof NewBody>) {
+    const note = await this.find(ctx);
+    note.body = ctx.valid.body;
+    return view(await this.notes.save(note));
+  }
+
+  @route('DELETE', '/:username/notes/:id', { validate: ById })
   @authenticated
   @cef(3, { name: 'Note deleted', signature: 'NoteDelete' })
-  async deleteNote(ctx: AppContext) {
+  async deleteNote(ctx: ValidContext<typeof ById>) {
     await this.notes.delete({ id: (await this.find(ctx)).id });
     ctx.status = 204;
   }

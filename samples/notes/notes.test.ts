@@ -65,11 +65,14 @@ describe('samples/notes through createTestApp', () => {
     t.cef.assertLogged({ signature: 'NoteDelete', suser: 'bob' });
     await http.get('/bob/notes/2').auth(...BOB).expect(404);
     await http.delete('/bob/notes/2').auth(...BOB).expect(404);
-    await http.get('/bob/notes/not-a-number').auth(...BOB).expect(404);
     await http.get('/bob/notes').auth(...BOB).expect(200, [{ id: 3, title: 'eggs', body: '' }]);
+    // The body as plain text (`body: 'text'`), whatever its Content-Type.
+    await http.put('/bob/notes/3/body').auth(...BOB).set('Content-Type', 'text/plain').send('a dozen, free range')
+      .expect(200, { id: 3, title: 'eggs', body: 'a dozen, free range' });
+    await http.put('/bob/notes/2/body').auth(...BOB).set('Content-Type', 'text/plain').send('gone').expect(404);
     // Alice cannot delete Bob's note through her own URL.
     await http.delete('/alice/notes/3').auth(...ALICE).expect(404);
-    await http.get('/bob/notes').auth(...BOB).expect(200, [{ id: 3, title: 'eggs', body: '' }]);
+    await http.get('/bob/notes').auth(...BOB).expect(200, [{ id: 3, title: 'eggs', body: 'a dozen, free range' }]);
   });
 
   test('401 without credentials, with wrong ones, or for another user\'s URL', async () => {
@@ -92,8 +95,8 @@ describe('samples/notes through createTestApp', () => {
   test('an import is one transaction: a duplicate anywhere in it leaves nothing behind (409)', async () => {
     await http.post('/bob/notes').auth(...BOB).send({ title: 'milk' }).expect(201);
     const refused = await http.post('/bob/notes/import').auth(...BOB).set('Origin', 'https://notes.example')
-      .send({ notes: [{ title: 'eggs' }, { title: 'bread' }, { title: 'milk' }] }).expect(409, { status: 'exists' });
-    // A browser can read the refusal: the CORS headers are on it.
+      .send({ notes: [{ title: 'eggs' }, { title: 'bread' }, { title: 'milk' }] }).expect(409, 'Conflict');
+    // The framework answered the unique violation, and a browser can read it: the CORS headers are on it.
     expect(refused.headers['access-control-allow-origin']).toBe('https://notes.example');
     await http.post('/bob/notes/import').auth(...BOB).send({ notes: [{ title: 'tea' }, { title: 'tea' }] }).expect(409);
     await http.get('/bob/notes').auth(...BOB).expect(200, [{ id: 2, title: 'milk', body: '' }]);
@@ -103,18 +106,34 @@ describe('samples/notes through createTestApp', () => {
     expect(titles).toEqual(['milk', 'eggs', 'bread']);
   });
 
-  test('bad input is a 400 naming the field; malformed JSON is respcode 6', async () => {
+  test('validation: JSON naming the failing fields, coerced query and params, respcodes for the legacy import', async () => {
     const post = () => http.post('/bob/notes').auth(...BOB);
     const missing = await post().send({ body: 'no title' }).expect(400);
-    expect(missing.body).toMatchObject({ status: 'invalid', errors: [{ name: 'title' }] });
-    await post().send({ title: 'x'.repeat(201) }).expect(400);
-    const body = await post().send({ title: 'ok', body: 42 }).expect(400);
-    expect(body.body).toMatchObject({ errors: [{ name: 'body' }] });
+    expect(missing.body).toEqual({ status: 'invalid', errors: [{ location: 'body', name: 'title', description: expect.any(String) }] });
+    const both = await post().send({ title: 'x'.repeat(201), body: 42 }).expect(400);
+    expect(both.body.errors.map((e: { name: string }) => e.name)).toEqual(['title', 'body']);
     await post().set('Content-Type', 'application/json').send('{"title":').expect(400, '6');
-    await http.post('/bob/notes/import').auth(...BOB).send({ notes: [] }).expect(400);
-    const item = await http.post('/bob/notes/import').auth(...BOB).send({ notes: [{ title: 'ok' }, { title: '' }] }).expect(400);
-    expect(item.body).toMatchObject({ errors: [{ location: 'body.notes.1', name: 'title' }] });
-    await http.get('/bob/notes').auth(...BOB).expect(200, []);
+    await post().set('Content-Type', 'text/plain').send('{"title":"x"}').expect(415);
+    // The query string and the id are coerced to numbers, and bounded.
+    for (const title of ['a', 'b', 'c', 'd']) await post().send({ title }).expect(201);
+    const page = await http.get('/bob/notes?limit=2&after=2').auth(...BOB).expect(200);
+    expect(page.body.map((n: { id: number }) => n.id)).toEqual([3, 4]);
+    expect((await http.get('/bob/notes?limit=0').auth(...BOB).expect(400)).body.errors).toEqual([expect.objectContaining({ location: 'query', name: 'limit' })]);
+    await http.get('/bob/notes?limit=101').auth(...BOB).expect(400);
+    await http.get('/bob/notes?limit=ten').auth(...BOB).expect(400);
+    expect((await http.get('/bob/notes/x1').auth(...BOB).expect(400)).body.errors).toEqual([expect.objectContaining({ location: 'params', name: 'id' })]);
+    await http.delete('/bob/notes/0').auth(...BOB).expect(400);
+    // The import is the old desktop client's: respcode 8, and its JSON sent as a form or as text.
+    const importing = () => http.post('/bob/notes/import').auth(...BOB);
+    await importing().send({ notes: [] }).expect(400, '8');
+    await importing().send({ notes: [{ title: 'ok' }, { title: '' }] }).expect(400, '8');
+    await importing().set('Content-Type', 'application/x-www-form-urlencoded').send('{"notes":[{"title":"from the form"}]}').expect(200);
+    await importing().set('Content-Type', 'text/plain').send('{"notes":[{"title":"from text"}]}').expect(200);
+    await importing().set('Content-Type', 'image/png').send('{"notes":[{"title":"png"}]}').expect(415);
+    const titles = (await http.get('/bob/notes').auth(...BOB).expect(200)).body.map((n: { title: string }) => n.title);
+    expect(titles).toEqual(['a', 'b', 'c', 'd', 'from the form', 'from text']);
+    // The failing field always goes to the log.
+    expect(t.logs.some((l) => l.msg === 'invalid request')).toBe(true);
   });
 
   test('CORS: the app middleware answers the preflight; responses and errors carry the origin', async () => {
@@ -123,7 +142,7 @@ describe('samples/notes through createTestApp', () => {
       .expect(204);
     expect(preflight.headers).toMatchObject({
       'access-control-allow-origin': 'https://notes.example',
-      'access-control-allow-methods': 'GET,POST,DELETE',
+      'access-control-allow-methods': 'GET,POST,PUT,DELETE',
       'access-control-allow-headers': 'Authorization,Content-Type',
       'access-control-max-age': '600',
     });
@@ -160,7 +179,8 @@ describe('samples/notes metrics', () => {
       await http.post('/alice/notes/import').auth(...ALICE).send({ notes: [{ title: 'Welcome' }] }).expect(409);
       const { text } = await http.get('/__metrics__').expect(200);
       expect(text).toContain('notes_errors_total{status="401",error="UnauthorizedError"} 1');
-      expect(text).toContain('notes_errors_total{status="409",error="HttpError"} 2');
+      expect(text).toContain('notes_errors_total{status="409",error="HttpError"} 1');
+      expect(text).toContain('notes_errors_total{status="409",error="QueryFailedError"} 1');
     } finally {
       await app.close();
     }
