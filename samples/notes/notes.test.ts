@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
+import { Readable } from 'node:stream';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { main } from '../../src/cli/main';
 import { createTestApp } from '../../src/testing';
 import { ROOT, listeningPort, startServe, stopGracefully, stopServe, type ServeProcess } from '../../test/e2e/fixtures/serve-process';
 import { NotesApp } from './notes-app';
@@ -216,10 +218,10 @@ describe('samples/notes under TC39 standard decorators', () => {
 });
 
 /** One request on a new connection, so the cluster hands each to a worker in turn. */
-function call(port: number, method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+function call(port: number, method: string, path: string, body?: unknown, login = 'demo:demo-password-1234'): Promise<{ status: number; body: string }> {
   return new Promise((done, fail) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = { Authorization: `Basic ${Buffer.from('demo:demo-password-1234').toString('base64')}` };
+    const headers: Record<string, string> = { Authorization: `Basic ${Buffer.from(login).toString('base64')}` };
     if (payload !== undefined) headers['Content-Type'] = 'application/json';
     const req = httpRequest({ host: '127.0.0.1', port, path, method, agent: false, headers }, (res) => {
       let text = '';
@@ -261,6 +263,16 @@ describe('samples/notes under `services-core serve` with development.ini (2 work
       const { status, body } = await call(port, 'GET', '/demo/notes');
       expect({ status, titles: (JSON.parse(body) as Array<{ title: string }>).map((n) => n.title) }).toEqual({ status: 200, titles: expected });
     }
+    // A user added with `services-core users add` (password on stdin) logs in on every worker.
+    let said = '';
+    const io = { stdout: { write: (text: string) => (said += text) }, stderr: { write: (text: string) => (said += text) }, stdin: Readable.from(['carol password 1\n']) };
+    expect(await main(['users', 'add', ini, 'carol', '--email', 'carol@example.com'], io)).toBe(0);
+    expect((await call(port, 'POST', '/carol/notes', { title: 'hers' }, 'carol:carol password 1')).status).toBe(201);
+    for (let i = 0; i < 4; i++) {
+      expect(await call(port, 'GET', '/carol/notes?limit=10', undefined, 'carol:carol password 1')).toMatchObject({ status: 200, body: expect.stringContaining('"title":"hers"') });
+    }
+    expect(said).not.toContain('carol password 1');
+
     // A delete on one worker is gone on the other.
     expect((await call(port, 'DELETE', '/demo/notes/1')).status).toBe(204);
     for (let i = 0; i < 6; i++) expect((await call(port, 'GET', '/demo/notes/1')).status).toBe(404);
