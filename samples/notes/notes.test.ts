@@ -263,6 +263,11 @@ describe('samples/notes under `services-core serve` with development.ini (2 work
       const { status, body } = await call(port, 'GET', '/demo/notes');
       expect({ status, titles: (JSON.parse(body) as Array<{ title: string }>).map((n) => n.title) }).toEqual({ status: 200, titles: expected });
     }
+    // The onError counter is summed over the workers, whichever answers the scrape.
+    for (let i = 0; i < 2; i++) {
+      expect((await call(port, 'GET', '/__metrics__')).body).toContain('notes_errors_total{status="409",error="HttpError"} 1');
+    }
+
     // A user added with `services-core users add` (password on stdin) logs in on every worker.
     let said = '';
     const io = { stdout: { write: (text: string) => (said += text) }, stderr: { write: (text: string) => (said += text) }, stdin: Readable.from(['carol password 1\n']) };
