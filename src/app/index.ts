@@ -11,6 +11,7 @@ export * from './responses/errors';
 export * from './responses/responses';
 export * from '../util/respcodes';
 export { createLogger } from './observability/logger';
+export { FRAMEWORK_SETTINGS, readSettings, type FrameworkSettings, type ReadSettingsOptions } from './framework-settings';
 export { CEF_BACKEND_FAILURE, CEF_INVALID_USERNAME, CEF_URL_MISMATCH } from './authentication/basic-authentication';
 export { CEF_ACCOUNT_LOCKED, TooManyLoginsError } from './authentication/login-throttling';
 export { proxy, type ProxyOptions } from './responses/proxy';

@@ -19,8 +19,8 @@ const commands: Record<string, CommandHelp & { load: () => Promise<Command> }> =
     load: async () => (await import('./migrate-command')).migrateCommand,
   },
   serve: {
-    usage: 'serve <deployment.ini> [--workers N] [--port P] [--host H]',
-    summary: 'run the app of [app:main] in N worker processes (SIGTERM drains, SIGHUP reopens logs)',
+    usage: 'serve <deployment.ini> [--workers N] [--port P] [--host H] [--pid-file F]',
+    summary: 'run the app of [app:main] in N worker processes (SIGTERM drains, SIGHUP reloads config and code, SIGUSR1 reopens logs)',
     load: async () => (await import('./serve')).serveCommand,
   },
   users: {

@@ -168,11 +168,14 @@ describe('/__version__', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   const VERSION = { source: 'https://github.com/example/app', version: '1.2.3', commit: 'abc123', build: 'https://ci.example/1' };
 
-  test('serves version.json from the app folder, read once at start', async () => {
-    writeFileSync(join(dir, 'version.json'), JSON.stringify(VERSION));
+  test('serves version.json from the app folder, read once at start (not by the constructor)', async () => {
+    writeFileSync(join(dir, 'version.json'), '{"version":"before start"}');
     const { app } = createTestApp(DockerflowApp, {}, { baseDir: dir });
+    writeFileSync(join(dir, 'version.json'), JSON.stringify(VERSION));
+    await app.start();
     writeFileSync(join(dir, 'version.json'), '{"version":"changed"}');
     await request(app.callback()).get('/__version__').expect(200, VERSION).expect('Content-Type', /json/);
+    await app.close();
   });
 
   test('global.version_file, relative to the app folder; 404 without any', async () => {
@@ -183,9 +186,10 @@ describe('/__version__', () => {
     await request(none.app.callback()).get('/__version__').expect(404);
   });
 
-  test('a missing configured file or one that is not a JSON object stops the app at start', () => {
+  test('a missing configured file stops the constructor; one that is not a JSON object stops the app at start', async () => {
     expect(() => createTestApp(DockerflowApp, { 'global.version_file': 'nope.json' }, { baseDir: dir })).toThrow(/global.version_file: cannot read .*nope.json/);
     writeFileSync(join(dir, 'version.json'), '[1]');
-    expect(() => createTestApp(DockerflowApp, {}, { baseDir: dir })).toThrow(/must hold a JSON object/);
+    const { app } = createTestApp(DockerflowApp, {}, { baseDir: dir });
+    await expect(app.start()).rejects.toThrow(/must hold a JSON object/);
   });
 });

@@ -119,7 +119,7 @@ describe('serve: worker processes', () => {
     blocker = undefined;
   });
 
-  test('two workers serve, a dead worker comes back, SIGHUP reopens the log and CEF files, SIGTERM drains and exits 0', async () => {
+  test('two workers serve, a dead worker comes back, SIGUSR1 reopens the log and CEF files, SIGTERM drains and exits 0', async () => {
     const { dir, ini } = deployment('host = 127.0.0.1\nport = 0\nworkers = 2', [
       '[DEFAULT]', '', '[global]', 'graceful_shutdown_interval = 0.5', `log_file = %s/app.log`, '',
       '[auth]', 'backend = sql', 'sqluri = sqlite:///%s/users.db', '',
@@ -147,10 +147,10 @@ describe('serve: worker processes', () => {
     expect(after.size).toBe(2);
     expect([...after].filter((pid) => !pids.has(pid))).toHaveLength(1);
 
-    // Log rotation: rename both files, SIGHUP, and new lines go to new files.
+    // Log rotation: rename both files, SIGUSR1, and new lines go to new files.
     renameSync(join(dir, 'cef.log'), join(dir, 'cef.log.1'));
     renameSync(join(dir, 'app.log'), join(dir, 'app.log.1'));
-    serve.child.kill('SIGHUP');
+    serve.child.kill('SIGUSR1');
     await serve.waitForCount('files reopened', 2);
     await get(port, '/alice/info', basic('alice', 'wrong again'));
     expect(readFileSync(join(dir, 'cef.log.1'), 'utf8')).toMatch(/Backend service alice\|/);
@@ -237,7 +237,7 @@ describe('serve: stops and reloads at any moment', () => {
     }
   }, 90_000);
 
-  test('SIGHUP when the new log and CEF files cannot be opened: a warning, the old files stay in use, nothing exits', async () => {
+  test('SIGUSR1 when the new log and CEF files cannot be opened: a warning, the old files stay in use, nothing exits', async () => {
     const { dir, ini } = deployment('host = 127.0.0.1\nport = 0\nworkers = 2', [
       '[global]', 'graceful_shutdown_interval = 0', 'log_file = %DIR%/app.log', '',
       '[cef]', 'file = %DIR%/cef.log', 'vendor = mozilla', 'version = 0', 'device_version = 1', 'product = serve-test', '',
@@ -251,7 +251,7 @@ describe('serve: stops and reloads at any moment', () => {
     renameSync(join(dir, 'cef.log'), join(dir, 'cef.log.1'));
     mkdirSync(join(dir, 'app.log'));
     mkdirSync(join(dir, 'cef.log'));
-    serve.child.kill('SIGHUP');
+    serve.child.kill('SIGUSR1');
     // The lines go on to the file opened before, now app.log.1.
     const rotated = join(dir, 'app.log.1');
     await waitFor(() => readFileSync(rotated, 'utf8').split('files reopened').length - 1 >= 2, { timeoutMs: 30_000, intervalMs: 50, what: `two 'files reopened' in ${rotated}` });

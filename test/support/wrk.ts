@@ -51,6 +51,8 @@ export interface WrkRun {
   /** Resolves once wrk has had `loadedAfter` responses on one of its threads. */
   loaded: Promise<void>;
   done: Promise<WrkResult>;
+  /** Ends the run now (wrk prints its summary on SIGINT). */
+  stop(): void;
 }
 
 /**
@@ -101,7 +103,7 @@ export function runWrk(url: string, options: { connections?: number; seconds?: n
       });
     });
   });
-  return { loaded, done };
+  return { loaded, done, stop: () => child.kill('SIGINT') };
 }
 
 /** What counts as a failed request: everything but a refused new connection. */

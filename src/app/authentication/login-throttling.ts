@@ -1,4 +1,4 @@
-import { LoginThrottle, readThrottleSettings, type ThrottleKey } from '../../auth/throttle/login-throttle';
+import { LoginThrottle, readThrottleSettings, type LoginThrottleSettings, type ThrottleKey } from '../../auth/throttle/login-throttle';
 import type { CefLogger } from '../../cef';
 import { ACCOUNT_LOCKED } from '../../cef/signatures';
 import type { FlatConfig } from '../../config/types';
@@ -51,7 +51,8 @@ export class LoginThrottling {
 const KEY_LABEL: Record<ThrottleKey, string> = { user: 'user', address: 'address' };
 
 /** The throttling `auth.throttle_*` asks for, or undefined with `auth.throttle_store = none`. */
-export function createLoginThrottling(config: FlatConfig, cef: Pick<CefLogger, 'log'>, warn: (message: string) => void): LoginThrottling | undefined {
-  const settings = readThrottleSettings(config);
+export function createLoginThrottling(config: FlatConfig, cef: Pick<CefLogger, 'log'>, warn: (message: string) => void,
+  read: LoginThrottleSettings = readThrottleSettings(config)): LoginThrottling | undefined {
+  const settings = read;
   return settings.store === 'none' ? undefined : new LoginThrottling(new LoginThrottle(settings, warn), cef);
 }
