@@ -50,6 +50,8 @@ describe('samples/notes through createTestApp', () => {
     const res = await http.get('/alice/notes').auth(...ALICE).expect(200);
     expect(res.body).toEqual([{ id: 1, title: 'Welcome', body: expect.stringContaining('first note') }]);
     expect(t.logs.filter((l) => l.msg === 'demo user: alice, password: alice password')).toHaveLength(1);
+    // The config is clean: no unknown key, nothing to warn about.
+    expect(t.logs.filter((l) => l.level >= 40)).toEqual([]);
     await http.get('/bob/notes').auth(...BOB).expect(200, []);
     // Alice's note id under Bob's name: not found, not hers to show.
     await http.get('/bob/notes/1').auth(...BOB).expect(404);
@@ -283,7 +285,8 @@ describe('samples/notes under `services-core serve` with development.ini (2 work
     for (let i = 0; i < 6; i++) expect((await call(port, 'GET', '/demo/notes/1')).status).toBe(404);
 
     // The access log (one line per request, with the worker's pid) shows both workers answered the reads.
-    const records = serve.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { pid: number; msg: string });
+    const records = serve.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { pid: number; msg: string; level: number });
+    expect(records.filter((r) => r.level >= 40)).toEqual([]);
     const readers = new Set(records.filter((r) => r.msg.includes('"GET /demo/notes HTTP/1.1" 200')).map((r) => r.pid));
     expect(readers.size).toBe(2);
     expect(serve.output()).not.toMatch(/cannot be opened|could not start|restarting|crash id/i);
