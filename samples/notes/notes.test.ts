@@ -286,7 +286,8 @@ describe('samples/notes under `services-core serve` with development.ini (2 work
 
     // The access log (one line per request, with the worker's pid) shows both workers answered the reads.
     const records = serve.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { pid: number; msg: string; level: number });
-    expect(records.filter((r) => r.level >= 40)).toEqual([]);
+    // Nothing to warn about (each distinct warning once, should there be any).
+    expect([...new Set(records.filter((r) => r.level >= 40).map((r) => r.msg.replace(/\d+/g, 'N')))]).toEqual([]);
     const readers = new Set(records.filter((r) => r.msg.includes('"GET /demo/notes HTTP/1.1" 200')).map((r) => r.pid));
     expect(readers.size).toBe(2);
     expect(serve.output()).not.toMatch(/cannot be opened|could not start|restarting|crash id/i);
