@@ -1,7 +1,7 @@
 import cors from '@koa/cors';
 import { Counter } from 'prom-client';
-// In your project: from 'services-core'
 import { MoreThan } from 'typeorm';
+// In your project: from 'services-core'
 import {
   ERROR_INVALID_WBO, HttpError, NotFoundError, SyncServerApp, authenticated, cef, jsonResponse, route,
   type AppContext, type AppOptions, type AuthBackend, type Config, type FlatConfig, type ValidContext,
@@ -35,7 +35,8 @@ export class NotesApp extends SyncServerApp {
   constructor(config: Config | FlatConfig, options?: AppOptions) {
     super(config, options);
     // Browsers on these origins may call the API (`notes.cors_origins`, space-separated).
-    // The middleware runs before routing, so it answers the preflight `OPTIONS` itself.
+    // The middleware runs before routing, so it answers the preflight `OPTIONS` itself; another
+    // origin gets no grant ('') and the framework's plain OPTIONS answer.
     const origins = new Set(list(this.config['notes.cors_origins']));
     this.use(cors({
       origin: (ctx) => (origins.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),
@@ -44,7 +45,7 @@ export class NotesApp extends SyncServerApp {
       exposeHeaders: ['Location', 'X-Request-Id', 'Server-Timing'],
       maxAge: 600,
     }));
-    // Errors by status and kind (a SqlRequestError is a refused write), summed over the workers.
+    // Errors by status and class (QueryFailedError: a write the database refused), summed over the workers.
     if (this.metrics) {
       this.#errors = new Counter({
         name: 'notes_errors_total', help: 'Requests answered with an error, by status and error class',
