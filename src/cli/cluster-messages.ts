@@ -29,7 +29,7 @@ export type WorkerMessage =
 export const THROTTLE_CHANNEL = 'rate_limiter_flexible';
 export type ThrottleMessage =
   | { channel: typeof THROTTLE_CHANNEL; type: 'init'; opts: { keyPrefix: string; points: number; duration: number } & Record<string, unknown> }
-  | { channel: typeof THROTTLE_CHANNEL; keyPrefix: string; func: ThrottleFunc; promiseId: string; data: { key: string | number; arg?: number; opts?: Record<string, unknown> } };
+  | { channel: typeof THROTTLE_CHANNEL; keyPrefix: string; func: ThrottleFunc; promiseId: string; data: { key: string | number; arg?: number | Record<string, unknown>; opts?: Record<string, unknown> } };
 const THROTTLE_FUNCS = ['consume', 'penalty', 'reward', 'block', 'get', 'delete'] as const;
 type ThrottleFunc = (typeof THROTTLE_FUNCS)[number];
 
@@ -72,7 +72,7 @@ function readThrottleMessage(value: Shape): Received {
   }
   const data = value.data;
   if (isString(value.keyPrefix) && (THROTTLE_FUNCS as readonly unknown[]).includes(value.func) && isString(value.promiseId) &&
-    isObject(data) && (isString(data.key) || isFiniteNumber(data.key)) && optional(data.arg, isFiniteNumber) && optional(data.opts, isObject)) {
+    isObject(data) && (isString(data.key) || isFiniteNumber(data.key)) && optional(data.arg, (arg) => isFiniteNumber(arg) || isObject(arg)) && optional(data.opts, isObject)) {
     return { ok: true, message: value as ThrottleMessage };
   }
   return { ok: false, why: `${THROTTLE_CHANNEL} message without keyPrefix, a known func, promiseId or data.key` };

@@ -27,6 +27,15 @@ describe('cluster messages: one check for everything a worker sends', () => {
     expect(readWorkerMessage({ channel: 'rate_limiter_flexible', keyPrefix: 'p', func: 'consume', promiseId: '1', data: { key: 'k', arg: 1 } }).ok).toBe(true);
     expect(readWorkerMessage({ type: 'auth-purge', userId: 7 }).ok).toBe(true);
   });
+
+  test('the limiter\'s get and delete, which send an options object as arg, pass (a login check under serve is one)', () => {
+    // RateLimiterCluster.get(key, options = {}) sends data: { key, arg: options }: refusing it turned
+    // every fresh login's throttle check into a 1 s wait and a fail-open warning.
+    for (const func of ['get', 'delete'] as const) {
+      expect(readWorkerMessage({ channel: 'rate_limiter_flexible', keyPrefix: 'p', func, promiseId: '2', data: { key: 'k', arg: {} } }).ok).toBe(true);
+    }
+    expect(readWorkerMessage({ channel: 'rate_limiter_flexible', keyPrefix: 'p', func: 'get', promiseId: '2', data: { key: 'k', arg: 'x' } }).ok).toBe(false);
+  });
 });
 
 describe('planForReload: what a reload cannot change is kept and named', () => {
