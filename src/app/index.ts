@@ -1,4 +1,5 @@
-export { SyncServerApp } from './sync-server-app';
+export { SyncServerApp, type AppMiddleware } from './sync-server-app';
+export type { AppHooks, HookName } from './hooks';
 export type { LifecycleState } from './lifecycle';
 export { BasicAuthenticator, type Authenticator } from './authentication/authenticator';
 export { route, authenticated, cef, type RouteOptions, type AuthenticatedOptions, type CefOptions } from './routing/decorators';

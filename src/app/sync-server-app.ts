@@ -2,7 +2,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Layer, Router } from '@koa/router';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { authCacheOf } from '../auth/cached-auth-backend';
 import type { AuthBackend } from '../auth/backend';
@@ -14,6 +14,7 @@ import type { FlatConfig } from '../config/types';
 import { type AppSettings, readAppSettings } from './app-settings';
 import { type Authenticator, BasicAuthenticator } from './authentication/authenticator';
 import { unauthorized } from './authentication/basic-authentication';
+import { type AppHooks, HOOK_NAMES, type HookName, composeHooks } from './hooks';
 import { IdleSweeper } from './idle-sweeper';
 import { Lifecycle, type LifecycleState, type RegisterPart } from './lifecycle';
 import { ClientIpResolver } from './request/client-ip';
@@ -23,7 +24,7 @@ import { type LoginThrottling, createLoginThrottling } from './authentication/lo
 import type { AppMetrics } from './observability/metrics';
 import { setUpOperability } from './observability/operability';
 import { CpuProfiler } from './pages/profiler';
-import { requestFrame } from './request/request-frame';
+import { type RequestFrameDeps, requestFrame } from './request/request-frame';
 import { requestIdSource } from './request/request-id';
 import { type Handler, buildRouteChain } from './routing/route-chain';
 import { routeFallback } from './routing/route-fallback';
@@ -32,6 +33,9 @@ import { readRouteTable } from './routing/route-table';
 import { serverClock } from './request/server-clock';
 import { servicePages } from './pages/service-pages';
 import type { AppContext, AppContextExtras, AppOptions, AppState, AppUser } from './types';
+
+/** Koa middleware on the app's context. */
+export type AppMiddleware = Middleware<AppState, AppContextExtras>;
 
 type AppClass<T extends SyncServerApp> = new (config: Config | FlatConfig, options?: AppOptions) => T;
 
@@ -63,6 +67,11 @@ export abstract class SyncServerApp {
   #sweeper?: IdleSweeper;
   #binding?: Promise<unknown>;
   private handle?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** What the Koa stack is made of; put together once, at start (`#compose`). */
+  readonly #stack: { head: AppMiddleware[]; frame: RequestFrameDeps; tail: AppMiddleware[] };
+  readonly #middleware: AppMiddleware[] = [];
+  readonly #hooks: { [K in HookName]: Array<AppHooks[K]> } = { onStart: [], onClose: [], onRequest: [], onResponse: [], onError: [] };
+  #koaHandler?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
   /** Loads a plain config file or a paste-style deployment file (one with `[app:main]`). */
   static async fromConfigFile<T extends SyncServerApp>(this: AppClass<T>, path: string, options: AppOptions = {}): Promise<T> {
@@ -129,8 +138,11 @@ export abstract class SyncServerApp {
 
     this.koa = new Koa<AppState, AppContextExtras>();
     this.koa.on('error', (err: unknown, ctx?: AppContext) => (ctx?.state.log ?? this.logger).error({ err }, 'response failed'));
-    for (const middleware of ops.middleware) this.koa.use(middleware);
-    this.koa.use(requestFrame({
+    // Middleware added to Koa directly would run after routing, for nothing: say so at once.
+    this.koa.use = () => {
+      throw new TypeError(`${this.constructor.name}: koa.use() would add the middleware after routing, where routed requests never reach it; use app.use(middleware), which runs it before the pages and routes`);
+    };
+    this.#stack = { head: ops.middleware, frame: {
       nextRequestId: requestIdSource(),
       clientIp: new ClientIpResolver(this.settings.trustedProxies),
       clock: serverClock(),
@@ -138,18 +150,85 @@ export abstract class SyncServerApp {
       isDraining: () => this.#lifecycle.draining,
       logger: this.logger,
       errors: { retryAfter: this.settings.retryAfter, clientDebug: this.settings.clientDebug },
-    }));
-    this.koa.use(servicePages({
+    }, tail: [servicePages({
       heartbeatPath: this.settings.heartbeatPath,
       debugPath: this.settings.debugPath,
       profiler: () => this.profiler,
       isClosing: () => this.#lifecycle.draining,
       ...ops.pages,
       debugServer: (ctx) => this.debugServer(ctx),
-    }));
-    this.koa.use(router.routes());
-    this.koa.use(routeFallback(constraintsOf));
+    }), router.routes() as unknown as AppMiddleware, routeFallback(constraintsOf)] };
   }
+
+  /**
+   * Adds Koa middleware (CORS, compression, a header of your own): it runs inside the request
+   * frame (request id, client IP, error boundary) and before the service pages and routing, so
+   * it sees the heartbeat, 404s, 405s and `OPTIONS`, and can answer without calling `next()`.
+   * Call it from the constructor (after `super()`) or any time before start; in call order.
+   */
+  use(middleware: AppMiddleware): this {
+    if (typeof middleware !== 'function') throw new TypeError(`${this.constructor.name}.use: middleware must be a function`);
+    this.#notStarted('use');
+    this.#middleware.push(middleware);
+    return this;
+  }
+
+  /**
+   * Registers a hook without subclassing (docs/app.md "Hooks"). Each name runs the class's own
+   * method first, then the added functions in the order they were added; `onClose` runs the
+   * reverse. Callable before start.
+   */
+  addHook<K extends HookName>(name: K, hook: AppHooks[K]): this {
+    if (!HOOK_NAMES.includes(name)) throw new TypeError(`${this.constructor.name}.addHook: unknown hook '${String(name)}' (known: ${HOOK_NAMES.join(', ')})`);
+    if (typeof hook !== 'function') throw new TypeError(`${this.constructor.name}.addHook('${name}'): the hook must be a function`);
+    this.#notStarted('addHook');
+    (this.#hooks[name] as Array<AppHooks[K]>).push(hook);
+    return this;
+  }
+
+  #notStarted(what: string): void {
+    if (this.#lifecycle.state !== 'new' || this.#koaHandler) {
+      throw new Error(`${this.constructor.name}.${what}: the app has already started; call it before start (in the constructor or before listen())`);
+    }
+  }
+
+  /** The hooks of one name: the class's own method (when it overrides the no-op), then the added ones. */
+  #hooksOf<K extends HookName>(name: K): Array<AppHooks[K]> {
+    const own = (this as unknown as AppHooks)[name];
+    const base = (SyncServerApp.prototype as unknown as AppHooks)[name];
+    const list = [...this.#hooks[name] as Array<AppHooks[K]>];
+    if (own !== base) list.unshift(own.bind(this) as AppHooks[K]);
+    return list;
+  }
+
+  /** The Koa stack, once: framework head, request frame with the hooks, app middleware, pages, routes. */
+  #compose(): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+    if (this.#koaHandler) return this.#koaHandler;
+    const { head, frame, tail } = this.#stack;
+    const hooks = {
+      onRequest: composeHooks(this.#hooksOf('onRequest')),
+      onResponse: composeHooks(this.#hooksOf('onResponse')),
+      onError: composeHooks(this.#hooksOf('onError')),
+    };
+    this.koa.middleware = [...head, requestFrame({ ...frame, hooks }), ...this.#middleware, ...tail];
+    this.#koaHandler = this.koa.callback();
+    return this.#koaHandler;
+  }
+
+  /** Runs at start, after the framework's parts are open and before the first request (default: nothing). */
+  protected onStart(): void | Promise<void> {}
+
+  /** Runs at close, after in-flight requests drained and before the framework's parts close (default: nothing). */
+  protected onClose(): void | Promise<void> {}
+
+  /** Sees each request once its id and client IP are set, before app middleware and routing; throw to answer with an error. */
+  protected onRequest(_ctx: AppContext): void | Promise<void> {}
+
+  /** Sees each response once it is final, before it is sent (it may add headers). */
+  protected onResponse(_ctx: AppContext): void | Promise<void> {}
+
+  /** Sees each error the error boundary answered (`ctx.status` is the answer's); what it throws is logged. */
+  protected onError(_err: unknown, _ctx: AppContext): void | Promise<void> {}
 
   /** `new` → `starting` → `serving` → `draining` → `closed` (see `LifecycleState`). */
   get lifecycleState(): LifecycleState {
@@ -202,14 +281,13 @@ export abstract class SyncServerApp {
    */
   callback(): (req: IncomingMessage, res: ServerResponse) => void {
     if (this.handle) return this.handle;
-    const koa = this.koa.callback();
     const handle = (req: IncomingMessage, res: ServerResponse): void => {
       const state = this.#lifecycle.state;
       if (state === 'serving' || state === 'draining' || state === 'closed') {
-        void koa(req, res);
+        void this.#compose()(req, res);
         return;
       }
-      this.start().then(() => koa(req, res), (err: unknown) => {
+      this.start().then(() => this.#compose()(req, res), (err: unknown) => {
         this.logger.error({ err }, 'the app could not start');
         res.statusCode = 503;
         res.setHeader('Connection', 'close');
@@ -226,7 +304,17 @@ export abstract class SyncServerApp {
    * A failed start closes what it had opened; the app is then `closed`.
    */
   start(): Promise<void> {
-    return this.#lifecycle.start((register) => this.#open(register));
+    return this.#lifecycle.start(async (register) => {
+      this.#compose();
+      await this.#open(register);
+      await this.#openHooks(register);
+    });
+  }
+
+  /** The app's own part of the start: `onStart` hooks in order; each `onClose` registered first, so it runs even when a start hook fails. */
+  async #openHooks(register: RegisterPart): Promise<void> {
+    for (const close of this.#hooksOf('onClose')) register('onClose hook', close);
+    for (const start of this.#hooksOf('onStart')) await start();
   }
 
   async #open(register: RegisterPart): Promise<void> {
