@@ -50,14 +50,6 @@ export class SyncApp extends SyncServerApp {
     this.sync = readSyncSettings(this.config);
     const { sqluri, createTables, standardCollections } = this.sync;
     this.storage = new SyncStorage(() => openStorageSource(sqluri, createTables), { standardCollections });
-    // X-Weave-Timestamp on every response, errors included (framework gap: see README.md).
-    this.koa.middleware.unshift(async (ctx, next) => {
-      try {
-        await next();
-      } finally {
-        if (!ctx.response.get('X-Weave-Timestamp')) ctx.set('X-Weave-Timestamp', (ctx.state as { serverTime?: string }).serverTime ?? roundTime());
-      }
-    });
     if (this.sync.captcha.use && this.sync.sharedSecret === undefined) {
       this.logger.warn('global.shared_secret is not set (SYNC_SECRET unset): accounts can be created only with a captcha');
     } else if (!this.sync.captcha.use) {
@@ -71,9 +63,18 @@ export class SyncApp extends SyncServerApp {
     return this.auth;
   }
 
-  override async close(): Promise<void> {
-    await super.close();
+  /** Opens the storage database (creating its tables) before the first request. */
+  protected override async onStart(): Promise<void> {
+    await this.storage.open();
+  }
+
+  protected override async onClose(): Promise<void> {
     await this.storage.close();
+  }
+
+  /** `X-Weave-Timestamp` on every response, errors included, as the original server did. */
+  protected override onResponse(ctx: AppContext): void {
+    if (!ctx.response.get('X-Weave-Timestamp')) ctx.set('X-Weave-Timestamp', ctx.state.serverTime);
   }
 
   protected override async checkServer(): Promise<void> {

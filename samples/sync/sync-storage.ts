@@ -60,18 +60,23 @@ export class SyncStorage {
   #source?: StorageSource;
   private readonly standard: boolean;
 
-  constructor(private readonly open: () => Promise<StorageSource>, options: SyncStorageOptions = {}) {
+  constructor(private readonly opener: () => Promise<StorageSource>, options: SyncStorageOptions = {}) {
     this.standard = options.standardCollections ?? false;
   }
 
   /** Opens the database on first use; a failed open is retried by the next call. */
   private async source(): Promise<StorageSource> {
     if (this.#source) return this.#source;
-    this.#opening ??= this.open().then((s) => (this.#source = s), (err: unknown) => {
+    this.#opening ??= this.opener().then((s) => (this.#source = s), (err: unknown) => {
       this.#opening = undefined;
       throw err;
     });
     return this.#opening;
+  }
+
+  /** Opens the database now (else the first query does). */
+  async open(): Promise<void> {
+    await this.source();
   }
 
   get dialect(): Dialect | undefined {

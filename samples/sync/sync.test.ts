@@ -133,6 +133,17 @@ describe('samples/sync: user API', () => {
     expect(await t.app.storage.totalSize(1)).toBe(0);
   });
 
+  test('without a shared secret the start-up log says accounts need a captcha, and none is created', async () => {
+    const plain = createTestApp(SyncApp, CONFIG.replace('shared_secret = s3cret', ''));
+    try {
+      expect(plain.logs.some((l) => String(l.msg).includes('accounts can be created only with a captcha'))).toBe(true);
+      await request(plain.app.callback()).put('/user/1.0/alice').set('X-Weave-Secret', '')
+        .send(JSON.stringify({ password: PASSWORD, email: 'a@example.com' })).expect(400, '2');
+    } finally {
+      await plain.app.close();
+    }
+  });
+
   test('captcha_html is 404 without a captcha key', async () => {
     await http.get('/misc/1.0/captcha_html').expect(404);
   });
