@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { createTestApp } from '../../src/testing';
+import { serverDatabase } from '../../test/auth/sql-databases';
+import { describeService } from '../../test/services/describe-service';
 import { SyncApp } from './sync-app';
 
 export const CONFIG = `
@@ -42,15 +44,38 @@ function sleep(ms: number) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-describe('samples/sync: user API', () => {
+/** A fresh database per test: its config (both `sqluri`s) and how to drop it. */
+type Database = () => Promise<{ config: string; drop(): Promise<void> }>;
+
+const inMemory: Database = () => Promise.resolve({ config: CONFIG, drop: () => Promise.resolve() });
+
+function onServer(dialect: 'postgres' | 'mysql'): Database {
+  return async () => {
+    const db = await serverDatabase(dialect);
+    return { config: CONFIG.replaceAll('sqlite:///:memory:', db.uri), drop: () => db.drop() };
+  };
+}
+
+defineSuites('SQLite', inMemory);
+describeService('pg', 'samples/sync on PostgreSQL', () => defineSuites('PostgreSQL', onServer('postgres')));
+describeService('maria', 'samples/sync on MariaDB', () => defineSuites('MariaDB', onServer('mysql')));
+
+function defineSuites(label: string, database: Database): void {
+describe(`samples/sync: user API (${label})`, () => {
   let t: ReturnType<typeof createTestApp<SyncApp>>;
   let http: Agent;
+  let drop: () => Promise<void>;
 
-  beforeEach(() => {
-    t = createTestApp(SyncApp, CONFIG);
+  beforeEach(async () => {
+    const db = await database();
+    drop = db.drop;
+    t = createTestApp(SyncApp, db.config);
     http = request(t.app.callback());
   });
-  afterEach(() => t.app.close());
+  afterEach(async () => {
+    await t.app.close();
+    await drop();
+  });
 
   const create = (name: string, body: object, secret = 's3cret') =>
     http.put(`/user/1.0/${name}`).set('Content-Type', 'application/x-www-form-urlencoded').set('X-Weave-Secret', secret).send(JSON.stringify(body));
@@ -149,7 +174,7 @@ describe('samples/sync: user API', () => {
   });
 });
 
-describe('samples/sync: storage API', () => {
+describe(`samples/sync: storage API (${label})`, () => {
   let t: ReturnType<typeof createTestApp<SyncApp>>;
   let http: Agent;
   const root = '/1.0/tester';
@@ -159,8 +184,12 @@ describe('samples/sync: storage API', () => {
   const post = (path: string, body: unknown) => http.post(root + path).set('Authorization', auth).set('Content-Type', 'application/x-www-form-urlencoded').send(JSON.stringify(body));
   const del = (path: string) => http.delete(root + path).set('Authorization', auth);
 
+  let drop: () => Promise<void>;
+
   beforeEach(async () => {
-    t = createTestApp(SyncApp, CONFIG);
+    const db = await database();
+    drop = db.drop;
+    t = createTestApp(SyncApp, db.config);
     http = request(t.app.callback());
     await http.put('/user/1.0/tester').set('X-Weave-Secret', 's3cret').send(JSON.stringify({ password: PASSWORD, email: 't@example.com' })).expect(200);
     for (let i = 0; i < 3; i++) await put(`/storage/col1/${i}`, { payload: 'xxx' }).expect(200);
@@ -169,7 +198,10 @@ describe('samples/sync: storage API', () => {
       await sleep(15);
     }
   });
-  afterEach(() => t.app.close());
+  afterEach(async () => {
+    await t.app.close();
+    await drop();
+  });
 
   test('auth: 401 without credentials and for another user in the path', async () => {
     await http.get(`${root}/info/collections`).expect(401);
@@ -428,3 +460,4 @@ describe('samples/sync: storage API', () => {
     expect((json(await get('/storage/passwords').expect(200)) as string[]).length).toBe(3);
   });
 });
+}
