@@ -77,6 +77,40 @@ describe('samples/sync under services-core serve (2 workers, SQLite)', () => {
     expect(await res.text()).toBe('0');
   });
 
+  test('several clients at once; dozens of failed logins from one address are not throttled', async () => {
+    const client = async (n: number) => {
+      const user = `para_${process.pid}_${n}`;
+      const put = await fetch(`${base}/user/1.0/${user}`, {
+        method: 'PUT', headers: { 'X-Weave-Secret': 'smoke-secret' }, body: JSON.stringify({ password: 'parallel password', email: 'p@example.com' }),
+      });
+      expect(put.status).toBe(200);
+      const auth = { Authorization: basic(user, 'parallel password') };
+      const batch = Array.from({ length: 20 }, (_, i) => ({ id: `id${i}`, payload: `payload ${n} ${i}` }));
+      const post = await fetch(`${base}/1.1/${user}/storage/history`, { method: 'POST', headers: auth, body: JSON.stringify(batch) });
+      expect(((await post.json()) as { success: string[] }).success.length).toBe(20);
+      const counts = await fetch(`${base}/1.1/${user}/info/collection_counts`, { headers: auth });
+      expect(await counts.json()).toEqual({ history: 20 });
+      const change = await fetch(`${base}/user/1.0/${user}/password`, { method: 'POST', headers: auth, body: 'changed password' });
+      expect(change.status).toBe(200);
+      const old = await fetch(`${base}/1.1/${user}/info/collections`, { headers: auth });
+      expect(old.status).toBe(401);
+      const del = await fetch(`${base}/user/1.0/${user}`, { method: 'DELETE', headers: { Authorization: basic(user, 'changed password') } });
+      expect(await del.text()).toBe('1');
+    };
+    await Promise.all(Array.from({ length: 6 }, (_, n) => client(n)));
+
+    const user = `fails_${process.pid}`;
+    await fetch(`${base}/user/1.0/${user}`, {
+      method: 'PUT', headers: { 'X-Weave-Secret': 'smoke-secret' }, body: JSON.stringify({ password: 'the right password' }),
+    });
+    for (let i = 0; i < 40; i++) {
+      const res = await fetch(`${base}/1.0/${user}/info/collections`, { headers: { Authorization: basic(user, `wrong ${i}`) } });
+      expect(res.status).toBe(401);
+    }
+    const res = await fetch(`${base}/1.0/${user}/info/collections`, { headers: { Authorization: basic(user, 'the right password') } });
+    expect(res.status).toBe(200);
+  });
+
   test('the heartbeat answers; a user cannot be created without the secret (captcha on)', async () => {
     expect((await fetch(`${base}/__heartbeat__`)).status).toBe(200);
     const res = await fetch(`${base}/user/1.0/nosecret_${process.pid}`, {
