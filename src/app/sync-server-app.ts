@@ -4,12 +4,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Layer, Router } from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
-import { authCacheOf } from '../auth/cached-auth-backend';
+import { authCacheOf, uncachedBackend } from '../auth/cached-auth-backend';
 import type { AuthBackend } from '../auth/backend';
 import { maxPasswordLength } from '../auth/password-length';
 import { createAuthBackend } from '../auth/registry';
 import { CefLogger } from '../cef';
 import { type Config, hostConfigs, loadConfigFile } from '../config';
+import type { AppData, AppDataDeclaration } from '../data/app-data';
 import type { FlatConfig } from '../config/types';
 import { type AppSettings, readAppSettings } from './app-settings';
 import { type Authenticator, BasicAuthenticator } from './authentication/authenticator';
@@ -47,6 +48,8 @@ type AppClass<T extends SyncServerApp> = new (config: Config | FlatConfig, optio
  * again. `lifecycleState` tells where the app is: see `LifecycleState`.
  */
 export abstract class SyncServerApp {
+  /** The app's own tables, declared by the subclass (docs/app.md, "Storing data"): `this.data` then opens them at start. */
+  static readonly data?: AppDataDeclaration;
   /** The flat `section.option` config (docs/compatibility.md A.9). */
   readonly config: FlatConfig;
   readonly koa: Koa<AppState, AppContextExtras>;
@@ -61,6 +64,7 @@ export abstract class SyncServerApp {
   readonly #lifecycle: Lifecycle;
   private readonly hostConfigs: Map<string, FlatConfig>;
   readonly #authenticator?: Authenticator;
+  readonly #data?: AppData;
   readonly #throttle?: LoginThrottling;
   private profiler?: CpuProfiler;
   private server?: Server;
@@ -92,6 +96,7 @@ export abstract class SyncServerApp {
     // Builds the backend object only (loading its driver); it connects in start().
     this.auth = options.auth ??
       (this.config['auth.backend'] === undefined ? undefined : createAuthBackend(this.config, { baseDir: options.baseDir, warn }));
+    this.#data = this.#appData(options.baseDir, warn);
     if (this.auth) {
       this.#throttle = createLoginThrottling(this.config, this.cef, warn);
       this.#authenticator = new BasicAuthenticator({
@@ -230,6 +235,30 @@ export abstract class SyncServerApp {
   /** Sees each error the error boundary answered (`ctx.status` is the answer's); what it throws is logged. */
   protected onError(_err: unknown, _ctx: AppContext): void | Promise<void> {}
 
+  /** Builds `this.data` from `static data`; typeorm is loaded only by apps that declare data. */
+  #appData(baseDir: string | undefined, warn: (message: string) => void): AppData | undefined {
+    const declaration = (this.constructor as typeof SyncServerApp).data;
+    if (declaration === undefined) return undefined;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { AppData: AppDataClass } = require('../data/app-data') as typeof import('../data/app-data');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { SqlConnection } = require('../data/sql-connection') as typeof import('../data/sql-connection');
+    const connection = this.auth && (uncachedBackend(this.auth) as { connection?: unknown }).connection;
+    return new AppDataClass(declaration, this.config, {
+      owner: this.constructor.name, baseDir, warn,
+      authConnection: connection instanceof SqlConnection ? connection : undefined,
+    });
+  }
+
+  /**
+   * The app's data (`static data` on the class): `this.data.repository(Entity)`,
+   * `this.data.transaction(fn)`… Open from start (before the start hooks) to close.
+   */
+  get data(): AppData {
+    if (!this.#data) throw new TypeError(`${this.constructor.name}.data: the class declares no data (static override readonly data = { entities: [...] })`);
+    return this.#data;
+  }
+
   /** `new` → `starting` → `serving` → `draining` → `closed` (see `LifecycleState`). */
   get lifecycleState(): LifecycleState {
     return this.#lifecycle.state;
@@ -300,7 +329,7 @@ export abstract class SyncServerApp {
 
   /**
    * Opens what the app uses, in this order: the CEF sink, the auth backend (a backend that
-   * cannot be reached is an error here), the CPU profiler. Runs once; `listen()` calls it.
+   * cannot be reached is an error here), the app data, the CPU profiler. Runs once; `listen()` calls it.
    * A failed start closes what it had opened; the app is then `closed`.
    */
   start(): Promise<void> {
@@ -327,6 +356,15 @@ export abstract class SyncServerApp {
         await auth.open?.();
       } catch (err) {
         throw new Error(`${this.constructor.name}.listen: the auth backend '${auth.name}' cannot be reached: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    const data = this.#data;
+    if (data) {
+      register(`app data '${data.section}'`, () => data.close());
+      try {
+        await data.open();
+      } catch (err) {
+        throw new Error(`${this.constructor.name}.listen: the app data '${data.section}' cannot be opened: ${(err as Error).message}`, { cause: err });
       }
     }
     const throttle = this.#throttle;

@@ -292,7 +292,7 @@ describe('authenticate can be overridden', () => {
 
     @route('GET', '/:username/data')
     @authenticated
-    data(ctx: AppContext) {
+    userData(ctx: AppContext) {
       return ctx.state.user;
     }
   }

@@ -28,7 +28,7 @@ class InputApp extends SyncServerApp {
   }
 
   @route('PUT', '/:username/data', { body: 'json' })
-  data() {
+  putData() {
     return 'ok';
   }
 }

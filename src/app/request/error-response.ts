@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import { classifySqlError, sqlErrorCode } from '../../data/sql-errors';
 import { isBackendError, isHttpError } from '../responses/errors';
 import type { AppContext } from '../types';
 
@@ -44,8 +45,9 @@ function crash(ctx: AppContext, err: unknown, status: number): string {
 
 /**
  * The error boundary's answer (docs/compatibility.md C.8 with the v2 crash ids): HttpErrors keep their status,
- * message, headers and body (a body other than a Buffer is sent as JSON); BackendErrors are a
- * 503 with Retry-After; anything else is a 500 whose short body carries the crash id that is
+ * message, headers and body (a body other than a Buffer is sent as JSON); BackendErrors and
+ * database outages are a 503 with Retry-After; a query the database refused because of the
+ * request is a 409 (unique violation) or a 400 (src/data/sql-errors.ts); anything else is a 500 whose short body carries the crash id that is
  * logged with the stack. No stack reaches the client unless `client_debug` is on.
  */
 export function respondToError(ctx: AppContext, err: unknown, options: ErrorResponseOptions): void {
@@ -64,9 +66,18 @@ export function respondToError(ctx: AppContext, err: unknown, options: ErrorResp
     }
     return;
   }
-  if (isBackendError(err)) {
+  const kind = classifySqlError(err);
+  if (kind === 'conflict' || kind === 'invalid') {
+    // The request's fault (docs/app.md, "Storing data"): one line with the database's code,
+    // never its message, which may quote the row.
+    const status = kind === 'conflict' ? 409 : 400;
+    ctx.state.log.info({ sqlCode: sqlErrorCode(err), method: ctx.method, path: ctx.path, status }, `query refused: ${kind === 'conflict' ? 'unique violation' : 'invalid data'}`);
+    send(ctx, status, {}, 'text/plain', STATUS_CODES[status]!);
+    return;
+  }
+  if (kind === 'outage') {
     const crashId = crash(ctx, err, 503);
-    const retryAfter = err.retryAfter ?? options.retryAfter;
+    const retryAfter = (isBackendError(err) ? err.retryAfter : undefined) ?? options.retryAfter;
     send(ctx, 503, retryAfter > 0 ? { 'Retry-After': String(retryAfter) } : {}, 'text/plain',
       `Service Unavailable (crash id ${crashId})`);
     return;

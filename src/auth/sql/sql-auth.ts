@@ -10,7 +10,8 @@ import { hashPassword, isPasswordScheme, needsRehash, validatePassword } from '.
 import type { PasswordScheme } from '../passwords';
 import { ResetCodes, storedResetCode } from '../reset-code';
 import type { ResetCodeStore, StoredResetCode } from '../reset-code';
-import { SqlConnection, affectedAny, isUniqueViolation, sqlConnectionParams } from './sql-connection';
+import { SqlConnection, affectedAny, sqlConnectionParams } from '../../data/sql-connection';
+import { isUniqueViolation } from '../../data/sql-errors';
 import { usersEntity } from './sql-users';
 import type { UserRow } from './sql-users';
 

@@ -1,6 +1,6 @@
 import { EntitySchema } from 'typeorm';
-import { dateTimeType } from './sql-connection';
-import type { SqlDialect } from './sql-connection';
+import { dateTimeType } from '../../data/sql-connection';
+import type { SqlDialect } from '../../data/sql-uri';
 
 /** A row of the legacy `users` table (docs/compatibility.md D.5), shared with the Python storage servers. */
 export interface UserRow {

@@ -1,0 +1,311 @@
+import { statSync } from 'node:fs';
+import { DataSource, Table, TableForeignKey } from 'typeorm';
+import type { DataSourceOptions, EntityMetadata, EntitySchema, MixedList } from 'typeorm';
+import { BackendError, isBackendError } from '../util/errors';
+import { readBoolean, readInteger, readNumber } from '../config/settings';
+import type { FlatConfig } from '../config/types';
+import { sqlFailure } from './sql-errors';
+import { databaseIdentity, maskSqlUri, parseSqlUri } from './sql-uri';
+import type { ParseSqlUriOptions, SqlDialect } from './sql-uri';
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export type EntityList = MixedList<Function | string | EntitySchema>;
+
+export interface SqlConnectionOptions extends ParseSqlUriOptions {
+  /** Entities, or a function of the dialect for tables whose column types differ per dialect. */
+  entities: EntityList | ((dialect: SqlDialect) => EntityList);
+  /** Most connections per process (PostgreSQL, MySQL). Default 20. */
+  poolSize?: number;
+  /** Seconds after which a pooled connection is replaced (PostgreSQL) or an idle one closed (MySQL). Default 3600. */
+  poolRecycle?: number;
+  /** Create the entities' tables that do not exist; existing tables are never altered. Default true. */
+  createTables?: boolean;
+  /** Seconds to wait for a server connection (PostgreSQL: also for a free pooled one). Default 10. */
+  connectTimeout?: number;
+}
+
+export const DEFAULT_POOL_SIZE = 20;
+export const DEFAULT_POOL_RECYCLE = 3600;
+export const DEFAULT_POOL_TIMEOUT = 10;
+
+/**
+ * The pool and table options of a config section (`auth` or an app's data section):
+ * `pool_size`, `pool_recycle`, `pool_timeout` and `create_tables`. `params` holds the
+ * section's keys without the prefix; errors name `<section>.<key>`.
+ */
+export function sqlConnectionParams(params: FlatConfig, createTables: boolean, section = 'auth'): Omit<SqlConnectionOptions, 'entities'> {
+  return {
+    poolSize: readInteger(`${section}.pool_size`, params.pool_size, DEFAULT_POOL_SIZE, 1),
+    poolRecycle: readInteger(`${section}.pool_recycle`, params.pool_recycle, DEFAULT_POOL_RECYCLE, 1),
+    connectTimeout: readNumber(`${section}.pool_timeout`, params.pool_timeout, DEFAULT_POOL_TIMEOUT, 0.001),
+    createTables: readBoolean(`${section}.create_tables`, params.create_tables, createTables),
+  };
+}
+
+/** DATETIME where the dialect has it; PostgreSQL's equivalent is TIMESTAMP. */
+export function dateTimeType(dialect: SqlDialect): 'datetime' | 'timestamp' {
+  return dialect === 'postgres' ? 'timestamp' : 'datetime';
+}
+
+/** Whether an UPDATE or DELETE changed a row. */
+export function affectedAny(result: { affected?: number | null }): boolean {
+  return (result.affected ?? 0) > 0;
+}
+
+function poolOptions(dialect: SqlDialect, options: SqlConnectionOptions): Partial<DataSourceOptions> {
+  const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
+  const recycle = options.poolRecycle ?? DEFAULT_POOL_RECYCLE;
+  const timeout = Math.ceil((options.connectTimeout ?? DEFAULT_POOL_TIMEOUT) * 1000);
+  if (dialect === 'postgres') {
+    return { poolSize, connectTimeoutMS: timeout, extra: { maxLifetimeSeconds: recycle } } as Partial<DataSourceOptions>;
+  }
+  if (dialect === 'mysql') {
+    // mysql2 only runs its idle reaper when maxIdle < connectionLimit.
+    return { poolSize, connectTimeout: timeout, extra: { idleTimeout: recycle * 1000, maxIdle: Math.max(1, poolSize - 1) } } as Partial<DataSourceOptions>;
+  }
+  return {};
+}
+
+/** How often a table creation that lost a race to another process is tried again. */
+const CREATE_ATTEMPTS = 8;
+
+/**
+ * Runs `create` (which makes missing tables) until it succeeds, at most `CREATE_ATTEMPTS` times.
+ * The processes of a fleet open a fresh database at the same moment; the one that loses the race
+ * ("already exists", database busy) pauses, tries again and finds the tables made.
+ */
+export async function createWithRetries<T>(create: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (err) {
+      if (attempt >= CREATE_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
+    }
+  }
+}
+
+/** Referenced tables first, so a foreign key never names a table that is not there yet. */
+function inDependencyOrder(tables: EntityMetadata[]): EntityMetadata[] {
+  const ordered: EntityMetadata[] = [];
+  const placed = new Set<EntityMetadata>();
+  const visit = (metadata: EntityMetadata, path: Set<EntityMetadata>) => {
+    if (placed.has(metadata) || path.has(metadata)) return;
+    path.add(metadata);
+    for (const fk of metadata.foreignKeys) if (tables.includes(fk.referencedEntityMetadata)) visit(fk.referencedEntityMetadata, path);
+    placed.add(metadata);
+    ordered.push(metadata);
+  };
+  for (const metadata of tables) visit(metadata, new Set());
+  return ordered;
+}
+
+/**
+ * Creates the missing tables among `tables`; never alters one. One transaction, so SQLite and
+ * PostgreSQL show another process all of them or none.
+ */
+async function createMissingTables(dataSource: DataSource, tables: EntityMetadata[]): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  try {
+    const missing = [];
+    for (const metadata of tables) {
+      if (!(await runner.hasTable(metadata.tablePath))) missing.push(metadata);
+    }
+    if (missing.length === 0) return;
+    await runner.startTransaction();
+    try {
+      for (const metadata of inDependencyOrder(missing)) {
+        const table = Table.create(metadata, dataSource.driver);
+        for (const fk of metadata.foreignKeys) table.addForeignKey(TableForeignKey.create(fk, dataSource.driver));
+        await runner.createTable(table, true, true, true);
+      }
+      await runner.commitTransaction();
+    } catch (err) {
+      await runner.rollbackTransaction().catch(() => undefined);
+      throw err;
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+/** A set of entities on a connection, and whether their missing tables are created at open. */
+interface EntityGroup {
+  entities: SqlConnectionOptions['entities'];
+  createTables: boolean;
+}
+
+function resolveEntities(entities: SqlConnectionOptions['entities'], dialect: SqlDialect): EntityList {
+  return typeof entities === 'function' ? entities(dialect) : entities;
+}
+
+function listOf(entities: EntityList): unknown[] {
+  return Array.isArray(entities) ? entities : Object.values(entities);
+}
+
+/** The tables the groups that create tables own, with the junction tables of their relations. */
+function tablesToCreate(dataSource: DataSource, groups: EntityGroup[], dialect: SqlDialect): EntityMetadata[] {
+  const owned = new Set<EntityMetadata>();
+  for (const group of groups.filter((g) => g.createTables)) {
+    for (const entity of listOf(resolveEntities(group.entities, dialect))) {
+      const metadata = dataSource.getMetadata(entity as string);
+      owned.add(metadata);
+      for (const relation of metadata.manyToManyRelations) if (relation.junctionEntityMetadata) owned.add(relation.junctionEntityMetadata);
+    }
+  }
+  return dataSource.entityMetadatas.filter((metadata) => owned.has(metadata));
+}
+
+async function openGroups(sqluri: string, options: SqlConnectionOptions, groups: EntityGroup[]): Promise<DataSource> {
+  const { dialect, options: base } = parseSqlUri(sqluri, options);
+  const entities = groups.flatMap((group) => listOf(resolveEntities(group.entities, dialect))) as EntityList;
+  const dataSource = new DataSource({ ...base, ...poolOptions(dialect, options), entities, synchronize: false, logging: false } as DataSourceOptions);
+  try {
+    await dataSource.initialize();
+    const tables = tablesToCreate(dataSource, groups, dialect);
+    if (tables.length > 0) await createWithRetries(() => createMissingTables(dataSource, tables));
+    return dataSource;
+  } catch (err) {
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    throw new BackendError(`cannot open SQL database ${maskSqlUri(sqluri)}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Connects a TypeORM data source for `sqluri`. Connection failures are `BackendError`s naming the masked URI. */
+export function openDataSource(sqluri: string, options: SqlConnectionOptions): Promise<DataSource> {
+  return openGroups(sqluri, options, [{ entities: options.entities, createTables: options.createTables ?? true }]);
+}
+
+/** SQLite's answer to a write on a file that was deleted, moved or replaced under the open handle. */
+function isDatabaseMoved(err: unknown): boolean {
+  const driverError = (err as { driverError?: { code?: string } } | null)?.driverError ?? err;
+  return (driverError as { code?: string } | null)?.code === 'SQLITE_READONLY_DBMOVED';
+}
+
+/**
+ * A data source opened on first use and shared afterwards, by the SQL auth backend and the
+ * app's data when both name the same database (`attach`). When opening fails (database down at
+ * start), the next call tries again, so a service recovers by itself; pooled drivers reconnect
+ * on their own once open. Failures are classified once (src/data/sql-errors.ts): an outage is a
+ * `BackendError`, the request's fault a 409/400.
+ */
+export class SqlConnection {
+  readonly uri: string;
+  readonly maskedUri: string;
+  readonly dialect: SqlDialect;
+  /** Which database this is (`databaseIdentity`): undefined for an in-memory one. */
+  readonly identity?: string;
+  private opening?: Promise<DataSource>;
+  /** The open data source, once `opening` has resolved. */
+  private current?: DataSource;
+  private readonly groups: EntityGroup[];
+  /** The SQLite database file, when the URI names one: watched so a deleted or replaced file is noticed. */
+  private readonly sqliteFile?: string;
+  /** Device and inode of the file the open handle reads; undefined until it is open. */
+  private fileIdentity?: { dev: number; ino: number };
+  /** Once the file has been opened, a missing file is an outage, not a database to create. */
+  private fileSeen = false;
+
+  constructor(uri: string, private readonly options: SqlConnectionOptions) {
+    const parsed = parseSqlUri(uri, options); // a bad URI fails here, at configuration time
+    this.dialect = parsed.dialect;
+    this.uri = uri;
+    this.maskedUri = maskSqlUri(uri);
+    this.identity = databaseIdentity(uri, options);
+    this.groups = [{ entities: options.entities, createTables: options.createTables ?? true }];
+    const database = parsed.dialect === 'sqlite' ? String(parsed.options.database) : ':memory:';
+    if (database !== ':memory:') this.sqliteFile = database;
+  }
+
+  /**
+   * Adds entities of another user of the same database (the app's data next to the users
+   * table), before the connection opens: one pool, one data source for both.
+   */
+  attach(entities: SqlConnectionOptions['entities'], createTables: boolean): void {
+    if (this.opening || this.current) throw new Error(`SqlConnection.attach: ${this.maskedUri} is already open`);
+    this.groups.push({ entities, createTables });
+  }
+
+  /** The open data source, or undefined before the first open, after close, or after a failed open. */
+  get openDataSource(): DataSource | undefined {
+    return this.current;
+  }
+
+  dataSource(): Promise<DataSource> {
+    if (this.sqliteFile) this.checkSqliteFile(this.sqliteFile);
+    if (!this.opening) {
+      const opening = openGroups(this.uri, this.options, this.groups);
+      this.opening = opening;
+      opening.then((dataSource) => {
+        if (this.opening !== opening) return;
+        this.current = dataSource;
+        if (!this.sqliteFile) return;
+        const stat = statSync(this.sqliteFile, { throwIfNoEntry: false });
+        this.fileIdentity = stat && { dev: stat.dev, ino: stat.ino };
+        this.fileSeen = true;
+      }, () => {
+        if (this.opening === opening) this.opening = undefined;
+      });
+    }
+    return this.opening;
+  }
+
+  /**
+   * SQLite keeps reading a deleted file through its open handle and cannot write it
+   * (SQLITE_READONLY_DBMOVED): a deleted file is a BackendError (503) until it is back, a
+   * replaced one (other device or inode) is reopened, so every process serves the file that is
+   * at the path now. One stat per query.
+   */
+  private checkSqliteFile(file: string): void {
+    const stat = statSync(file, { throwIfNoEntry: false });
+    if (!stat) {
+      if (!this.fileSeen) return; // first start: SQLite creates it
+      this.drop();
+      throw new BackendError(`the SQLite database ${file} is missing (deleted or moved); restore it to recover`);
+    }
+    const known = this.fileIdentity;
+    if (known && (known.dev !== stat.dev || known.ino !== stat.ino)) this.drop();
+  }
+
+  /** Forgets the open handle (closing it); the next query opens the file at the path again. */
+  private drop(): void {
+    const old = this.opening;
+    this.opening = undefined;
+    this.current = undefined;
+    this.fileIdentity = undefined;
+    void old?.then((dataSource) => (dataSource.isInitialized ? dataSource.destroy() : undefined)).catch(() => undefined);
+  }
+
+  /**
+   * Runs `fn` on the data source. An error it throws is classified (src/data/sql-errors.ts): an
+   * outage becomes a `BackendError` saying `what` failed, the request's fault a `SqlRequestError`
+   * (409/400); anything else is thrown as it is.
+   */
+  async run<T>(what: string, fn: (dataSource: DataSource) => Promise<T>): Promise<T> {
+    const dataSource = await this.dataSource();
+    try {
+      return await fn(dataSource);
+    } catch (err) {
+      if (isDatabaseMoved(err)) this.drop();
+      throw sqlFailure(err, what, this.maskedUri);
+    }
+  }
+
+  /** `SELECT 1`; a failure is a `BackendError` saying `what` failed. */
+  async checkHealth(what: string): Promise<void> {
+    try {
+      await this.run(what, (dataSource) => dataSource.query('SELECT 1'));
+    } catch (err) {
+      throw isBackendError(err) ? err
+        : new BackendError(`${what} failed on ${this.maskedUri}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async close(): Promise<void> {
+    const opening = this.opening;
+    this.opening = undefined;
+    this.current = undefined;
+    const dataSource = await opening?.catch(() => undefined);
+    if (dataSource?.isInitialized) await dataSource.destroy();
+  }
+}
