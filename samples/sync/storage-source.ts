@@ -12,6 +12,8 @@ export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 export interface StorageSource {
   source: DataSource;
   dialect: Dialect;
+  /** Whether the storage closes the DataSource (false: its owner, such as the app's data, does). */
+  owned?: boolean;
 }
 
 /** The URI with its password masked, for messages. */

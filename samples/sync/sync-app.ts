@@ -10,7 +10,7 @@ import {
 import { itemsResponse, pyFloatText, rawJson, stampsJson, wboJson } from './output';
 import { InvalidArgumentError, parseItemQuery, type ItemQuery } from './query-args';
 import { parseJson, readText } from './request-body';
-import { openStorageSource } from './storage-source';
+import { STORAGE_ENTITIES } from './storage-entities';
 import { readSyncSettings, type SyncSettings } from './sync-settings';
 import { SyncStorage, type UserId } from './sync-storage';
 import { InvalidWboError, MAX_ID_SIZE, parseWbo, validateWbo, type Wbo } from './wbo';
@@ -42,14 +42,17 @@ interface UserBody {
  * configured auth backend (SQL) and a SQL storage in the original tables. See README.md.
  */
 export class SyncApp extends SyncServerApp {
+  /** The storage tables, in the database of `[storage] sqluri` (shared with auth when the same). */
+  static override readonly data = { entities: STORAGE_ENTITIES, section: 'storage' };
+
   readonly sync: SyncSettings;
   readonly storage: SyncStorage;
 
   constructor(config: FlatConfig, options?: AppOptions) {
     super(config, options);
     this.sync = readSyncSettings(this.config);
-    const { sqluri, createTables, standardCollections } = this.sync;
-    this.storage = new SyncStorage(() => openStorageSource(sqluri, createTables), { standardCollections });
+    this.storage = new SyncStorage(() => Promise.resolve({ source: this.data.source, dialect: this.data.dialect, owned: false }),
+      { standardCollections: this.sync.standardCollections });
     if (this.sync.captcha.use && this.sync.sharedSecret === undefined) {
       this.logger.warn('global.shared_secret is not set (SYNC_SECRET unset): accounts can be created only with a captcha');
     } else if (!this.sync.captcha.use) {
@@ -63,9 +66,21 @@ export class SyncApp extends SyncServerApp {
     return this.auth;
   }
 
-  /** Opens the storage database (creating its tables) before the first request. */
+  /**
+   * The framework opened the storage tables. On MySQL/MariaDB a TypeORM `text` column is TEXT
+   * (64 KB) while payloads go up to 256 KB: an empty `wbo` table becomes MEDIUMTEXT, a filled
+   * one (an existing server-full database) is left alone with a warning.
+   */
   protected override async onStart(): Promise<void> {
     await this.storage.open();
+    if (this.data.dialect !== 'mysql') return;
+    const source = this.data.source;
+    const [column] = await source.query(
+      "SELECT DATA_TYPE AS t FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'wbo' AND COLUMN_NAME = 'payload'") as Array<{ t: string }>;
+    if (column?.t.toLowerCase() !== 'text') return;
+    const rows = await source.query('SELECT 1 AS one FROM wbo LIMIT 1') as unknown[];
+    if (rows.length === 0) await source.query('ALTER TABLE wbo MODIFY payload MEDIUMTEXT NULL');
+    else this.logger.warn('wbo.payload is TEXT (64 KB): larger payloads are refused; ALTER TABLE wbo MODIFY payload MEDIUMTEXT to store up to 256 KB');
   }
 
   protected override async onClose(): Promise<void> {

@@ -88,17 +88,13 @@ export class SyncStorage {
     this.#opening = undefined;
     this.#source = undefined;
     const source = await opening?.catch(() => undefined);
-    if (source?.source.isInitialized) await source.source.destroy();
+    if (source?.owned !== false && source?.source.isInitialized) await source.source.destroy();
   }
 
   /** Runs a query; a database failure is a BackendError (503), named after the operation. */
   private async query<T = Record<string, unknown>>(what: string, sql: string, params: unknown[]): Promise<T[]> {
     const { source } = await this.source();
-    try {
-      return await run(source, sql, params) as T[];
-    } catch (err) {
-      throw new BackendError(`SyncStorage.${what} failed: ${(err as Error).message}`, { cause: err });
-    }
+    return await run(source, sql, params) as T[];
   }
 
   private async params(): Promise<Params> {
@@ -367,15 +363,11 @@ export class SyncStorage {
 
   private async deleted(what: string, sql: string, params: unknown[]): Promise<number> {
     const { source, dialect } = await this.source();
+    const runner = source.createQueryRunner();
     try {
-      const runner = source.createQueryRunner();
-      try {
-        return affected(await runner.query(sql, params, true), dialect);
-      } finally {
-        await runner.release();
-      }
-    } catch (err) {
-      throw new BackendError(`SyncStorage.${what} failed: ${(err as Error).message}`, { cause: err });
+      return affected(await runner.query(sql, params, true), dialect);
+    } finally {
+      await runner.release();
     }
   }
 }
