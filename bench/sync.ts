@@ -7,6 +7,7 @@
  * the server) and p99, and the framework's share of the CPU per request.
  *
  *   npx ts-node --transpile-only bench/sync.ts [--rounds 5] [--duration 5] [--connections 20] [--sqluri postgresql://…]
+ *     [--extra 'auth.throttle_store = none']   (one more line for the sample's deployment file)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import cluster from 'node:cluster';
@@ -64,7 +65,7 @@ async function startFramework(dir: string, sqluri: string, port: number): Promis
     '[server:main]', 'host = 127.0.0.1', 'workers = 2', '',
     '[app:main]', `use = ${ROOT}/samples/sync/sync-app.ts#SyncApp`, `configuration = file:${ROOT}/samples/sync/sync.conf`,
     `auth.sqluri = ${sqluri}`, `storage.sqluri = ${sqluri}`, `cef.file = ${dir}/cef.log`, 'global.log_level = warn',
-    'global.shared_secret = bench', 'auth.password_scheme = ssha-256', 'storage.use_quota = false', '',
+    'global.shared_secret = bench', 'auth.password_scheme = ssha-256', 'storage.use_quota = false', option('extra', ''), '',
   ].join('\n'));
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src/cli/main.ts'), 'serve', ini, '--port', String(port)],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
