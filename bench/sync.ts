@@ -53,7 +53,7 @@ async function waitUp(port: number, child: ChildProcess): Promise<void> {
   for (let tries = 0; ; tries++) {
     const res = await fetch(`http://127.0.0.1:${port}/1.1/${USER}/info/collections`, { headers: { Authorization: AUTH } }).catch(() => undefined);
     if (res?.status === 200) return;
-    if (tries > 600 || child.exitCode !== null) throw new Error(`server on ${port} did not come up`);
+    if (tries > 1800 || child.exitCode !== null) throw new Error(`server on ${port} did not come up`);
     await new Promise((done) => setTimeout(done, 100));
   }
 }
@@ -74,7 +74,7 @@ async function startFramework(dir: string, sqluri: string, port: number): Promis
       method: 'PUT', headers: { 'X-Weave-Secret': 'bench' }, body: JSON.stringify({ password: PASSWORD, email: 'b@example.com' }),
     }).catch(() => undefined);
     if (res && (res.status === 200 || (res.status === 400 && (await res.text()) === '4'))) break;
-    if (tries > 600 || child.exitCode !== null) throw new Error('serve did not come up');
+    if (tries > 1800 || child.exitCode !== null) throw new Error(`serve did not come up (exit ${child.exitCode}, last answer ${res?.status})`);
     await new Promise((done) => setTimeout(done, 100));
   }
   await waitUp(port, child);

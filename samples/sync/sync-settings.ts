@@ -1,13 +1,12 @@
 /**
- * The sample's settings, read once from the flat config: the original `[storage]`, `[auth]`,
+ * The sample's settings, read once from the flat config (the framework's app data reads
+ * `storage.sqluri`, `storage.create_tables` and the pool keys): the original `[storage]`, `[auth]`,
  * `[captcha]`, `[nodes]` and `global.shared_secret` keys, with their older names as aliases
  * (README.md "Configuration").
  */
 import { ConfigError, type FlatConfig } from '../../src';
 
 export interface SyncSettings {
-  sqluri: string;
-  createTables: boolean;
   standardCollections: boolean;
   useQuota: boolean;
   /** KB, as the original counted. */
@@ -82,11 +81,8 @@ export function readSyncSettings(config: FlatConfig, env: NodeJS.ProcessEnv = pr
     throw new ConfigError(`storage.backend: unsupported storage '${backend}' (this server stores in SQL: use sql)`);
   }
   const ignored = ['storage.cache_servers', 'storage.shard', 'storage.check_node_status'].filter((k) => config[k] !== undefined);
-  const sqluri = text(config, ['storage.sqluri', 'auth.sqluri']) ?? 'sqlite:///:memory:';
   const captchaUse = bool(config, ['captcha.use'], false);
   return {
-    sqluri,
-    createTables: bool(config, ['storage.create_tables'], true),
     standardCollections: bool(config, ['storage.standard_collections'], false),
     useQuota: bool(config, ['storage.use_quota'], false),
     quotaSize: int(config, ['storage.quota_size'], 5120),
