@@ -1,9 +1,8 @@
-import type { Server } from 'node:http';
 // In your project: from 'services-core'
 import {
   ERROR_INVALID_RESET_CODE, ERROR_INVALID_USER, ERROR_INVALID_WRITE, ERROR_MISSING_PASSWORD, ERROR_NO_EMAIL_ADDRESS,
   ERROR_WEAK_PASSWORD, NotFoundError, SyncServerApp, authenticated, cef, checkResetCode, jsonBadRequest, parseBasicAuth,
-  route, validEmail, validPassword, type AppContext, type AuthBackend,
+  route, validEmail, validPassword, validUsername, type AppContext, type AuthBackend,
 } from '../../src';
 
 // The users table holds 32 characters; Sync clients send e-mail hashes or plain names.
@@ -48,7 +47,8 @@ export class AccountsApp extends SyncServerApp {
   async register(ctx: AppContext) {
     const { username } = ctx.params;
     const { password, email } = this.body(ctx);
-    if (!USERNAME.test(username)) throw jsonBadRequest(ERROR_INVALID_USER);
+    // The framework's floor (no controls, NUL or invisible characters), then this app's own rule.
+    if (!validUsername(username, { maxLength: 32 }) || !USERNAME.test(username)) throw jsonBadRequest(ERROR_INVALID_USER);
     if (password === undefined) throw jsonBadRequest(ERROR_MISSING_PASSWORD);
     if (!validPassword(username, password)) throw jsonBadRequest(ERROR_WEAK_PASSWORD);
     if (!validEmail(email)) throw jsonBadRequest(ERROR_NO_EMAIL_ADDRESS);
@@ -120,17 +120,17 @@ export class AccountsApp extends SyncServerApp {
     this.logger.info({ requestId: ctx.state.requestId, email, resetCode: code }, `reset code for ${ctx.params.username}`);
   }
 
-  /** Opens the database, then seeds `accounts.demo_user` (development) and says how to log in. */
-  override async listen(port?: number, host?: string): Promise<Server> {
-    const server = await super.listen(port, host);
+  /**
+   * Runs at start (under `listen()`, `callback()`, tests and `serve` alike), once the auth
+   * backend is open: seeds `accounts.demo_user` (development) and says how to log in.
+   */
+  protected override async onStart(): Promise<void> {
     const name = this.config['accounts.demo_user'];
     const password = this.config['accounts.demo_password'];
-    if (typeof name === 'string' && typeof password === 'string') {
-      if ((await this.users.getUserId(name)) === null) {
-        await this.users.createUser(name, password, String(this.config['accounts.demo_email'] ?? `${name}@example.com`));
-      }
-      this.logger.info({ demoUser: name, demoPassword: password }, `demo user: ${name}, password: ${password}`);
+    if (typeof name !== 'string' || typeof password !== 'string') return;
+    if ((await this.users.getUserId(name)) === null) {
+      await this.users.createUser(name, password, String(this.config['accounts.demo_email'] ?? `${name}@example.com`));
     }
-    return server;
+    this.logger.info({ demoUser: name, demoPassword: password }, `demo user: ${name}, password: ${password}`);
   }
 }

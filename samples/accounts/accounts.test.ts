@@ -103,7 +103,18 @@ describe('samples/accounts', () => {
     }
   });
 
-  test('listen seeds the demo user of accounts.demo_* and logs how to log in', async () => {
+  test('the start hook seeds the demo user of accounts.demo_* and logs how to log in, under callback() too', async () => {
+    const demo = createTestApp(AccountsApp, `${CONFIG}\n[accounts]\ndemo_user = demo\ndemo_password = demo-password-1234\n`);
+    try {
+      await request(demo.app.callback()).get('/user/1.0/demo/info').set('Authorization', basic('demo', 'demo-password-1234'))
+        .expect(200, { username: 'demo', email: 'demo@example.com' });
+      expect(demo.logs.filter((l) => l.msg === 'demo user: demo, password: demo-password-1234')).toHaveLength(1);
+    } finally {
+      await demo.app.close();
+    }
+  });
+
+  test('listen() seeds the demo user as well', async () => {
     const demo = createTestApp(AccountsApp, `${CONFIG}\n[accounts]\ndemo_user = demo\ndemo_password = demo-password-1234\n`);
     try {
       const server = await demo.app.listen(0);

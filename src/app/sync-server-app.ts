@@ -9,16 +9,17 @@ import type { AuthBackend } from '../auth/backend';
 import { maxPasswordLength } from '../auth/password-length';
 import { createAuthBackend } from '../auth/registry';
 import { CefLogger } from '../cef';
-import { type Config, hostConfigs, loadConfigFile } from '../config';
+import { type Config, loadConfigFile } from '../config';
+import type { SettingsSchema } from '../config/schema';
 import type { AppData, AppDataDeclaration } from '../data/app-data';
 import type { FlatConfig } from '../config/types';
-import { type AppSettings, readAppSettings } from './app-settings';
+import type { AppSettings } from './app-settings';
 import { type Authenticator, BasicAuthenticator } from './authentication/authenticator';
 import { unauthorized } from './authentication/basic-authentication';
 import { type AppHooks, HOOK_NAMES, type HookName, composeHooks } from './hooks';
 import { IdleSweeper } from './idle-sweeper';
 import { Lifecycle, type LifecycleState, type RegisterPart } from './lifecycle';
-import { ClientIpResolver } from './request/client-ip';
+import { readSettings } from './framework-settings';
 import type { Heartbeat, HeartbeatCheck } from './pages/dockerflow';
 import { createLogger } from './observability/logger';
 import { type LoginThrottling, createLoginThrottling } from './authentication/login-throttling';
@@ -28,6 +29,7 @@ import { CpuProfiler } from './pages/profiler';
 import { type RequestFrameDeps, requestFrame } from './request/request-frame';
 import { requestIdSource } from './request/request-id';
 import { type Handler, buildRouteChain } from './routing/route-chain';
+import { type ContentTypes, contentTypesProblem } from './routing/accepted-content-types';
 import { routeFallback } from './routing/route-fallback';
 import type { CompiledPath } from './routing/route-path';
 import { readRouteTable } from './routing/route-table';
@@ -50,6 +52,18 @@ type AppClass<T extends SyncServerApp> = new (config: Config | FlatConfig, optio
 export abstract class SyncServerApp {
   /** The app's own tables, declared by the subclass (docs/app.md, "Storing data"): `this.data` then opens them at start. */
   static readonly data?: AppDataDeclaration;
+  /**
+   * Request Content-Types every body route reads besides JSON (`'any'` or a list such as
+   * `['application/x-www-form-urlencoded']`, for legacy clients); a route's own `contentTypes` wins.
+   */
+  static contentTypes?: ContentTypes;
+  /**
+   * The app's own config keys (docs/app.md "Settings"): `'section.option': [type, default, meaning]`.
+   * A section named here is checked like the framework's (an unknown key in it is an error for
+   * `services-core config` and `serve`); other app sections are not checked.
+   */
+  static settingsSchema?: SettingsSchema;
+
   /** The flat `section.option` config (docs/compatibility.md A.9). */
   readonly config: FlatConfig;
   readonly koa: Koa<AppState, AppContextExtras>;
@@ -66,6 +80,7 @@ export abstract class SyncServerApp {
   readonly #authenticator?: Authenticator;
   readonly #data?: AppData;
   readonly #throttle?: LoginThrottling;
+  readonly #readFiles: () => void;
   private profiler?: CpuProfiler;
   private server?: Server;
   #sweeper?: IdleSweeper;
@@ -85,23 +100,28 @@ export abstract class SyncServerApp {
   constructor(config: Config | FlatConfig, options: AppOptions = {}) {
     this.config = typeof (config as Config).getMap === 'function' ? (config as Config).getMap() : { ...config as FlatConfig };
     this.#lifecycle = new Lifecycle(this.constructor.name);
-    this.settings = readAppSettings(this.config);
+    const settings = readSettings(this.config, {
+      appSettings: (this.constructor as typeof SyncServerApp).settingsSchema, baseDir: options.baseDir,
+      unknownKeys: 'warn', cefSinkGiven: options.cefSink !== undefined,
+    });
+    this.settings = settings.app;
     this.logger = options.logger ?? createLogger(this.config);
     const warn = (message: string) => this.logger.warn(message);
-    this.hostConfigs = hostConfigs(this.config);
+    for (const message of settings.keys.warnings) warn(message);
+    this.hostConfigs = settings.hosts as Map<string, FlatConfig>;
     const ownAuthentication = this.authenticate !== SyncServerApp.prototype.authenticate;
     const backendConfigured = options.auth !== undefined || this.config['auth.backend'] !== undefined;
     const routes = readRouteTable(this, SyncServerApp, { hasAuth: backendConfigured || ownAuthentication });
-    this.cef = new CefLogger(this.config, { sink: options.cefSink, warn, openLater: true });
+    this.cef = new CefLogger(this.config, { sink: options.cefSink, warn, openLater: true, settings: settings.cef });
     // Builds the backend object only (loading its driver); it connects in start().
     this.auth = options.auth ??
       (this.config['auth.backend'] === undefined ? undefined : createAuthBackend(this.config, { baseDir: options.baseDir, warn }));
     this.#data = this.#appData(options.baseDir, warn);
     if (this.auth) {
-      this.#throttle = createLoginThrottling(this.config, this.cef, warn);
+      this.#throttle = createLoginThrottling(this.config, this.cef, warn, settings.auth?.throttle);
       this.#authenticator = new BasicAuthenticator({
         backend: this.auth, cef: this.cef, realm: this.settings.realm, logins: authCacheOf(this.auth),
-        maxPasswordLength: maxPasswordLength({ max_password_length: this.config['auth.max_password_length'] }),
+        maxPasswordLength: settings.auth?.maxPasswordLength ?? maxPasswordLength({ max_password_length: this.config['auth.max_password_length'] }),
         throttle: this.#throttle,
       });
     }
@@ -111,17 +131,22 @@ export abstract class SyncServerApp {
 
     // Dockerflow pages, access log or MozLog summaries, metrics (src/app/observability/operability.ts).
     const ops = setUpOperability(this.config, {
+      settings: settings.operability,
       heartbeatPath: this.settings.heartbeatPath, debugPath: this.settings.debugPath, baseDir: options.baseDir ?? process.cwd(),
       auth: this.auth, cef: this.cef, routes: routes.map((r) => r.compiled.path), accessLog: this.settings.accessLog,
       checkServer: (ctx) => this.checkServer(ctx), ownCheckServer: this.checkServer !== SyncServerApp.prototype.checkServer,
     });
     this.#heartbeat = ops.heartbeat;
+    this.#readFiles = ops.readFiles;
     this.metrics = ops.metrics;
     const authenticate = (ctx: AppContext, urlUsername?: string) => this.authenticate(ctx, urlUsername);
 
     const router = new Router<AppState, AppContextExtras>();
     const constraintsOf = new Map<Layer<AppState, AppContextExtras>, CompiledPath['constraints']>();
     const beforeCall = this.beforeCall === SyncServerApp.prototype.beforeCall ? undefined : this.beforeCall.bind(this);
+    const { contentTypes } = this.constructor as typeof SyncServerApp;
+    const contentTypesError = contentTypes === undefined ? undefined : contentTypesProblem(contentTypes);
+    if (contentTypesError) throw new TypeError(`${this.constructor.name}.${contentTypesError}`);
     for (const route of routes) {
       const handler = (this as unknown as Record<string | symbol, Handler>)[route.property].bind(this);
       const chain = buildRouteChain(route, {
@@ -131,6 +156,8 @@ export abstract class SyncServerApp {
         unauthorized: () => unauthorized(this.settings.realm),
         cef: this.cef,
         maxBodySize: this.settings.maxBodySize,
+        contentTypes,
+        clientDebug: this.settings.clientDebug,
       });
       let layer: Layer<AppState, AppContextExtras>;
       try {
@@ -149,7 +176,7 @@ export abstract class SyncServerApp {
     };
     this.#stack = { head: ops.middleware, frame: {
       nextRequestId: requestIdSource(),
-      clientIp: new ClientIpResolver(this.settings.trustedProxies),
+      clientIp: settings.clientIp,
       clock: serverClock(),
       configFor: this.hostConfigs.size === 0 ? () => this.config : (host) => (host === undefined ? undefined : this.hostConfigs.get(host)) ?? this.config,
       isDraining: () => this.#lifecycle.draining,
@@ -347,6 +374,7 @@ export abstract class SyncServerApp {
   }
 
   async #open(register: RegisterPart): Promise<void> {
+    this.#readFiles();
     this.cef.open();
     register('CEF sink', () => this.cef.close());
     const auth = this.auth;

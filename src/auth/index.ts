@@ -4,7 +4,7 @@ export { AuthCache, type AuthCacheMode, type AuthCacheOptions } from './auth-cac
 export { CachedAuthBackend, withAuthCache, authCacheOf } from './cached-auth-backend';
 export { LoginThrottle, readThrottleSettings, type LoginThrottleSettings } from './throttle/login-throttle';
 export { hashPassword, validatePassword, needsRehash, PASSWORD_SCHEMES, type PasswordScheme } from './passwords';
-export { extractUsername, InvalidUsernameError } from './username';
+export { canonicalUsername, extractUsername, InvalidUsernameError } from './username';
 export { parseBasicAuth, BasicAuthError, type BasicCredentials } from './basic-auth';
 export { escapeFilterValue, escapeDnValue } from './ldap/ldap-escape';
 export { DummyAuth } from './dummy-auth';

@@ -3,24 +3,37 @@ import { ConfigError } from '../config/errors';
 import { filterParams } from '../config/filter-params';
 import { loadExport, parseExportRef } from '../config/load-export';
 import { readEnum, readSeconds } from '../config/settings';
+import type { SettingsSchema } from '../config/schema';
 import type { FlatConfig } from '../config/types';
+import { DUMMY_SETTINGS } from './auth-schema';
 import { type AuthCacheMode, DEFAULT_CACHE_RECHECK } from './auth-cache';
 import { canCache, withAuthCache } from './cached-auth-backend';
 import { intParam } from './auth-params';
 import type { AuthBackend, AuthBackendContext, AuthBackendFactory } from './backend';
 import { checkBackendName } from './legacy-backend-names';
+import { LDAP_SETTINGS } from './ldap/ldap-schema';
+import { SQL_SETTINGS } from './sql/sql-schema';
 
 /** Names → factories. Built-ins load their driver modules only when selected. */
 export class AuthRegistry {
   private readonly factories = new Map<string, AuthBackendFactory>();
+  private readonly schemas = new Map<string, SettingsSchema>();
 
-  register(name: string, factory: AuthBackendFactory): void {
+  /** `settings`: the backend's own `auth.*` keys; without it, unknown `auth.*` keys are only warned about. */
+  register(name: string, factory: AuthBackendFactory, settings?: SettingsSchema): void {
     if (!/^[A-Za-z][\w-]*$/.test(name)) throw new TypeError(`Invalid auth backend name '${name}'`);
     this.factories.set(name, factory);
+    if (settings) this.schemas.set(name, settings);
+    else this.schemas.delete(name);
   }
 
   get(name: string): AuthBackendFactory | undefined {
     return this.factories.get(name);
+  }
+
+  /** The keys a registered backend declared. */
+  settingsOf(name: string): SettingsSchema | undefined {
+    return this.schemas.get(name);
   }
 
   names(): string[] {
@@ -33,23 +46,48 @@ function builtinRegistry(): AuthRegistry {
   registry.register('dummy', (params, ctx) => {
     const { DummyAuth } = require('./dummy-auth') as typeof import('./dummy-auth');
     return new DummyAuth(params, ctx);
-  });
+  }, DUMMY_SETTINGS);
   registry.register('sql', (params, ctx) => {
     const { SQLAuth } = require('./sql/sql-auth') as typeof import('./sql/sql-auth');
     return new SQLAuth(params, ctx);
-  });
+  }, SQL_SETTINGS);
   registry.register('ldap', (params, ctx) => {
     const { LDAPAuth } = require('./ldap/ldap-auth') as typeof import('./ldap/ldap-auth');
     return new LDAPAuth(params, ctx);
-  });
+  }, LDAP_SETTINGS);
   return registry;
 }
 
 /** The registry `auth.backend = <name>` is looked up in; `registerAuthBackend` adds to it. */
 export const defaultAuthRegistry = builtinRegistry();
 
-export function registerAuthBackend(name: string, factory: AuthBackendFactory): void {
-  defaultAuthRegistry.register(name, factory);
+export function registerAuthBackend(name: string, factory: AuthBackendFactory, settings?: SettingsSchema): void {
+  defaultAuthRegistry.register(name, factory, settings);
+}
+
+/**
+ * The `auth.*` keys the configured backend declares: a registered backend's schema, or the
+ * `static settingsSchema` of a backend class given as a module; undefined when it declares none
+ * (then unknown `auth.*` keys are warnings). With no `auth.backend`, the built-ins' keys.
+ */
+export function backendSettings(config: FlatConfig, options: CreateAuthBackendOptions = {}): SettingsSchema | undefined {
+  const registry = options.registry ?? defaultAuthRegistry;
+  const spec = config['auth.backend'];
+  if (typeof spec !== 'string' || spec === '') {
+    return Object.assign({}, ...registry.names().map((name) => registry.settingsOf(name) ?? {})) as SettingsSchema;
+  }
+  const name = checkBackendName(spec);
+  if (registry.get(name)) return registry.settingsOf(name);
+  const ref = parseExportRef(name);
+  if (!ref) return undefined;
+  let exported: { settingsSchema?: unknown } | undefined;
+  try {
+    exported = loadExport(ref, options.baseDir ?? process.cwd(), { key: 'auth.backend' }) as { settingsSchema?: unknown } | undefined;
+  } catch {
+    return undefined; // createAuthBackend reports it
+  }
+  const settings = exported?.settingsSchema;
+  return typeof settings === 'object' && settings !== null ? settings as SettingsSchema : undefined;
 }
 
 export interface CreateAuthBackendOptions {

@@ -82,3 +82,13 @@ export function extractUsername(name: string): string {
   }
   return base32(createHash('sha1').update(address.toLowerCase()).digest());
 }
+
+/**
+ * The throttle's name for a login name that matches no account: NFKC (full-width and other
+ * compatibility forms become plain), case-folded (upper then lower case, so `ß` and `SS` meet)
+ * and trimmed, so the spellings a case-insensitive database or directory would take for one
+ * name share one counter. Names that match an account are counted by the account's id.
+ */
+export function canonicalUsername(name: string): string {
+  return name.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC').trim();
+}

@@ -12,6 +12,8 @@ export interface CefLoggerOptions {
   warn?: (message: string) => void;
   /** Only validate the settings; `open()` opens the sink later (an app does it when it starts). */
   openLater?: boolean;
+  /** The `cef.*` settings when the caller has read them already (the app's constructor). */
+  settings?: CefSettings | null;
 }
 
 /**
@@ -34,7 +36,7 @@ export class CefLogger {
     this.warn = options.warn ?? emitWarning;
     this.clock = options.clock ?? (() => new Date());
     this.hostname = options.hostname ?? HOSTNAME;
-    this.settings = parseCefSettings(config, { requireFile: options.sink === undefined, warn: this.warn });
+    this.settings = options.settings !== undefined ? options.settings : parseCefSettings(config, { requireFile: options.sink === undefined, warn: this.warn });
     this.enabled = this.settings !== null;
     this.given = options.sink;
     if (!options.openLater) this.open();

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ConfigError } from '../config/errors';
+import { checkReadableFile } from '../config/readable-file';
 import { filterParams } from '../config/filter-params';
 import { readBoolean, readEnum, readInteger } from '../config/settings';
 import type { ConfigValue, FlatConfig } from '../config/types';
@@ -115,6 +116,34 @@ function flatOf(config: CefConfigSource): FlatConfig {
   return typeof maybe.getMap === 'function' ? (config as { getMap(): FlatConfig }).getMap() : (config as FlatConfig);
 }
 
+const NETWORK = /^(udp|tcp|tls):\/\/(.*)$/i;
+const DEFAULT_PORTS = { udp: 514, tcp: 514, tls: 6514 } as const;
+
+/**
+ * The collector a `cef.file` of `udp://`, `tcp://` or `tls://host:port` names, or null for a file
+ * path or `syslog`; another scheme or a bad address is a ConfigError (checked with the settings,
+ * so the pre-check catches it rather than every worker).
+ */
+export function sinkAddress(file: string): { protocol: keyof typeof DEFAULT_PORTS; host: string; port: number } | null {
+  const network = NETWORK.exec(file);
+  if (!network) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) {
+      throw new ConfigError(`cef.file: unsupported scheme in "${file}" (expected a file path, syslog, udp://, tcp:// or tls://)`);
+    }
+    return null;
+  }
+  const protocol = network[1].toLowerCase() as keyof typeof DEFAULT_PORTS;
+  let url: URL;
+  try {
+    url = new URL(file);
+  } catch {
+    throw new ConfigError(`cef.file: bad address "${file}" (expected ${protocol}://host:port)`);
+  }
+  const extra = (url.pathname !== '' && url.pathname !== '/') || url.search || url.hash || url.username;
+  if (!url.hostname || extra || url.port === '0') throw new ConfigError(`cef.file: bad address "${file}" (expected ${protocol}://host:port)`);
+  return { protocol, host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port ? Number(url.port) : DEFAULT_PORTS[protocol] };
+}
+
 /**
  * Validates the `cef.*` keys once, so a bad setting is a ConfigError at start-up rather than
  * at the first event. Returns null when CEF is off: no `cef.*` key at all, or `cef.use = false`.
@@ -132,6 +161,9 @@ export function parseCefSettings(
 
   const file = requireFile ? required(cef, 'file') : (text('file', cef.file) ?? null);
   if (file !== null && file.trim() === '') fail('file', 'empty (a file path, syslog, or udp://, tcp://, tls://host:port)');
+  if (file !== null) sinkAddress(file);
+  const ca = text('tls_ca', cef.tls_ca) ?? null;
+  if (ca !== null) checkReadableFile(KEYS.tls_ca, ca);
   const head = ['version', 'vendor', 'product', 'device_version'].map((key) => escapePrefix(required(cef, key)));
 
   return {
@@ -149,7 +181,7 @@ export function parseCefSettings(
     queueSize: positiveInt('queue_size', cef.queue_size, DEFAULT_QUEUE_SIZE),
     flushTimeoutMs: positiveInt('flush_timeout', cef.flush_timeout, DEFAULT_FLUSH_TIMEOUT_MS),
     tls: {
-      ca: text('tls_ca', cef.tls_ca) ?? null,
+      ca,
       rejectUnauthorized: flag('tls_reject_unauthorized', cef.tls_reject_unauthorized, true),
     },
   };

@@ -1,19 +1,22 @@
-import { readAppSettings } from '../app/app-settings';
-import { ClientIpResolver } from '../app/request/client-ip';
+import { readSettings } from '../app/framework-settings';
 import { createLogger } from '../app/observability/logger';
-import { readOperabilitySettings } from '../app/observability/operability-settings';
-import { maxPasswordLength } from '../auth/password-length';
+import { readRouteTable } from '../app/routing/route-table';
+import type { SyncServerApp } from '../app/sync-server-app';
+import { readVersionFile } from '../app/pages/dockerflow';
 import { createAuthBackend } from '../auth/registry';
-import { parseCefSettings } from '../cef/cef-settings';
 import { ConfigError } from '../config/errors';
-import { hostConfigs } from '../config/host-configs';
 import type { FlatConfig } from '../config/types';
+import { checkAppData } from './check-app-data';
+import { type AppClass, loadAppClass } from './load-app-class';
+import type { ServePlan } from './serve-plan';
 
 export interface ConfigSource {
   /** The file the config came from: every message names it. */
   file: string;
   /** Where `auth.backend = ./module.js#Export` is resolved. */
   baseDir: string;
+  /** The app class of a deployment .ini: its declared keys are checked and its route table built. */
+  appClass?: AppClass;
 }
 
 /** Any error as a one-line ConfigError naming the file: no stack, whatever threw it. */
@@ -21,20 +24,22 @@ export function asConfigError(err: unknown, file: string): ConfigError {
   if (err instanceof ConfigError && err.file !== undefined) return err;
   const e = err as Error | null;
   const text = err instanceof ConfigError ? err.message : `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`;
-  const firstLine = text.split('\n', 1)[0];
-  return new ConfigError(firstLine, { file });
+  // A multi-line message (the route table lists every problem) becomes one line.
+  const oneLine = text.replace(/:\n\s*/, ': ').replace(/\n\s*/g, '; ');
+  return new ConfigError(oneLine, { file });
 }
 
 /**
  * Every framework key an app reads when it starts, checked the way it reads them, without
- * opening a connection or a file: the app settings (`global.*`, `debug`…), the log level,
- * the Dockerflow, log-format and metrics keys,
- * `global.trusted_proxies`, `[host:…]` sections, `[cef]`, and `[auth]` (the backend is built,
- * so its name or module and its params such as `sqluri` are checked, and closed unopened).
- * Throws a one-line ConfigError naming the file. `serve` runs it before forking; `services-core
- * config` runs it on the file it prints.
+ * opening a connection or reading a file besides the modules: `readSettings` (the function the
+ * app's constructor calls: unknown keys, the app settings, the Dockerflow, log-format and metrics
+ * keys, `[host:…]`, `[cef]` with its sink address, the throttle, that the files the settings
+ * name are readable), the log level, and `[auth]` (the backend is built, so its name or module
+ * and its params such as `sqluri` are checked, and closed unopened); with an app class, its
+ * route table. Throws a one-line ConfigError naming the file; returns the notices and warnings
+ * to show once. `serve` runs it before forking; `services-core config` on the file it prints.
  */
-export async function checkFrameworkConfig(config: FlatConfig, source: ConfigSource): Promise<void> {
+export async function checkFrameworkConfig(config: FlatConfig, source: ConfigSource): Promise<string[]> {
   const check = <T>(fn: () => T): T => {
     try {
       return fn();
@@ -42,14 +47,53 @@ export async function checkFrameworkConfig(config: FlatConfig, source: ConfigSou
       throw asConfigError(err, source.file);
     }
   };
-  const settings = check(() => readAppSettings(config));
+  const appClass = source.appClass as typeof SyncServerApp | undefined;
+  const base = appClass && baseClassOf(appClass);
+  const settings = check(() => readSettings(config, {
+    baseDir: source.baseDir, serveWorker: appClass !== undefined,
+    appSettings: base ? appClass!.settingsSchema : undefined,
+  }));
   check(() => createLogger(config, { write: () => undefined }));
-  check(() => readOperabilitySettings(config, settings.heartbeatPath));
-  check(() => new ClientIpResolver(settings.trustedProxies));
-  check(() => hostConfigs(config));
-  check(() => parseCefSettings(config, { warn: () => undefined }));
-  if (config['auth.backend'] === undefined) return;
-  check(() => maxPasswordLength({ max_password_length: config['auth.max_password_length'] }));
-  const backend = check(() => createAuthBackend(config, { baseDir: source.baseDir, warn: () => undefined }));
-  await backend.close();
+  const { versionPath, versionFile } = settings.operability;
+  if (versionPath !== undefined) check(() => readVersionFile(versionFile, source.baseDir));
+  if (appClass && base) {
+    const authenticate = (proto: object) => (proto as Record<string, unknown>).authenticate;
+    const ownAuthentication = authenticate(appClass.prototype) !== authenticate(base.prototype);
+    check(() => readRouteTable(Object.create(appClass.prototype) as object, base, { hasAuth: config['auth.backend'] !== undefined || ownAuthentication }));
+  }
+  if (config['auth.backend'] !== undefined) {
+    const backend = check(() => createAuthBackend(config, { baseDir: source.baseDir, warn: () => undefined }));
+    await backend.close();
+  }
+  return [...settings.keys.notices, ...settings.keys.warnings];
+}
+
+/**
+ * SyncServerApp as the app class extends it: the class of its chain that defines `fromConfigFile`
+ * (found, not imported, so `config` on a plain file loads no Koa, and an app built against
+ * another copy of the package is still read right); undefined for an app class that is no subclass.
+ */
+function baseClassOf(appClass: typeof SyncServerApp): typeof SyncServerApp | undefined {
+  let base: typeof SyncServerApp | undefined;
+  for (let cls = Object.getPrototypeOf(appClass) as object | null; cls && cls !== Function.prototype; cls = Object.getPrototypeOf(cls) as object | null) {
+    if (Object.hasOwn(cls, 'fromConfigFile')) base = cls as typeof SyncServerApp;
+  }
+  return base;
+}
+
+/**
+ * The pre-check of a deployment .ini, for `serve` (before any worker starts) and `services-core
+ * config`: the app module of `[app:main] use`, then `checkFrameworkConfig` with that class.
+ * Returns the notices to show once, the reader's first.
+ */
+export async function checkDeployment(plan: ServePlan): Promise<string[]> {
+  let appClass: AppClass;
+  try {
+    appClass = loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
+    checkAppData(appClass, plan.config, plan.baseDir);
+  } catch (err) {
+    throw asConfigError(err, plan.iniPath);
+  }
+  const notices = await checkFrameworkConfig(plan.config, { file: plan.iniPath, baseDir: plan.baseDir, appClass });
+  return [...plan.notices, ...notices];
 }

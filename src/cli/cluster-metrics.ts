@@ -1,37 +1,42 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import type { AggregatorRegistry as Aggregator, MetricObjectWithValues, MetricValue } from 'prom-client';
+import type { AggregatorRegistry as Aggregator } from 'prom-client';
 import { type Scrape, closeScrapeListener, listenForScrapes } from '../app/observability/metrics-listener';
 import { readMetricsSettings } from '../app/observability/operability-settings';
 import type { SyncServerApp } from '../app/sync-server-app';
 import type { FlatConfig } from '../config/types';
+import { loadOptional } from '../util/load-optional';
+import { type PrimaryMessage, type WorkerMessage, type WorkerMetrics, readPrimaryMessage } from './cluster-messages';
 
 /**
  * Metrics under `serve`: every scrape answers the sum over all workers. The primary holds no
  * metrics of its own; it asks each worker for its registry (as JSON) and adds them up with
  * prom-client's `AggregatorRegistry.aggregate`. With `metrics.port` the primary answers scrapes
  * on that port itself; without it, the worker a scrape reaches on the app port asks the primary.
+ * The sum is over the workers of one generation (`scraped`): across a reload it starts again
+ * from the new generation's counts, which Prometheus reads as one counter reset.
  */
 
-type Metrics = MetricObjectWithValues<MetricValue<string>>[];
-
-/** primary → worker */
-type ToWorker = { cmd: 'metrics:collect'; id: number } | { cmd: 'metrics:aggregate'; id: number; scrape?: Scrape; error?: string };
-/** worker → primary */
-type ToPrimary = { type: 'metrics:local'; id: number; metrics?: Metrics; error?: string } | { type: 'metrics:scrape'; id: number };
+type ToWorker = Extract<PrimaryMessage, { type: `metrics:${string}` }>;
+type ToPrimary = Extract<WorkerMessage, { type: `metrics:${string}` }>;
 
 const COLLECT_TIMEOUT_MS = 3000;
 
-function isMessage<T extends { id: number }>(value: unknown, key: 'cmd' | 'type', prefix = 'metrics:'): value is T {
-  const tag = (value as Record<string, unknown> | null)?.[key];
-  return typeof tag === 'string' && tag.startsWith(prefix) && typeof (value as { id?: unknown }).id === 'number';
-}
-
 interface Collection {
   waiting: Set<number>;
-  replies: Metrics[];
+  replies: WorkerMetrics[];
   settle: (err?: Error) => void;
+}
+
+// A worker that is exiting closes its channel: a failed send is expected then.
+function tell(worker: Worker, message: ToWorker): void {
+  if (!worker.isConnected()) return;
+  try {
+    worker.send(message, undefined, {}, () => undefined);
+  } catch {
+    // the worker is gone; its collection ends with its exit
+  }
 }
 
 /** The primary's side: collects and sums the workers' metrics. */
@@ -40,14 +45,16 @@ export class ClusterMetrics {
   private nextId = 0;
   private server?: Server;
 
-  private constructor(private readonly logger: Logger) {}
+  private constructor(private readonly logger: Logger, private readonly scraped: () => Worker[]) {}
 
-  /** Starts answering when `metrics.enabled`; opens `metrics.port` when set. Undefined when metrics are off. */
-  static async start(config: FlatConfig, logger: Logger): Promise<ClusterMetrics | undefined> {
+  /**
+   * Starts answering when `metrics.enabled`; opens `metrics.port` when set. Undefined when metrics
+   * are off. The primary hands it the workers' metrics messages (`receive`), checked.
+   */
+  static async start(config: FlatConfig, logger: Logger, scraped: () => Worker[]): Promise<ClusterMetrics | undefined> {
     const settings = readMetricsSettings(config);
     if (!settings.enabled) return undefined;
-    const metrics = new ClusterMetrics(logger);
-    cluster.on('message', metrics.onMessage);
+    const metrics = new ClusterMetrics(logger, scraped);
     cluster.on('exit', metrics.onExit);
     if (settings.port !== undefined) {
       try {
@@ -64,7 +71,7 @@ export class ClusterMetrics {
 
   /** The sum of every live worker's metrics; fails when one does not answer in time. */
   aggregate(): Promise<Scrape> {
-    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected());
+    const workers = this.scraped().filter((w) => w.isConnected());
     const id = this.nextId++;
     return new Promise<Scrape>((resolve, reject) => {
       const timer = setTimeout(() => collection.settle(new Error(`${collection.waiting.size} worker(s) did not answer within ${COLLECT_TIMEOUT_MS} ms`)), COLLECT_TIMEOUT_MS);
@@ -79,24 +86,26 @@ export class ClusterMetrics {
             return;
           }
           // prom-client is loaded by the first scrape, not by every serve primary.
-          // eslint-disable-next-line @typescript-eslint/no-require-imports
-          const { AggregatorRegistry } = require('prom-client') as { AggregatorRegistry: typeof Aggregator };
-          const registry = AggregatorRegistry.aggregate(collection.replies);
-          registry.metrics().then((body) => resolve({ contentType: registry.contentType, body }), reject);
+          const { AggregatorRegistry } = loadOptional<{ AggregatorRegistry: typeof Aggregator }>('prom-client', 'metrics.enabled');
+          try {
+            // The replies are checked, but a sum prom-client cannot make fails this scrape, not the primary.
+            const registry = AggregatorRegistry.aggregate(collection.replies);
+            registry.metrics().then((body) => resolve({ contentType: registry.contentType, body }), reject);
+          } catch (err) {
+            reject(err as Error);
+          }
         },
       };
       this.collections.set(id, collection);
-      for (const worker of workers) worker.send({ cmd: 'metrics:collect', id } satisfies ToWorker);
+      for (const worker of workers) tell(worker, { type: 'metrics:collect', id });
       if (workers.length === 0) collection.settle();
     });
   }
 
-  private readonly onMessage = (worker: Worker, message: unknown): void => {
-    if (!isMessage<ToPrimary>(message, 'type')) return;
+  /** A worker's metrics message, already checked by the primary. */
+  receive(worker: Worker, message: ToPrimary): void {
     if (message.type === 'metrics:scrape') {
-      const reply = (body: Omit<Extract<ToWorker, { cmd: 'metrics:aggregate' }>, 'cmd' | 'id'>) => {
-        if (worker.isConnected()) worker.send({ cmd: 'metrics:aggregate', id: message.id, ...body } satisfies ToWorker);
-      };
+      const reply = (body: { scrape?: Scrape; error?: string }) => tell(worker, { type: 'metrics:aggregate', id: message.id, ...body });
       this.aggregate().then((scrape) => reply({ scrape }), (err: Error) => reply({ error: err.message }));
       return;
     }
@@ -108,7 +117,7 @@ export class ClusterMetrics {
     }
     collection.replies.push(message.metrics);
     if (collection.waiting.size === 0) collection.settle();
-  };
+  }
 
   // A worker that dies mid-collection is left out rather than failing the scrape.
   private readonly onExit = (worker: Worker): void => {
@@ -118,7 +127,6 @@ export class ClusterMetrics {
   };
 
   async close(): Promise<void> {
-    cluster.off('message', this.onMessage);
     cluster.off('exit', this.onExit);
     for (const collection of [...this.collections.values()]) collection.settle(new Error('serve is stopping'));
     const server = this.server;
@@ -141,9 +149,10 @@ export function attachClusterMetrics(app: SyncServerApp): void {
   };
   const scrapes = new Map<number, { resolve: (scrape: Scrape) => void; reject: (err: Error) => void }>();
   let nextId = 0;
-  process.on('message', (message: unknown) => {
-    if (!isMessage<ToWorker>(message, 'cmd')) return;
-    if (message.cmd === 'metrics:collect') {
+  process.on('message', (value: unknown) => {
+    const message = readPrimaryMessage(value);
+    if (message?.type !== 'metrics:collect' && message?.type !== 'metrics:aggregate') return;
+    if (message.type === 'metrics:collect') {
       metrics.registry.getMetricsAsJSON().then(
         (local) => send({ type: 'metrics:local', id: message.id, metrics: local }),
         (err: Error) => send({ type: 'metrics:local', id: message.id, error: err.message }));

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { SyncServerApp } from '../app/sync-server-app';
 import { linkAuthPurges } from './cluster-auth';
 import { attachClusterMetrics } from './cluster-metrics';
-import { type PrimaryMessage, type WorkerMessage, isPrimaryMessage } from './cluster-messages';
+import { type WorkerMessage, readPrimaryMessage } from './cluster-messages';
 import { loadAppClass } from './load-app-class';
 import { type LogOutput, openLogOutput } from './log-output';
 import type { ServePlan } from './serve-plan';
@@ -29,8 +29,8 @@ function send(message: WorkerMessage): Promise<void> {
  * primary, SIGTERM, SIGINT, losing the primary), so a stop at any moment drains it: while it
  * starts, the start settles and what it opened is closed (`app.close()` is valid in every
  * state). Then it opens the log output, builds the app, listens on the shared port and reports
- * `ready` (or why it could not). `reopen` (the primary's SIGHUP) reopens the log and CEF files.
- * Resolves to the exit code.
+ * `ready` (or why it could not). `reopen` (the primary's SIGUSR1) reopens the log and CEF files.
+ * Resolves to the exit code. Its plan comes from the primary: the one its generation was checked with.
  */
 export async function runWorker(readPlan: () => ServePlan): Promise<number> {
   let app: SyncServerApp | undefined;
@@ -65,16 +65,17 @@ export async function runWorker(readPlan: () => ServePlan): Promise<number> {
     app?.cef.reopen();
     log()?.info('log and CEF files reopened');
   };
-  process.on('message', (message: unknown) => {
-    if (!isPrimaryMessage(message)) return;
-    const cmd: PrimaryMessage['cmd'] = message.cmd;
-    if (cmd === 'shutdown') stop('shutdown');
-    else reopen();
+  process.on('message', (value: unknown) => {
+    const message = readPrimaryMessage(value);
+    if (message?.type === 'shutdown') stop('shutdown');
+    else if (message?.type === 'reopen') reopen();
   });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  // SIGHUP would end the process; the primary passes it on to every worker as `reopen`.
+  // SIGHUP (a reload) is the primary's, and would end the process; SIGUSR1 sent to a worker
+  // itself reopens its files as the primary's `reopen` does (and never opens the inspector).
   process.on('SIGHUP', () => undefined);
+  process.on('SIGUSR1', reopen);
   process.on('disconnect', () => stop('primary gone'));
 
   try {

@@ -1,9 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { loadConfigFile } from '../config/load-config-file';
 import { maskSecrets } from '../config/mask-secrets';
-import { asConfigError, checkFrameworkConfig } from './check-config';
+import { checkDeployment, checkFrameworkConfig } from './check-config';
 import type { CommandIO } from './command-io';
-import { loadAppClass } from './load-app-class';
 import { readServePlan } from './serve-plan';
 
 /**
@@ -19,18 +18,12 @@ export async function configCommand(args: string[], io: CommandIO): Promise<numb
     return 2;
   }
   const file = resolve(args[0]);
-  const notices: string[] = [];
-  const config = loadConfigFile(file, { warn: (notice) => notices.push(`services-core config: ${notice}\n`) });
-  if (config.__file__ !== undefined) {
-    const plan = readServePlan([file]);
-    try {
-      loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
-    } catch (err) {
-      throw asConfigError(err, file);
-    }
-  }
-  await checkFrameworkConfig(config, { file, baseDir: dirname(file) });
-  io.stderr.write(notices.join(''));
+  const config = loadConfigFile(file, { warn: () => undefined });
+  // A deployment .ini gets serve's own pre-check (the app class, its keys and routes included).
+  const notices = config.__file__ !== undefined
+    ? await checkDeployment(readServePlan([file]))
+    : await checkFrameworkConfig(config, { file, baseDir: dirname(file) });
+  io.stderr.write(notices.map((notice) => `services-core config: ${notice}\n`).join(''));
   const masked = maskSecrets(config);
   const lines = Object.keys(masked).sort().map((key) => `${key} = ${JSON.stringify(masked[key])}\n`);
   io.stdout.write(lines.join(''));

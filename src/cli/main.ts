@@ -13,10 +13,20 @@ const commands: Record<string, CommandHelp & { load: () => Promise<Command> }> =
     summary: 'print the flattened config (secrets masked), or the error with file and line',
     load: async () => (await import('./config-command')).configCommand,
   },
+  migrate: {
+    usage: 'migrate <deployment.ini>',
+    summary: "run the app's pending TypeORM migrations on its data section's database, once, under a lock; print what ran",
+    load: async () => (await import('./migrate-command')).migrateCommand,
+  },
   serve: {
-    usage: 'serve <deployment.ini> [--workers N] [--port P] [--host H]',
-    summary: 'run the app of [app:main] in N worker processes (SIGTERM drains, SIGHUP reopens logs)',
+    usage: 'serve <deployment.ini> [--workers N] [--port P] [--host H] [--pid-file F]',
+    summary: 'run the app of [app:main] in N worker processes (SIGTERM drains, SIGHUP reloads config and code, SIGUSR1 reopens logs)',
     load: async () => (await import('./serve')).serveCommand,
+  },
+  users: {
+    usage: 'users add|passwd|disable|enable|delete <deployment.ini> <name> [--email ADDRESS]',
+    summary: 'add a user, set its password (prompted without echo, or the first line of stdin), disable, enable or delete it in the auth backend',
+    load: async () => (await import('./users-command')).usersCommand,
   },
 };
 

@@ -23,7 +23,7 @@ export interface ServePlan {
   notices: string[];
 }
 
-export const USAGE = 'serve <deployment.ini> [--workers N] [--port P] [--host H]';
+export const USAGE = 'serve <deployment.ini> [--workers N] [--port P] [--host H] [--pid-file F]';
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8000;
 
@@ -35,6 +35,7 @@ interface ServeArgs {
   workers?: string;
   port?: string;
   host?: string;
+  'pid-file'?: string;
 }
 
 export function parseServeArgs(args: string[]): ServeArgs {
@@ -42,7 +43,7 @@ export function parseServeArgs(args: string[]): ServeArgs {
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    const match = /^--(workers|port|host)(?:=(.*))?$/.exec(arg);
+    const match = /^--(workers|port|host|pid-file)(?:=(.*))?$/.exec(arg);
     if (match) {
       const value = match[2] ?? args[++i];
       if (value === undefined || value === '') throw new UsageError(`--${match[1]} needs a value`);

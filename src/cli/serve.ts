@@ -1,11 +1,14 @@
 import cluster from 'node:cluster';
-import { asConfigError, checkFrameworkConfig } from './check-config';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { checkDeployment } from './check-config';
 import { runPrimary } from './cluster-primary';
 import { runWorker } from './cluster-worker';
-import { loadAppClass } from './load-app-class';
 import { openLogOutput } from './log-output';
+import { CHECK_ENV, checkInChild } from './reload-check';
+import { planFromEnv } from './reload-plan';
 import type { CommandIO } from './command-io';
-import { USAGE, UsageError, readServePlan } from './serve-plan';
+import { type ServePlan, USAGE, UsageError, parseServeArgs, readServePlan } from './serve-plan';
 
 // Workers run the bin again; from the TypeScript sources (development, tests) they need ts-node too.
 function workerExecArgv(exec: string): string[] {
@@ -13,15 +16,42 @@ function workerExecArgv(exec: string): string[] {
   return exec.endsWith('.ts') && !hasLoader ? [...process.execArgv, '-r', 'ts-node/register/transpile-only'] : process.execArgv;
 }
 
+/** The checks `serve` makes before it forks (and a reload makes in a new process): the .ini, the app module, every framework key. */
+async function checkedPlan(args: string[]): Promise<ServePlan> {
+  const plan = readServePlan(args);
+  await checkDeployment(plan);
+  return plan;
+}
+
+function pidIn(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process a reload runs to check the files on disk: the plan goes back to the primary, an error to stderr. */
+async function checkForReload(args: string[]): Promise<number> {
+  const plan = await checkedPlan(args);
+  await new Promise<void>((done) => process.send!({ type: 'checked', plan }, undefined, {}, () => done()));
+  process.disconnect();
+  return 0;
+}
+
 /**
- * `services-core serve <deployment.ini> [--workers N] [--port P] [--host H]`. The primary checks
- * the .ini and the app module before forking, so their errors come out once and clearly.
+ * `services-core serve <deployment.ini> [--workers N] [--port P] [--host H] [--pid-file F]`. The
+ * primary checks the .ini and the app module before forking, so their errors come out once and
+ * clearly; SIGHUP checks them again, in a new process, before a reload.
  */
 export async function serveCommand(args: string[], io: CommandIO): Promise<number> {
-  // A worker listens for stops before it reads or opens anything.
-  if (cluster.isWorker) process.exit(await runWorker(() => readServePlan(args)));
+  // A worker listens for stops before it reads or opens anything; its plan is its generation's.
+  if (cluster.isWorker) process.exit(await runWorker(() => planFromEnv() ?? readServePlan(args)));
+  if (process.env[CHECK_ENV] === '1' && process.send) return checkForReload(args);
   let plan;
+  let pidFile;
   try {
+    pidFile = parseServeArgs(args)['pid-file'];
     plan = readServePlan(args);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
@@ -29,17 +59,22 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
     return 2;
   }
 
-  try {
-    loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
-  } catch (err) {
-    throw asConfigError(err, plan.iniPath);
-  }
-  await checkFrameworkConfig(plan.config, { file: plan.iniPath, baseDir: plan.baseDir });
+  const notices = await checkDeployment(plan);
   const output = openLogOutput(plan.config);
-  for (const notice of plan.notices) output.logger.warn(notice);
+  for (const notice of notices) output.logger.warn(notice);
   const exec = require.resolve('./main');
-  return runPrimary({
-    plan, io, logger: output.logger, reopenLog: output.reopen,
-    exec, args: ['serve', ...args], execArgv: workerExecArgv(exec),
-  });
+  const execArgv = workerExecArgv(exec);
+  const serveArgs = ['serve', ...args];
+  const pidPath = pidFile === undefined ? undefined : resolve(pidFile);
+  if (pidPath) writeFileSync(pidPath, `${process.pid}\n`);
+  try {
+    return await runPrimary({
+      plan, io, logger: output.logger, reopenLog: output.reopen, exec, args: serveArgs, execArgv,
+      checkReload: (signal) => checkInChild({ exec, args: serveArgs, execArgv, signal }),
+      workersFromCommandLine: parseServeArgs(args).workers !== undefined,
+    });
+  } finally {
+    // Another serve may have taken the file over since: only ours is removed.
+    if (pidPath && pidIn(pidPath) === String(process.pid)) rmSync(pidPath, { force: true });
+  }
 }

@@ -3,10 +3,11 @@ import { asciiLower, asciiTrim } from './ascii';
 import { Config } from './config';
 import { convertAt, type Env } from './convert';
 import { ConfigError } from './errors';
+import { attachOrigins, originsOf, type KeyOrigin } from './origins';
 import { parseIni, type RawOption, type RawSection } from './parse-ini';
 import { readConfigFile } from './read-file';
 import { setKey } from './set-key';
-import type { FlatConfig } from './types';
+import type { ConfigValue, FlatConfig } from './types';
 
 const MAX_DEPTH = 10;
 
@@ -49,22 +50,48 @@ export function loadAppConfig(iniPath: string, opts: AppConfigOptions = {}): Fla
 
   const fromFiles: FlatConfig = {};
   const own: FlatConfig = {};
+  const origins = new Map<string, KeyOrigin>();
   for (const [name, raw] of new Map([...defaults, ...app])) {
     const value = interpolate(raw, app, defaults, 'app:main');
     if (value.startsWith('file:')) {
       const path = resolve(here, asciiTrim(value.slice('file:'.length)));
       const text = readConfigFile(path, `${name}: `, raw);
-      Object.assign(fromFiles, Config.parse(text, { env, filename: path }).getMap());
+      const flat = expandHere(Config.parse(text, { env, filename: path }).getMap(), dirname(path));
+      Object.assign(fromFiles, flat);
+      for (const [key, origin] of originsOf(flat)) origins.set(key, origin);
     } else {
       setKey(own, name, convertAt(value, env, { file: raw.file, line: raw.line, key: name }));
+      origins.set(name, { file: raw.file, line: raw.line, section: app.has(name) || builtins.has(name) ? 'app:main' : 'DEFAULT' });
     }
   }
   const server = doc.sections.get('server:main') ?? new Map<string, RawOption>();
   for (const [name, raw] of server) {
     const key = `server.${name}`;
     own[key] = convertAt(interpolate(raw, server, defaults, 'server:main'), env, { file: raw.file, line: raw.line, key });
+    origins.set(key, { file: raw.file, line: raw.line, section: server.has(name) ? 'server:main' : 'DEFAULT' });
   }
-  return { ...fromFiles, ...own };
+  return attachOrigins({ ...fromFiles, ...own }, () => origins);
+}
+
+const HERE = '%(here)s';
+
+/**
+ * `%(here)s` in the string values of an app config file (list items too) replaced by `dir`, the
+ * file's directory, after its `extends` are merged: what server-core's v2 `Config(cfgfile=…)`
+ * did, so `sqluri = sqlite:///%(here)s/sync.db` names a file beside the config.
+ */
+export function expandHere(flat: FlatConfig, dir: string): FlatConfig {
+  for (const [key, value] of Object.entries(flat)) {
+    if (typeof value === 'string' ? value.includes(HERE) : Array.isArray(value)) {
+      setKey(flat, key, expandValue(value, dir));
+    }
+  }
+  return flat;
+}
+
+function expandValue(value: ConfigValue, dir: string): ConfigValue {
+  if (typeof value === 'string') return value.replaceAll(HERE, dir);
+  return Array.isArray(value) ? value.map((item) => expandValue(item, dir)) : value;
 }
 
 /** Expands `%(name)s` (and `%%`) as PasteDeploy's ConfigParser does; another `%` stays as it is. */

@@ -4,6 +4,7 @@ import { convertAt, type Env } from './convert';
 import { ConfigError, EnvironmentNotFoundError } from './errors';
 import { applyExtends } from './extends';
 import { formatValue } from './format-value';
+import { attachOrigins, type KeyOrigin } from './origins';
 import { setKey } from './set-key';
 import { DEFAULT_SECTION, parseIni, type IniDocument, type RawOption, type RawSection } from './parse-ini';
 import { readConfigFile } from './read-file';
@@ -110,6 +111,17 @@ export class Config {
     }
     for (const name of this.sectionMap.keys()) {
       for (const [option, raw] of this.rawItems(name, 'Config.getMap')) out[`${name}.${option}`] = this.typed(name, option, raw);
+    }
+    return attachOrigins(out, () => this.origins());
+  }
+
+  /** Where each key of `getMap()` was written (section `DEFAULT` for an option that `[DEFAULT]` gives). */
+  origins(): Map<string, KeyOrigin> {
+    const out = new Map<string, KeyOrigin>();
+    for (const [name, own] of this.sectionMap) {
+      for (const [option, raw] of this.rawItems(name, 'Config.origins')) {
+        out.set(`${name}.${option}`, { file: raw.file, line: raw.line, section: own.has(option) ? name : DEFAULT_SECTION });
+      }
     }
     return out;
   }

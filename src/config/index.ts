@@ -7,3 +7,4 @@ export { loadConfigFile } from './load-config-file';
 export { hostConfigs } from './host-configs';
 export { SECRET_KEYS, maskSecrets, maskUriCredentials, type MaskOptions } from './mask-secrets';
 export type { ConfigValue, FlatConfig } from './types';
+export { checkKeys, renderSchema, type KeyReport, type SettingDoc, type SettingsSchema } from './schema';

@@ -18,6 +18,19 @@ export const SECRET_KEYS: readonly string[] = [
   'captcha.private_key',
 ];
 
+/**
+ * Last words of an option name that mark a secret whatever the section (`accounts.demo_password`,
+ * `sync.secret`, `github.api_token`, `signing_key`); `public_key` is not one. A word, not a
+ * substring: `max_password_length` and `auth.password_scheme` show.
+ */
+const SECRET_WORDS: ReadonlySet<string> = new Set(['password', 'secret', 'token', 'key']);
+
+function endsWithSecretWord(key: string): boolean {
+  const words = key.toLowerCase().split(/[._-]/);
+  const last = words[words.length - 1];
+  return SECRET_WORDS.has(last) && !(last === 'key' && words[words.length - 2] === 'public');
+}
+
 /** The config key where an app lists its own secret-bearing keys (same `*` patterns). */
 export const SECRET_KEYS_KEY = 'global.secret_keys';
 
@@ -28,14 +41,15 @@ export interface MaskOptions {
 
 /**
  * A copy of `flat` fit for showing: the value of every secret-bearing key (`SECRET_KEYS`, the
- * keys listed in `global.secret_keys`, `options.secretKeys`; any case) becomes `********`, and
+ * keys listed in `global.secret_keys`, `options.secretKeys`, and any key whose last word is
+ * `password`, `secret`, `token` or `key`, but not `public_key`; any case) becomes `********`, and
  * credentials in URIs inside the other string values (list items too) become `****:****`.
  */
 export function maskSecrets(flat: FlatConfig, options: MaskOptions = {}): FlatConfig {
   const isSecret = secretKeyMatcher([...SECRET_KEYS, ...listed(flat[SECRET_KEYS_KEY]), ...(options.secretKeys ?? [])]);
   const out: FlatConfig = {};
   for (const [key, value] of Object.entries(flat)) {
-    setKey(out, key, isSecret(key) ? MASK : maskValue(value));
+    setKey(out, key, isSecret(key) || endsWithSecretWord(key) ? MASK : maskValue(value));
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { DataSource, MigrationExecutor } from 'typeorm';
-import type { DataSourceOptions, MigrationInterface, QueryRunner } from 'typeorm';
+import type { DataSourceOptions, Logger, MigrationInterface, QueryRunner } from 'typeorm';
 import { BackendError } from '../util/errors';
 import type { AppDataSettings, ClassOf } from './app-data';
 import { maskSqlUri, parseSqlUri } from './sql-uri';
@@ -40,6 +40,18 @@ async function lock(runner: QueryRunner, dialect: SqlDialect, database: string):
   return async () => undefined;
 }
 
+/** TypeORM's logger, silent: it would print to the console; the failing migration's name goes into the error instead. */
+function migrationLogger(): Logger & { failed?: string } {
+  const logger: Logger & { failed?: string } = {
+    logQuery: () => undefined, logQueryError: () => undefined, logQuerySlow: () => undefined, logSchemaBuild: () => undefined, log: () => undefined,
+    logMigration: (message: string) => {
+      const failed = /^Migration "([^"]*)" failed/.exec(message);
+      if (failed) logger.failed = failed[1];
+    },
+  };
+  return logger;
+}
+
 /**
  * Runs the pending `migrations` on the database of `settings`, once: under a lock (a
  * PostgreSQL advisory lock, MySQL/MariaDB GET_LOCK, SQLite's write lock), in one transaction
@@ -50,8 +62,9 @@ export async function runMigrations(settings: AppDataSettings, migrations: reado
   const { dialect, options: base } = parseSqlUri(settings.sqluri, settings.options);
   const masked = maskSqlUri(settings.sqluri);
   const entities = typeof settings.options.entities === 'function' ? settings.options.entities(dialect) : settings.options.entities;
+  const logger = migrationLogger();
   const dataSource = new DataSource({
-    ...base, entities, migrations: [...migrations], synchronize: false, migrationsRun: false, logging: false,
+    ...base, entities, migrations: [...migrations], synchronize: false, migrationsRun: false, logging: false, logger,
     ...(dialect === 'sqlite' ? {} : { poolSize: 2 }),
   } as DataSourceOptions);
   try {
@@ -72,7 +85,8 @@ export async function runMigrations(settings: AppDataSettings, migrations: reado
         if (dialect === 'sqlite') await runner.commitTransaction();
       } catch (err) {
         if (dialect === 'sqlite') await runner.rollbackTransaction().catch(() => undefined);
-        throw err;
+        if (logger.failed === undefined) throw err;
+        throw new Error(`migration ${logger.failed} failed on ${masked}: ${(err as Error).message}`, { cause: err });
       }
       return { dialect, database: masked, ran: ran.map((m) => m.name), alreadyApplied: migrations.length - ran.length };
     } finally {

@@ -1,4 +1,5 @@
 import type * as Nodemailer from 'nodemailer';
+import { loadOptional } from './load-optional';
 import type { ConfigValue, FlatConfig } from '../config/types';
 
 export interface EmailMessage {
@@ -32,8 +33,7 @@ export async function sendEmail(message: EmailMessage, config: FlatConfig = {}):
 
   const timeout = smtp.timeout * 1000;
   // Loaded on first use: importing the package does not pay for nodemailer.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const nodemailer = require('nodemailer') as typeof Nodemailer;
+  const nodemailer = loadOptional<typeof Nodemailer>('nodemailer', 'sendEmail');
   const transport = nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,

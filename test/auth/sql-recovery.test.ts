@@ -1,51 +1,21 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { isBackendError } from '../../src/app/responses/errors';
 import { SQLAuth } from '../../src/auth/sql/sql-auth';
 import { describeWithBinaries } from '../services/describe-service';
-import { freePort } from '../support/free-port';
-
-// A PostgreSQL instance of this file's own, so stopping it disturbs no other suite.
-const PG_BIN = (() => {
-  try {
-    const version = readdirSync('/usr/lib/postgresql').sort().pop();
-    return `/usr/lib/postgresql/${version}/bin`;
-  } catch {
-    return '';
-  }
-})();
-
-
-function asPostgres(binary: string, args: string[]): void {
-  execFileSync('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, binary), ...args], { stdio: 'pipe', timeout: 60_000 });
-}
+import { type OwnPostgres, ownPostgres } from '../services/own-postgres';
 
 describeWithBinaries('pg', 'SQLAuth survives its database going away', () => {
-  let dir: string;
+  let pg: OwnPostgres;
   let port: number;
   let uri: string;
-  const start = () => asPostgres('pg_ctl', ['-D', `${dir}/data`, '-l', `${dir}/server.log`, '-w', '-t', '30', 'start',
-    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`]);
-  const stop = () => asPostgres('pg_ctl', ['-D', `${dir}/data`, '-m', 'fast', '-w', 'stop']);
+  const start = () => pg.start();
+  const stop = () => pg.stop();
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'sc-pg-recovery-'));
-    chmodSync(dir, 0o755);
-    const pw = execFileSync('id', ['-u', 'postgres']).toString().trim();
-    const gid = execFileSync('id', ['-g', 'postgres']).toString().trim();
-    chownSync(dir, Number(pw), Number(gid));
-    port = await freePort();
-    uri = `postgresql://postgres:not-so-secret@127.0.0.1:${port}/postgres`;
-    asPostgres('initdb', ['-D', `${dir}/data`, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
-    start();
+    pg = await ownPostgres('sc-pg-recovery-');
+    ({ port, uri } = pg);
   }, 60_000);
 
-  afterAll(() => {
-    try { stop(); } catch { /* already stopped */ }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => pg.remove());
 
   test('requests fail with BackendError while it is down and work again when it is back', async () => {
     const auth = new SQLAuth({ sqluri: uri, pool_size: 2, password_scheme: 'ssha-256' });

@@ -34,6 +34,8 @@ bind_password = hunter2
 
 [global]
 retry_after = 60
+
+[storage]
 version = "10"
 `;
 
@@ -47,7 +49,7 @@ describe('services-core config', () => {
       'auth.bind_password = "********"',
       'auth.ldapuri = "ldap://****:****@localhost"',
       'global.retry_after = 60',
-      'global.version = "10"',
+      'storage.version = "10"',
       '',
     ].join('\n'));
   });

@@ -9,7 +9,7 @@ import { loadAppClass } from '../../src/cli/load-app-class';
 import { main, type CommandIO } from '../../src/cli/main';
 import { RestartPolicy } from '../../src/cli/restart-policy';
 import { DEFAULT_HOST, DEFAULT_PORT, parseServeArgs, readServePlan, UsageError } from '../../src/cli/serve-plan';
-import { runWrk } from '../support/wrk';
+import { runWrk, testWithWrk } from '../support/wrk';
 import { E2E_APP, deployment, listeningPort, startServe, stopServe, type ServeProcess } from '../e2e/fixtures/serve-process';
 import { waitFor } from '../support/wait-for';
 
@@ -119,7 +119,7 @@ describe('serve: worker processes', () => {
     blocker = undefined;
   });
 
-  test('two workers serve, a dead worker comes back, SIGHUP reopens the log and CEF files, SIGTERM drains and exits 0', async () => {
+  test('two workers serve, a dead worker comes back, SIGUSR1 reopens the log and CEF files, SIGTERM drains and exits 0', async () => {
     const { dir, ini } = deployment('host = 127.0.0.1\nport = 0\nworkers = 2', [
       '[DEFAULT]', '', '[global]', 'graceful_shutdown_interval = 0.5', `log_file = %s/app.log`, '',
       '[auth]', 'backend = sql', 'sqluri = sqlite:///%s/users.db', '',
@@ -147,10 +147,10 @@ describe('serve: worker processes', () => {
     expect(after.size).toBe(2);
     expect([...after].filter((pid) => !pids.has(pid))).toHaveLength(1);
 
-    // Log rotation: rename both files, SIGHUP, and new lines go to new files.
+    // Log rotation: rename both files, SIGUSR1, and new lines go to new files.
     renameSync(join(dir, 'cef.log'), join(dir, 'cef.log.1'));
     renameSync(join(dir, 'app.log'), join(dir, 'app.log.1'));
-    serve.child.kill('SIGHUP');
+    serve.child.kill('SIGUSR1');
     await serve.waitForCount('files reopened', 2);
     await get(port, '/alice/info', basic('alice', 'wrong again'));
     expect(readFileSync(join(dir, 'cef.log.1'), 'utf8')).toMatch(/Backend service alice\|/);
@@ -237,7 +237,7 @@ describe('serve: stops and reloads at any moment', () => {
     }
   }, 90_000);
 
-  test('SIGHUP when the new log and CEF files cannot be opened: a warning, the old files stay in use, nothing exits', async () => {
+  test('SIGUSR1 when the new log and CEF files cannot be opened: a warning, the old files stay in use, nothing exits', async () => {
     const { dir, ini } = deployment('host = 127.0.0.1\nport = 0\nworkers = 2', [
       '[global]', 'graceful_shutdown_interval = 0', 'log_file = %DIR%/app.log', '',
       '[cef]', 'file = %DIR%/cef.log', 'vendor = mozilla', 'version = 0', 'device_version = 1', 'product = serve-test', '',
@@ -251,7 +251,7 @@ describe('serve: stops and reloads at any moment', () => {
     renameSync(join(dir, 'cef.log'), join(dir, 'cef.log.1'));
     mkdirSync(join(dir, 'app.log'));
     mkdirSync(join(dir, 'cef.log'));
-    serve.child.kill('SIGHUP');
+    serve.child.kill('SIGUSR1');
     // The lines go on to the file opened before, now app.log.1.
     const rotated = join(dir, 'app.log.1');
     await waitFor(() => readFileSync(rotated, 'utf8').split('files reopened').length - 1 >= 2, { timeoutMs: 30_000, intervalMs: 50, what: `two 'files reopened' in ${rotated}` });
@@ -274,7 +274,7 @@ describe('serve: stops and reloads at any moment', () => {
   // whose request is on its way, or cut connections, resets clients over and over (a sweeper
   // closing every idle socket at once made 38-59 per shutdown, 247 in all). Behind nginx those resets are
   // retried on another upstream and no request fails (test/e2e/nginx-drain.test.ts).
-  test(`SIGTERM under load (wrk, ${loadClients} connections), ${loadRounds.length} shutdowns: every answered request is a 200, none times out, resets only at the listener close, exit 0`, async () => {
+  testWithWrk(`SIGTERM under load (wrk, ${loadClients} connections), ${loadRounds.length} shutdowns: every answered request is a 200, none times out, resets only at the listener close, exit 0`, async () => {
     const { ini } = deployment('host = 127.0.0.1\nport = 0\nworkers = 2', '[global]\ngraceful_shutdown_interval = 0.5\n');
     const results: string[] = [];
     let resets = 0;

@@ -25,13 +25,13 @@ describe('maskSecrets', () => {
     const flat = {
       'global.secret_keys': ['myapp.token', 'vault.*', '*.api_key'],
       'myapp.token': 'xxxx', 'myapp.user': 'ann', 'vault.a': 'xxxx', 'vault.b': 'xxxx', 'vaults.c': 'ok',
-      'billing.API_KEY': 'xxxx', 'billing.api_key_id': 'ok', 'other.hook_secret': 'ok', 'other.Hook_Token': 'xxxx',
+      'billing.API_KEY': 'xxxx', 'billing.api_key_id': 'ok', 'other.hook_secret': 'xxxx', 'other.Hook_Token': 'xxxx',
     };
     const masked = maskSecrets(flat, { secretKeys: ['other.hook_token'] });
     expect(masked).toStrictEqual({
       'global.secret_keys': ['myapp.token', 'vault.*', '*.api_key'],
       'myapp.token': '********', 'myapp.user': 'ann', 'vault.a': '********', 'vault.b': '********', 'vaults.c': 'ok',
-      'billing.API_KEY': '********', 'billing.api_key_id': 'ok', 'other.hook_secret': 'ok', 'other.Hook_Token': '********',
+      'billing.API_KEY': '********', 'billing.api_key_id': 'ok', 'other.hook_secret': '********', 'other.Hook_Token': '********',
     });
     // a comma-separated string works too (an .ini value that was not read as a list)
     expect(maskSecrets({ 'global.secret_keys': 'a.b, c.d', 'a.b': 'x', 'c.d': 'y' })).toMatchObject({ 'a.b': '********', 'c.d': '********' });

@@ -1,9 +1,39 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { servicesRequired } from '../services/services';
 
-export const WRK = '/usr/bin/wrk';
+/**
+ * The wrk binary: `SC_WRK` when set (a path; a missing one means "no wrk", so the skip can be
+ * tried on a machine that has it), else the first `wrk` on the PATH. Undefined when there is none.
+ */
+export function findWrk(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.SC_WRK !== undefined) return existsSync(env.SC_WRK) ? env.SC_WRK : undefined;
+  return (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'wrk')).find((file) => existsSync(file));
+}
+
+/** The wrk this run uses, or undefined: its suites then skip with a SKIPPED line (or fail under CI). */
+export const WRK = findWrk();
+/** What a suite says when wrk is not there. */
+export const WRK_MISSING = process.env.SC_WRK !== undefined ? `wrk not found at SC_WRK=${process.env.SC_WRK}` : 'wrk not on the PATH';
+
+/**
+ * `test` for a test that runs wrk. Without wrk it is skipped with a visible SKIPPED line, as the
+ * service suites are, or fails under CI=true / REQUIRE_SERVICES=1 (.ci/run installs wrk).
+ */
+export function testWithWrk(title: string, fn: () => Promise<void>, timeout?: number): void {
+  if (WRK !== undefined) {
+    test(title, fn, timeout);
+  } else if (servicesRequired()) {
+    test(`needs wrk: ${title}`, () => {
+      throw new Error(`${WRK_MISSING}; CI=true or REQUIRE_SERVICES=1 requires it (apt-get install wrk)`);
+    });
+  } else {
+    process.stderr.write(`SKIPPED (${WRK_MISSING}): ${title}\n`);
+    test.skip(title, fn, timeout);
+  }
+}
 
 export interface WrkResult {
   requests: number;
@@ -21,6 +51,8 @@ export interface WrkRun {
   /** Resolves once wrk has had `loadedAfter` responses on one of its threads. */
   loaded: Promise<void>;
   done: Promise<WrkResult>;
+  /** Ends the run now (wrk prints its summary on SIGINT). */
+  stop(): void;
 }
 
 /**
@@ -41,6 +73,7 @@ export function runWrk(url: string, options: { connections?: number; seconds?: n
   ].join('\n'));
   const args = ['-t', '2', '-c', String(connections), '-d', `${seconds}s`, '--timeout', '5s', '-s', script, url];
   if (!keepAlive) args.splice(0, 0, '-H', 'Connection: close');
+  if (WRK === undefined) throw new Error(`${WRK_MISSING} (apt-get install wrk)`);
   const child = spawn(WRK, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let markLoaded!: () => void;
@@ -70,7 +103,7 @@ export function runWrk(url: string, options: { connections?: number; seconds?: n
       });
     });
   });
-  return { loaded, done };
+  return { loaded, done, stop: () => child.kill('SIGINT') };
 }
 
 /** What counts as a failed request: everything but a refused new connection. */

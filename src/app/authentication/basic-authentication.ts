@@ -1,7 +1,9 @@
 import type { AuthCache } from '../../auth/auth-cache';
 import type { AuthBackend, UserId } from '../../auth/backend';
 import { BasicAuthError, acceptedBasicUsername, parseBasicAuth } from '../../auth/basic-auth';
+import { accountKey } from '../../auth/throttle/login-throttle';
 import { InvalidUsernameError, extractUsername } from '../../auth/username';
+import { hasUnsafeNameCharacters } from '../../util/validation';
 import type { CefLogger } from '../../cef';
 import { BadRequestError, UnauthorizedError } from '../responses/errors';
 import type { LoginThrottling } from './login-throttling';
@@ -74,7 +76,7 @@ export async function basicAuthentication(ctx: AppContext, urlUsername: string |
   const remembered = await deps.logins?.recall(header);
   if (remembered !== undefined) {
     const user = rememberedUser(ctx, header, remembered, urlUsername, deps);
-    await deps.throttle?.admit(ctx, user.name, false);
+    await deps.throttle?.admit(ctx, accountKey(user.id, user.name), false);
     return user;
   }
   let credentials: { username: string; password: string | null };
@@ -89,14 +91,19 @@ export async function basicAuthentication(ctx: AppContext, urlUsername: string |
   const { username, password } = credentials;
   checkUrlUsername(ctx, urlUsername, username, deps);
   const name = accountName(ctx, username, deps);
-  await deps.throttle?.admit(ctx, name, true);
+  // A name with a NUL, a control or an invisible character is no account's: refused like a
+  // wrong password, and never sent to the backend (PostgreSQL refuses NUL, MariaDB ignores it).
+  const unsafe = hasUnsafeNameCharacters(username);
+  // One counter per account, whatever spelling of its name the backend matched.
+  const account = deps.throttle === undefined ? '' : accountKey(unsafe ? null : await deps.backend.getUserId(name), name);
+  await deps.throttle?.admit(ctx, account, true);
   const generation = deps.logins?.generation;
   // A password that is not UTF-8 matches no account: the same answer as a wrong one.
   const tooLong = password !== null && deps.maxPasswordLength !== undefined && password.length > deps.maxPasswordLength;
-  const id = password === null || tooLong ? null : await deps.backend.authenticateUser(name, password);
+  const id = unsafe || password === null || tooLong ? null : await deps.backend.authenticateUser(name, password);
   if (id === null || id === undefined) {
     deps.cef.log(`${CEF_BACKEND_FAILURE} ${name}${name === username ? '' : ` (${username})`}`, 5, ctx);
-    await deps.throttle?.failed(ctx, name);
+    await deps.throttle?.failed(ctx, account, name);
     throw unauthorized(deps.realm);
   }
   if (generation !== undefined) deps.logins?.remember(header, id, generation);

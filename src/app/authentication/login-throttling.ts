@@ -1,4 +1,4 @@
-import { LoginThrottle, readThrottleSettings, type ThrottleKey } from '../../auth/throttle/login-throttle';
+import { LoginThrottle, readThrottleSettings, type LoginThrottleSettings, type ThrottleKey } from '../../auth/throttle/login-throttle';
 import type { CefLogger } from '../../cef';
 import { ACCOUNT_LOCKED } from '../../cef/signatures';
 import type { FlatConfig } from '../../config/types';
@@ -16,7 +16,7 @@ export class TooManyLoginsError extends HttpError {
 }
 
 /**
- * Login throttling at the HTTP edge: failed Basic logins are counted per account name and per
+ * Login throttling at the HTTP edge: failed Basic logins are counted per account and per
  * client address (`ctx.state.clientIp`, resolved through `global.trusted_proxies`); while either
  * is blocked, requests are answered 429 with `Retry-After` before the backend is asked, a
  * remembered login included. The first failure that reaches a limit writes one CEF
@@ -25,15 +25,15 @@ export class TooManyLoginsError extends HttpError {
 export class LoginThrottling {
   constructor(private readonly throttle: LoginThrottle, private readonly cef: Pick<CefLogger, 'log'>) {}
 
-  /** Throws TooManyLoginsError while the name or the address is blocked. */
-  async admit(ctx: AppContext, name: string, fresh: boolean): Promise<void> {
-    const { blockedForMs } = await this.throttle.check(name, ctx.state.clientIp, fresh);
+  /** Throws TooManyLoginsError while the account (`accountKey`) or the address is blocked. */
+  async admit(ctx: AppContext, account: string, fresh: boolean): Promise<void> {
+    const { blockedForMs } = await this.throttle.check(account, ctx.state.clientIp, fresh);
     if (blockedForMs > 0) throw new TooManyLoginsError(Math.max(1, Math.ceil(blockedForMs / 1000)));
   }
 
-  /** Counts a failed login; writes the CEF event when it starts a block. */
-  async failed(ctx: AppContext, name: string): Promise<void> {
-    const { started } = await this.throttle.failed(name, ctx.state.clientIp);
+  /** Counts a failed login of `name` against its account; writes the CEF event when it starts a block. */
+  async failed(ctx: AppContext, account: string, name: string): Promise<void> {
+    const { started } = await this.throttle.failed(account, ctx.state.clientIp);
     for (const kind of started) {
       const rule = this.throttle.settings[kind];
       this.cef.log(CEF_ACCOUNT_LOCKED, 7, ctx, {
@@ -51,7 +51,8 @@ export class LoginThrottling {
 const KEY_LABEL: Record<ThrottleKey, string> = { user: 'user', address: 'address' };
 
 /** The throttling `auth.throttle_*` asks for, or undefined with `auth.throttle_store = none`. */
-export function createLoginThrottling(config: FlatConfig, cef: Pick<CefLogger, 'log'>, warn: (message: string) => void): LoginThrottling | undefined {
-  const settings = readThrottleSettings(config);
+export function createLoginThrottling(config: FlatConfig, cef: Pick<CefLogger, 'log'>, warn: (message: string) => void,
+  read: LoginThrottleSettings = readThrottleSettings(config)): LoginThrottling | undefined {
+  const settings = read;
   return settings.store === 'none' ? undefined : new LoginThrottling(new LoginThrottle(settings, warn), cef);
 }

@@ -6,7 +6,7 @@ import { accessLog } from './access-log';
 import { Heartbeat, builtInChecks, readVersionFile } from '../pages/dockerflow';
 import type { AppMetrics } from './metrics';
 import { requestSummary } from './mozlog';
-import { readOperabilitySettings } from './operability-settings';
+import { type OperabilitySettings, readOperabilitySettings } from './operability-settings';
 import type { ServicePagesDeps } from '../pages/service-pages';
 import type { AppContext, AppContextExtras, AppState } from '../types';
 
@@ -17,6 +17,8 @@ export interface OperabilityParts {
   baseDir: string;
   auth?: AuthBackend;
   cef: CefLogger;
+  /** The settings, when the caller has read them already. */
+  settings?: OperabilitySettings;
   /** Every route's path template, as mounted. */
   routes: string[];
   checkServer: (ctx: AppContext) => unknown;
@@ -34,17 +36,19 @@ export interface Operability {
   pages: Pick<ServicePagesDeps, 'heartbeat' | 'lbheartbeatPath' | 'versionPath' | 'version' | 'metricsPath' | 'scrapeMetrics'>;
   /** To mount first, in order: the metrics timer, then the access log or MozLog request summary. */
   middleware: Middleware<AppState, AppContextExtras>[];
+  /** Reads the files the settings name (`version.json`): called by the app's `start()`. */
+  readFiles(): void;
 }
 
 export function setUpOperability(config: FlatConfig, parts: OperabilityParts): Operability {
-  const ops = readOperabilitySettings(config, parts.heartbeatPath);
+  const ops = parts.settings ?? readOperabilitySettings(config, parts.heartbeatPath);
   const heartbeat = new Heartbeat({
     format: ops.heartbeatFormat,
     timeoutMs: ops.heartbeatTimeoutMs,
     checkServer: parts.checkServer,
     builtIn: builtInChecks({ auth: parts.auth, cef: parts.cef, checkServer: parts.ownCheckServer ? parts.checkServer : undefined }),
   });
-  const version = ops.versionPath === undefined ? undefined : readVersionFile(ops.versionFile, parts.baseDir);
+  let version: string | undefined;
   const metricsPath = ops.metrics.port === undefined ? ops.metrics.path : undefined;
   // prom-client (~35 ms, ~10 MB) is loaded only when metrics are on.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -60,11 +64,14 @@ export function setUpOperability(config: FlatConfig, parts: OperabilityParts): O
     heartbeat,
     metrics,
     pages: {
-      heartbeat, version, metricsPath,
+      heartbeat, version: () => version, metricsPath,
       lbheartbeatPath: ops.lbheartbeatPath,
       versionPath: ops.versionPath,
       scrapeMetrics: metrics && (() => metrics.scrape()),
     },
     middleware,
+    readFiles: () => {
+      if (ops.versionPath !== undefined) version = readVersionFile(ops.versionFile, parts.baseDir);
+    },
   };
 }

@@ -2,7 +2,14 @@ import { maskSecrets, maskUriCredentials } from '../../config/mask-secrets';
 import type { FlatConfig } from '../../config/types';
 import type { AppContext } from '../types';
 
-const MASKED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
+/**
+ * The request headers the page shows (docs/deploy.md, Security notes); any other header shows
+ * its name with `********`: an API key, a token or a session can come under any name.
+ */
+export const DEBUG_PAGE_HEADERS: ReadonlySet<string> = new Set([
+  'host', 'user-agent', 'accept', 'accept-encoding', 'accept-language', 'content-type', 'content-length',
+  'connection', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id',
+]);
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -16,7 +23,7 @@ function dump(entries: Array<[string, unknown]>): string {
   return entries.map(([key, value]) => `${repr(key)}: ${repr(value)}`).join('\n');
 }
 
-/** The request as a WSGI-style environ (docs/compatibility.md C.7), with credentials and cookies masked. */
+/** The request as a WSGI-style environ (docs/compatibility.md C.7); only the allow-listed headers' values show. */
 function environ(ctx: AppContext): Array<[string, unknown]> {
   const req = ctx.req;
   const entries: Array<[string, unknown]> = [
@@ -30,14 +37,14 @@ function environ(ctx: AppContext): Array<[string, unknown]> {
   ];
   for (const [name, value] of Object.entries(req.headers)) {
     const key = `HTTP_${name.toUpperCase().replace(/-/g, '_')}`;
-    entries.push([key, MASKED_HEADERS.has(name) ? '********' : value]);
+    entries.push([key, DEBUG_PAGE_HEADERS.has(name) ? value : '********']);
   }
   return entries;
 }
 
 /**
  * The debug page (docs/compatibility.md C.7, Q-C1): the request, a scrubbed COPY of the host config
- * (passwords, keys and secrets as `********`, URI credentials as `****:****`), then the
+ * (passwords, keys, tokens and secrets as `********`, URI credentials as `****:****`), then the
  * app's `debugServer` lines with URI credentials masked, or `None.`. All HTML-escaped.
  */
 export function renderDebugPage(ctx: AppContext, config: FlatConfig, lines: string[]): string {

@@ -1,6 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { maskUriCredentials } from '../../config/mask-secrets';
 import { ConfigError } from '../../config/errors';
 import { HttpError, ServiceUnavailableError, isHttpError } from '../responses/errors';
 import type { AppContext } from '../types';
@@ -31,11 +30,27 @@ export interface HeartbeatReport {
 const LEVEL: Record<CheckStatus, number> = { ok: 0, warning: 30, error: 40 };
 const CHECK_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
-/** An error from a check, for a body that monitoring (not only operators) may read. */
+/**
+ * A failed check with the short fixed message the public body shows ("database unreachable");
+ * the error behind it (`cause`) goes to the log only.
+ */
+export class CheckFailure extends Error {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'CheckFailure';
+  }
+}
+
+/**
+ * What the body says about an error from a check: monitoring behind a public proxy reads it, so
+ * never a raw error (addresses, paths): a CheckFailure's or an exposed HttpError's own message,
+ * the timeout, or `check failed`.
+ */
 function describe(err: unknown): string {
-  if (isHttpError(err) && !err.expose) return `${err.status}`;
-  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return maskUriCredentials(message).slice(0, 500);
+  if (err instanceof CheckFailure) return err.message;
+  if (err instanceof CheckTimeout) return `Timeout: ${err.message}`;
+  if (isHttpError(err)) return err.expose ? err.message.slice(0, 200) : `${err.status}`;
+  return 'check failed';
 }
 
 class CheckTimeout extends Error {
@@ -97,7 +112,8 @@ export class Heartbeat {
       try {
         return [name, outcomeOf(await withTimeout(() => check(ctx), this.options.timeoutMs))] as const;
       } catch (err) {
-        ctx.state.log.warn({ err, check: name }, `heartbeat: check ${name} failed`);
+        const raw = err instanceof CheckFailure && err.cause !== undefined ? err.cause : err;
+        ctx.state.log.warn({ err: raw, check: name }, `heartbeat: check ${name} failed`);
         return [name, { status: 'error', message: describe(err) } as CheckOutcome] as const;
       }
     }));
@@ -172,22 +188,42 @@ export function readVersionFile(file: string | undefined, baseDir: string): stri
   return JSON.stringify(parsed);
 }
 
-/** The checks every app's Dockerflow heartbeat runs first, by what the app has. */
+/** The fixed message of a failed auth backend check: what failed, never how (the log has that). */
+function backendMessage(backend: string, err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  if (backend === 'sql' || backend === 'ldap+sql') {
+    return /SQLite database .* is missing/.test(text) ? 'database file missing' : 'database unreachable';
+  }
+  if (backend === 'ldap') return /SQL|sqluri/i.test(text) ? 'database unreachable' : 'directory unreachable';
+  return 'auth backend unavailable';
+}
+
+/**
+ * The checks every app's Dockerflow heartbeat runs first, by what the app has; each failure
+ * shows a short fixed message ("database unreachable", "database file missing", "directory
+ * unreachable", "CEF sink unreachable", "check failed") and logs the error itself.
+ */
 export function builtInChecks(parts: {
-  auth?: { checkHealth(): Promise<void> };
+  auth?: { readonly name: string; checkHealth(): Promise<void> };
   cef: { readonly enabled: boolean; health(): { ok: boolean; detail?: string } | null };
   /** The app's `checkServer`, only when the app overrides it (the default checks the auth backend). */
   checkServer?: HeartbeatCheck;
 }): [string, HeartbeatCheck][] {
   const checks: [string, HeartbeatCheck][] = [];
   const { auth, cef, checkServer } = parts;
-  if (auth) checks.push(['auth_backend', () => auth.checkHealth()]);
+  if (auth) {
+    checks.push(['auth_backend', () => auth.checkHealth().catch((err: unknown) => {
+      throw new CheckFailure(backendMessage(auth.name, err), { cause: err });
+    })]);
+  }
   // By the settings: the sink opens only when the app starts, after the checks are listed.
   if (cef.enabled) {
     // A CEF outage queues events and does not stop the service: a warning, not an error.
-    checks.push(['cef_sink', () => {
+    checks.push(['cef_sink', (ctx) => {
       const health = cef.health();
-      return health && !health.ok ? { status: 'warning', message: health.detail } : undefined;
+      if (!health || health.ok) return undefined;
+      ctx.state.log.warn({ check: 'cef_sink', detail: health.detail }, 'heartbeat: check cef_sink: the CEF sink is failing');
+      return { status: 'warning', message: 'CEF sink unreachable; events queued' };
     }]);
   }
   if (checkServer) checks.push(['check_server', checkServer]);

@@ -13,10 +13,10 @@ export interface ServicePagesDeps {
   /** True once the app's shutdown began: both heartbeats answer 503. */
   isClosing: () => boolean;
   heartbeat: Heartbeat;
-  /** Dockerflow pages (src/app/pages/dockerflow.ts); `version` is the version.json text, if any. */
+  /** Dockerflow pages (src/app/pages/dockerflow.ts); `version` gives the version.json text read at start, if any. */
   lbheartbeatPath?: string;
   versionPath?: string;
-  version?: string;
+  version: () => string | undefined;
   /** The metrics scrape on the app port (src/app/observability/metrics.ts). */
   metricsPath?: string;
   scrapeMetrics?: () => Promise<{ contentType: string; body: string }>;
@@ -39,9 +39,10 @@ export function servicePages(deps: ServicePagesDeps): Middleware<AppState, AppCo
   }
 
   function versionPage(ctx: AppContext): void {
-    ctx.status = version === undefined ? 404 : 200;
+    const text = version();
+    ctx.status = text === undefined ? 404 : 200;
     ctx.type = 'application/json';
-    ctx.body = version ?? '{"error":"no version.json"}';
+    ctx.body = text ?? '{"error":"no version.json"}';
   }
 
   async function metrics(ctx: AppContext, scrape: NonNullable<typeof scrapeMetrics>): Promise<void> {

@@ -3,12 +3,15 @@ import { STATUS_CODES } from 'node:http';
 import { classifySqlError, sqlErrorCode } from '../../data/sql-errors';
 import { isBackendError, isHttpError } from '../responses/errors';
 import type { AppContext } from '../types';
+import type { RepeatedErrors } from './repeated-errors';
 
 export interface ErrorResponseOptions {
   /** `global.retry_after`, for BackendErrors that carry none. */
   retryAfter: number;
   /** `client_debug`: put the stack in 500 bodies. */
   clientDebug: boolean;
+  /** Where repeated backend errors are counted instead of logged each time. */
+  repeated?: RepeatedErrors;
 }
 
 /** An error from Koa's own `ctx.throw` / http-errors: it has a status and says if it is exposable. */
@@ -24,9 +27,14 @@ function isKoaHttpError(err: unknown): err is KoaHttpError {
     typeof e.expose === 'boolean';
 }
 
-// Headers the handler set before it failed do not belong on the error response.
+// Headers the handler set before it failed do not belong on the error response; the request id
+// and what CORS middleware set do (a browser must see the error's status, not a CORS failure).
+function keepsHeader(name: string): boolean {
+  return name === 'x-request-id' || name === 'vary' || name.startsWith('access-control-');
+}
+
 function resetHeaders(ctx: AppContext): void {
-  for (const name of ctx.res.getHeaderNames()) if (name !== 'x-request-id') ctx.res.removeHeader(name);
+  for (const name of ctx.res.getHeaderNames()) if (!keepsHeader(name)) ctx.res.removeHeader(name);
 }
 
 function send(ctx: AppContext, status: number, headers: Record<string, string>, type: string, body: string | Buffer): void {
@@ -37,17 +45,22 @@ function send(ctx: AppContext, status: number, headers: Record<string, string>, 
   ctx.body = body;
 }
 
+function logCrash(ctx: AppContext, err: unknown, status: number, crashId: string): void {
+  ctx.state.log.error({ err, crashId, method: ctx.method, path: ctx.path, user: ctx.state.user?.name, status }, `crash id ${crashId}`);
+}
+
 function crash(ctx: AppContext, err: unknown, status: number): string {
   const crashId = randomBytes(8).toString('hex');
-  ctx.state.log.error({ err, crashId, method: ctx.method, path: ctx.path, user: ctx.state.user?.name, status }, `crash id ${crashId}`);
+  logCrash(ctx, err, status, crashId);
   return crashId;
 }
 
 /**
  * The error boundary's answer (docs/compatibility.md C.8 with the v2 crash ids): HttpErrors keep their status,
  * message, headers and body (a body other than a Buffer is sent as JSON); BackendErrors and
- * database outages are a 503 with Retry-After; a query the database refused because of the
- * request is a 409 (unique violation) or a 400 (src/data/sql-errors.ts); anything else is a 500 whose short body carries the crash id that is
+ * database outages are a 503 with Retry-After (logged in full the first time, then counted:
+ * `RepeatedErrors`); a query the database refused because of the request is a 409 (unique
+ * violation) or a 400 (src/data/sql-errors.ts); anything else is a 500 whose short body carries the crash id that is
  * logged with the stack. No stack reaches the client unless `client_debug` is on.
  */
 export function respondToError(ctx: AppContext, err: unknown, options: ErrorResponseOptions): void {
@@ -76,7 +89,9 @@ export function respondToError(ctx: AppContext, err: unknown, options: ErrorResp
     return;
   }
   if (kind === 'outage') {
-    const crashId = crash(ctx, err, 503);
+    const crashId = randomBytes(8).toString('hex');
+    // An outage fails every request the same way: the first in full, then a count per interval.
+    if (options.repeated?.first(err, crashId, ctx.state.log) ?? true) logCrash(ctx, err, 503, crashId);
     const retryAfter = (isBackendError(err) ? err.retryAfter : undefined) ?? options.retryAfter;
     send(ctx, 503, retryAfter > 0 ? { 'Retry-After': String(retryAfter) } : {}, 'text/plain',
       `Service Unavailable (crash id ${crashId})`);

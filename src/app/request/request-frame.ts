@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { FlatConfig } from '../../config/types';
 import type { ClientIpResolver } from './client-ip';
 import { type ErrorResponseOptions, respondToError } from './error-response';
+import { RepeatedErrors } from './repeated-errors';
 import { RequestState } from './request-state';
 import type { AppContext, AppContextExtras, AppState } from '../types';
 
@@ -34,7 +35,8 @@ export interface RequestHooks {
  * then `onResponse` sees the final response (an error it throws is answered as well).
  */
 export function requestFrame(deps: RequestFrameDeps): Middleware<AppState, AppContextExtras> {
-  const { nextRequestId, clientIp, clock, configFor, isDraining, logger, errors } = deps;
+  const { nextRequestId, clientIp, clock, configFor, isDraining, logger } = deps;
+  const errors: ErrorResponseOptions = { repeated: new RepeatedErrors(), ...deps.errors };
   const { onRequest, onResponse, onError } = deps.hooks ?? {};
 
   const answer = async (ctx: AppContext, err: unknown): Promise<void> => {

@@ -1,13 +1,25 @@
 import 'reflect-metadata';
 import { HANDLER_METADATA, MISUSE_METADATA } from './metadata-keys';
+import type { ContentTypes } from './accepted-content-types';
+import type { RouteValidation } from '../validation/route-validation';
 
-export type RouteBody = 'json';
+export type RouteBody = 'json' | 'text';
 
 export interface RouteOptions {
-  /** Parse the request body before the handler: JSON into `ctx.request.body`. */
+  /** Read the request body before the handler: `'json'` parsed, `'text'` as a UTF-8 string, into `ctx.request.body`. */
   body?: RouteBody;
-  /** Largest accepted body in bytes (default 1 MiB); a bigger one is a 413. */
+  /** Largest accepted body in bytes (default `global.max_body_size`); a bigger one is a 413. */
   limit?: number;
+  /**
+   * Request Content-Types the body is read under besides JSON (a `'json'` route's default is JSON
+   * only, a `'text'` route's any type): `'any'`, or a list such as `['application/x-www-form-urlencoded', 'text/*']`.
+   * Others are a 415. Wins over the app's `static contentTypes`.
+   */
+  contentTypes?: ContentTypes;
+  /** Schemas (Standard Schema: valibot, zod…) the params, query and body must pass; the values land on `ctx.valid`. */
+  validate?: RouteValidation;
+  /** The legacy respcode a failed `validate` answers (400, body the code); default: a JSON list of the failing fields. */
+  invalid?: number;
 }
 
 export interface RouteDeclaration {

@@ -53,17 +53,31 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
  * `application/*+json` is JSON. Larger than `limit` bytes
  * (by Content-Length or as it arrives) is a 413; bad UTF-8 or bad JSON, an empty body included,
  * is a 400 whose JSON body is respcode 6 (ERROR_MALFORMED_JSON), as the Sync API expects.
+ * `accepts` widens the Content-Types taken (a route's `contentTypes`, for legacy clients).
  */
-export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
-  if (!isJsonContentType(req.headers['content-type'])) {
-    throw new HttpError(415, 'Content-Type must be application/json', { headers: { Connection: 'close' } });
-  }
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
-  const bytes = await readBody(req, limit);
+export async function readJsonBody(req: IncomingMessage, limit: number, accepts: (header: string | undefined) => boolean = isJsonContentType): Promise<unknown> {
+  const bytes = await readChecked(req, limit, accepts, 'Content-Type must be application/json');
   try {
     return JSON.parse(utf8.decode(bytes)) as unknown;
   } catch {
     throw jsonBadRequest(ERROR_MALFORMED_JSON);
   }
+}
+
+/** The request body as a string, for `{ body: 'text' }` routes: UTF-8 (else a 400), at most `limit` bytes (else 413). */
+export async function readTextBody(req: IncomingMessage, limit: number, accepts: (header: string | undefined) => boolean): Promise<string> {
+  const bytes = await readChecked(req, limit, accepts, 'Unsupported Content-Type for this resource');
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new HttpError(400, 'The request body is not UTF-8', { expose: true });
+  }
+}
+
+/** The body's bytes once its Content-Type is one the route accepts (else 415, the body unread). */
+async function readChecked(req: IncomingMessage, limit: number, accepts: (header: string | undefined) => boolean, refusal: string): Promise<Buffer> {
+  if (!accepts(req.headers['content-type'])) throw new HttpError(415, refusal, { headers: { Connection: 'close' } });
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
+  return readBody(req, limit);
 }

@@ -2,7 +2,9 @@ import type { Middleware } from 'koa';
 import type { CefLogger } from '../../cef';
 import type { CefExtra } from '../../cef/types';
 import { applyHandlerResult } from './handler-result';
-import { readJsonBody } from './json-body';
+import { type ContentTypes, acceptsContentType } from './accepted-content-types';
+import { readJsonBody, readTextBody } from './json-body';
+import { compileValidation } from '../validation/route-validation';
 import { satisfies } from './route-path';
 import type { RouteDefinition } from './route-table';
 import type { AppContext, AppContextExtras, AppState, AppUser } from '../types';
@@ -20,6 +22,10 @@ export interface RouteChainDeps {
   cef: Pick<CefLogger, 'log'>;
   /** `global.max_body_size`, for body routes without a `limit`. */
   maxBodySize: number;
+  /** The app's `static contentTypes`, for body routes without their own. */
+  contentTypes?: ContentTypes;
+  /** `client_debug`: failing fields in respcode bodies too. */
+  clientDebug: boolean;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -29,7 +35,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 /**
  * One route's middleware, built once: legacy constraints (a failing value passes the request
  * on, so it ends as a 404 unless another route matches) → beforeCall → authenticate → body →
- * handler, audited by @cef whether it returns or throws → the response with X-Weave-Timestamp
+ * validate → handler, audited by @cef whether it returns or throws → the response with X-Weave-Timestamp
  * and the beforeCall headers. The request id and error boundary run before it, app-wide.
  */
 export function buildRouteChain(route: RouteDefinition, deps: RouteChainDeps): Middleware<AppState, AppContextExtras> {
@@ -37,7 +43,11 @@ export function buildRouteChain(route: RouteDefinition, deps: RouteChainDeps): M
   const { handler, beforeCall, authenticate, unauthorized, cef } = deps;
   const auth = route.authenticated;
   const audit = route.cef && { ...route.cef, name: route.cef.name ?? String(route.property) };
-  const limit = route.options.body === 'json' ? route.options.limit ?? deps.maxBodySize : 0;
+  const { body, validate: schemas, invalid } = route.options;
+  const limit = body ? route.options.limit ?? deps.maxBodySize : 0;
+  const accepts = acceptsContentType(route.options.contentTypes ?? deps.contentTypes ?? (body === 'text' ? 'any' : undefined));
+  const readBody = body === 'text' ? readTextBody : readJsonBody;
+  const validate = schemas && compileValidation(schemas, { invalid, clientDebug: deps.clientDebug });
 
   const call = audit
     ? async (ctx: AppContext): Promise<unknown> => {
@@ -61,8 +71,8 @@ export function buildRouteChain(route: RouteDefinition, deps: RouteChainDeps): M
     if (headers) ctx.set(headers);
   };
 
-  // The common route (no constraint, hook, auth, body or audit) skips an async frame per request.
-  if (constraints.length === 0 && !beforeCall && !auth && limit === 0 && !audit) {
+  // The common route (no constraint, hook, auth, body, validation or audit) skips an async frame per request.
+  if (constraints.length === 0 && !beforeCall && !auth && limit === 0 && !validate && !audit) {
     return function plainRouteChain(ctx) {
       const result = handler(ctx);
       if (isThenable(result)) return Promise.resolve(result).then((value) => finish(ctx, value));
@@ -79,7 +89,8 @@ export function buildRouteChain(route: RouteDefinition, deps: RouteChainDeps): M
       if (user) ctx.state.user = user;
       else if (!auth.optional) throw unauthorized();
     }
-    if (limit > 0) ctx.request.body = await readJsonBody(ctx.req, limit);
+    if (limit > 0) ctx.request.body = await readBody(ctx.req, limit, accepts);
+    if (validate) await validate(ctx);
     finish(ctx, await call(ctx), headers);
   };
 }

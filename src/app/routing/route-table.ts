@@ -1,6 +1,8 @@
 import { METHODS } from 'node:http';
 import { type HandlerMetadata, type RouteOptions, handlerMetadata, ownMisuse } from './decorators';
 import { type CompiledPath, compilePath } from './route-path';
+import { contentTypesProblem } from './accepted-content-types';
+import { validationProblems } from '../validation/route-validation';
 
 /** One route of an app, checked and ready to mount. */
 export interface RouteDefinition {
@@ -87,7 +89,16 @@ function checkRoute(owner: string, methods: string[], path: string, options: Rou
   if (upper.length === 0) problems.push(`${owner}: @route needs at least one HTTP method`);
   for (const m of upper) if (!KNOWN_METHODS.has(m)) problems.push(`${owner}: unknown HTTP method '${m}'`);
   if (typeof path !== 'string' || !path.startsWith('/')) problems.push(`${owner}: the path must start with '/', got ${JSON.stringify(path)}`);
-  if (options.body !== undefined && options.body !== 'json') problems.push(`${owner}: unknown body option ${JSON.stringify(options.body)} (only 'json')`);
+  if (options.body !== undefined && options.body !== 'json' && options.body !== 'text') {
+    problems.push(`${owner}: unknown body option ${JSON.stringify(options.body)} ('json' or 'text')`);
+  }
+  if (options.contentTypes !== undefined) {
+    const problem = contentTypesProblem(options.contentTypes);
+    if (problem) problems.push(`${owner}: ${problem}`);
+    if (options.body === undefined) problems.push(`${owner}: contentTypes without a body option`);
+  }
+  for (const problem of validationProblems(options.validate, options.invalid)) problems.push(`${owner}: ${problem}`);
+  if (options.validate?.body !== undefined && options.body === undefined) problems.push(`${owner}: validate.body needs body: 'json' or 'text'`);
   if (options.limit !== undefined && !(Number.isInteger(options.limit) && options.limit > 0 && options.limit < MAX_LIMIT)) {
     problems.push(`${owner}: limit must be a positive integer number of bytes, got ${String(options.limit)}`);
   }

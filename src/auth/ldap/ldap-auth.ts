@@ -1,20 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
-import type { ConnectionOptions, TLSSocket } from 'node:tls';
-import ldap from 'ldapjs';
-import { BackendError, BackendTimeoutError, BadRequestError, isBackendError } from '../../util/errors';
+import { BackendError, BadRequestError, isBackendError } from '../../util/errors';
 import { ConfigError } from '../../config/errors';
+import { ERROR_NO_EMAIL_ADDRESS } from '../../util/respcodes';
+import { hasUnsafeNameCharacters } from '../../util/validation';
 import type { FlatConfig } from '../../config/types';
-import { boolParam, listParam, numberParam, stringParam } from '../auth-params';
 import type { AuthBackend, AuthBackendContext, UpdatePasswordOptions, UserId, UserInfo } from '../backend';
 import { escapeDnValue, escapeFilterValue } from './ldap-escape';
-import { LdapPool, type PoolConnector } from './ldap-pool';
+import { ENTRY_ALREADY_EXISTS, type Entry, INVALID_ATTRIBUTE_SYNTAX, isUnder, LdapConnector, LdapResultError, NO_SUCH_OBJECT, REJECTED, tlsOptions } from './ldap-connector';
+import { LdapPool } from './ldap-pool';
+import { type LdapSettings, parseSettings } from './ldap-settings';
 import { checkNewPasswordLength, maxPasswordLength } from '../password-length';
 import { hashPassword } from '../passwords';
 import type { LdapSqlSide } from './ldap-sql-auth';
 
-// The only module that speaks ldapjs (docs/compatibility.md R.3); docs/compatibility.md D.7 (LDAP + SQL hybrid) and D.8.
+// The LDAP backend (docs/compatibility.md D.7, LDAP + SQL hybrid, and D.8); it speaks ldapjs only
+// through ldap-connector.ts, the one module that imports it (docs/compatibility.md R.3).
 
 /** No node could be assigned to a user (legacy `NodeAttributionError`); answered as 503. */
 export class NodeAttributionError extends BackendError {
@@ -22,55 +22,6 @@ export class NodeAttributionError extends BackendError {
     super(message, options);
     this.name = 'NodeAttributionError';
   }
-}
-
-/** An LDAP result code other than success, for the callers that turn some of them into `null`/`false`. */
-class LdapResultError extends Error {
-  constructor(readonly code: number, message: string, options: { cause?: unknown } = {}) {
-    super(message, options);
-    this.name = 'LdapResultError';
-  }
-}
-
-const INVALID_CREDENTIALS = 49;
-const NO_SUCH_OBJECT = 32;
-const ENTRY_ALREADY_EXISTS = 68;
-const TIME_LIMIT_EXCEEDED = 3;
-const BUSY = 51;
-const UNAVAILABLE = 52;
-/** The server said the user or password is wrong: a failed login, not a backend failure. */
-const REJECTED = new Set([INVALID_CREDENTIALS, NO_SUCH_OBJECT]);
-/** Schemes slapd verifies itself (pw-sha2 for the SHA-2 ones). */
-const DIRECTORY_SCHEMES = ['ssha', 'ssha256', 'ssha512'];
-
-export interface LdapSettings {
-  urls: string[];
-  useTls: boolean;
-  tls: ConnectionOptions;
-  bindUser: string;
-  bindPassword: string;
-  adminUser?: string;
-  adminPassword?: string;
-  usersRoot: string;
-  /** Milliseconds; 0 waits forever. */
-  timeout: number;
-  usePool: boolean;
-  poolSize: number;
-  retryMax: number;
-  retryDelay: number;
-  maxLifetime: number;
-  checkAccountState: boolean;
-  singleBox: boolean;
-  nodesScheme: string;
-  passwordScheme: string;
-  sqluri?: string;
-  /** Operational attributes that change with every write to an entry (`credentialStamp`). */
-  stampAttributes: string[];
-}
-
-interface Entry {
-  dn: string;
-  attributes: Record<string, string[]>;
 }
 
 /**
@@ -109,6 +60,7 @@ export class LDAPAuth implements AuthBackend {
   }
 
   async open(): Promise<void> {
+    tlsOptions(this.settings);
     await this.sql?.open();
     await this.checkHealth();
   }
@@ -116,7 +68,7 @@ export class LDAPAuth implements AuthBackend {
   async authenticateUser(username: string, password: string): Promise<UserId | null> {
     // An empty password is an unauthenticated bind, which servers accept (RFC 4513 §5.1.2).
     if (password === '' || password.length > this.maxPasswordLength) return null;
-    const entry = await this.findBy('uid', username, ['uidNumber', ...this.settings.stampAttributes]);
+    const entry = hasUnsafeNameCharacters(username) ? null : await this.findBy('uid', username, ['uidNumber', ...this.settings.stampAttributes]);
     if (!entry) {
       // The same bind a wrong password gets (it fails: no such entry), so timing tells nothing.
       await this.asUser(this.missingUserDn, password, (c) => c.read(this.missingUserDn, ['uidNumber']), 'authenticateUser');
@@ -137,6 +89,7 @@ export class LDAPAuth implements AuthBackend {
    * shows none of them to the bind user (then logins are not cached, and a warning says so once).
    */
   async credentialStamp(username: string): Promise<string | null> {
+    if (hasUnsafeNameCharacters(username)) return null;
     const entry = await this.findBy('uid', username, this.settings.stampAttributes);
     if (!entry) return null;
     const stamp = stampOf(entry, this.settings.stampAttributes);
@@ -149,12 +102,15 @@ export class LDAPAuth implements AuthBackend {
   }
 
   async getUserId(username: string): Promise<UserId | null> {
+    if (hasUnsafeNameCharacters(username)) return null;
     const entry = await this.findBy('uid', username, ['uidNumber']);
     return entry ? idOf(entry) : null;
   }
 
   async createUser(username: string, password: string, email: string): Promise<boolean> {
     checkNewPasswordLength(password, this.maxPasswordLength);
+    if (hasUnsafeNameCharacters(username)) throw new BadRequestError('LDAPAuth.createUser: the user name holds a control or invisible character');
+    if (email) checkMail(email);
     const admin = this.admin('createUser');
     if (await this.findBy('uid', username, [])) return false; // Q-D5
     const attributes: Record<string, string[]> = {
@@ -187,6 +143,10 @@ export class LDAPAuth implements AuthBackend {
         if (!this.sql) return false; // created meanwhile under the same name
         throw new BackendError(`LDAPAuth.createUser: ${dn} already exists: the user_ids table is behind the directory`, { cause: err });
       }
+      // A value the schema refuses came from the client (the checks above catch the known ones).
+      if (err instanceof LdapResultError && err.code === INVALID_ATTRIBUTE_SYNTAX) {
+        throw new BadRequestError(`LDAPAuth.createUser: the directory refused a value: ${err.message}`, { cause: err });
+      }
       throw asBackendError(err, 'createUser');
     }
     return true;
@@ -200,6 +160,7 @@ export class LDAPAuth implements AuthBackend {
 
   async updateEmail(userId: UserId, email: string, password?: string): Promise<boolean> {
     if (!password) return false;
+    checkMail(email);
     const dn = await this.dnOf(userId);
     if (!dn) return false;
     const done = await this.asUser(dn, password, (c) => c.replace(dn, 'mail', [email]).then(() => true), 'updateEmail');
@@ -245,6 +206,47 @@ export class LDAPAuth implements AuthBackend {
       this.pool.purge(dn); // Q-D3
     }
     await this.sql?.resetCodes.clear(String(userId));
+    return true;
+  }
+
+  /** Operator change (`services-core users passwd`): the admin writes the hash; no old password or reset code. */
+  async setPassword(userId: UserId, newPassword: string): Promise<boolean> {
+    checkNewPasswordLength(newPassword, this.maxPasswordLength);
+    const hash = await hashPassword(newPassword, this.settings.passwordScheme);
+    return this.adminWrite(userId, 'setPassword', (c, dn) => c.replace(dn, 'userPassword', [hash]));
+  }
+
+  /**
+   * Operator change: `account-enabled: Yes` or `No`. Disabling is refused when
+   * `auth.check_account_state = false`, as logins would not read it.
+   */
+  async setUserEnabled(userId: UserId, enabled: boolean): Promise<boolean> {
+    if (!enabled && !this.settings.checkAccountState) {
+      throw new ConfigError('auth.check_account_state = false: logins ignore account-enabled, so disabling would not refuse them (delete the user, or turn the check on)');
+    }
+    return this.adminWrite(userId, 'setUserEnabled', (c, dn) => c.replace(dn, 'account-enabled', [enabled ? 'Yes' : 'No']));
+  }
+
+  /** Operator change: the admin deletes the entry (and its reset code) without the user's password. */
+  async removeUser(userId: UserId): Promise<boolean> {
+    const removed = await this.adminWrite(userId, 'removeUser', (c, dn) => c.del(dn));
+    if (removed) await this.sql?.resetCodes.clear(String(userId));
+    return removed;
+  }
+
+  /** Runs an admin write on the user's entry; false when there is no such user. */
+  private async adminWrite(userId: UserId, what: string, write: (c: LdapConnector, dn: string) => Promise<void>): Promise<boolean> {
+    const admin = this.admin(what);
+    const dn = await this.dnOf(userId);
+    if (!dn) return false;
+    try {
+      await this.pool.use(admin.dn, admin.password, (c) => write(c, dn));
+    } catch (err) {
+      if (err instanceof LdapResultError && err.code === NO_SUCH_OBJECT) return false;
+      throw asBackendError(err, what);
+    } finally {
+      this.pool.purge(dn); // Q-D3
+    }
     return true;
   }
 
@@ -363,166 +365,6 @@ export class LDAPAuth implements AuthBackend {
   }
 }
 
-/** One bound ldapjs client. */
-export class LdapConnector implements PoolConnector {
-  private broken = false;
-
-  private constructor(private readonly client: ldap.Client, private readonly settings: LdapSettings) {
-    // After setup a socket error only means this connector is done; the pool drops it.
-    client.on('error', () => { this.broken = true; });
-    client.on('close', () => { this.broken = true; });
-  }
-
-  get connected(): boolean {
-    return !this.broken && this.client.connected;
-  }
-
-  /**
-   * Connects to the first URL that answers (fail-over in the listed order), secures it with
-   * StartTLS when `use_tls` is on and the URL is not `ldaps://`, and binds as `dn`.
-   */
-  static async open(settings: LdapSettings, dn: string, password: string): Promise<LdapConnector> {
-    const failures: string[] = [];
-    for (const url of settings.urls) {
-      let client: ldap.Client;
-      try {
-        client = await connectClient(url, settings);
-      } catch (err) {
-        if (err instanceof BackendTimeoutError) throw err;
-        failures.push(`${url}: ${(err as Error).message}`);
-        continue;
-      }
-      const connector = new LdapConnector(client, settings);
-      try {
-        if (settings.useTls && !url.startsWith('ldaps:')) await connector.startTls(url);
-        if (dn !== '') await connector.bind(dn, password);
-        return connector;
-      } catch (err) {
-        client.destroy();
-        throw err;
-      }
-    }
-    throw new BackendError(`LDAP server unreachable: ${failures.join('; ')}`);
-  }
-
-  async close(): Promise<void> {
-    this.broken = true;
-    await new Promise<void>((resolve) => {
-      try {
-        this.client.unbind(() => resolve());
-      } catch {
-        resolve();
-      }
-    });
-    this.client.destroy();
-  }
-
-  /** Entries with `attribute = value` (BER-encoded: the value can never be filter syntax). */
-  search(base: string, scope: 'base' | 'sub', attribute: string, value: string, attributes: string[]): Promise<Entry[]> {
-    return this.searchWith(base, scope, new ldap.EqualityFilter({ attribute, value }), attributes);
-  }
-
-  /** The entry at `dn`, or null when there is none. */
-  async read(dn: string, attributes: string[]): Promise<Entry | null> {
-    try {
-      return (await this.searchWith(dn, 'base', new ldap.PresenceFilter({ attribute: 'objectClass' }), attributes))[0] ?? null;
-    } catch (err) {
-      if (err instanceof LdapResultError && err.code === NO_SUCH_OBJECT) return null;
-      throw err;
-    }
-  }
-
-  add(dn: string, attributes: Record<string, string[]>): Promise<void> {
-    return this.call((cb) => this.client.add(dn, attributes, cb));
-  }
-
-  replace(dn: string, attribute: string, values: string[]): Promise<void> {
-    const change = new ldap.Change({ operation: 'replace', modification: new ldap.Attribute({ type: attribute, values }) });
-    return this.call((cb) => this.client.modify(dn, change, cb));
-  }
-
-  del(dn: string): Promise<void> {
-    return this.call((cb) => this.client.del(dn, cb));
-  }
-
-  private bind(dn: string, password: string): Promise<void> {
-    return this.call((cb) => this.client.bind(dn, password, cb));
-  }
-
-  private startTls(url: string): Promise<void> {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    const options: ConnectionOptions = { ...this.settings.tls, host, servername: isIP(host) ? undefined : host };
-    return this.call((cb) => this.client.starttls(options, [], cb));
-  }
-
-  private searchWith(base: string, scope: 'base' | 'sub', filter: ldap.EqualityFilter | ldap.PresenceFilter, attributes: string[]): Promise<Entry[]> {
-    const timeLimit = Math.ceil(this.settings.timeout / 1000);
-    return new Promise<Entry[]>((resolve, reject) => {
-      const entries: Entry[] = [];
-      this.client.search(base, { scope, filter, attributes, timeLimit }, (err, res) => {
-        if (err) return reject(mapError(err));
-        res.on('searchEntry', (entry) => {
-          const attrs: Record<string, string[]> = {};
-          for (const attribute of entry.pojo.attributes) attrs[attribute.type] = attribute.values;
-          entries.push({ dn: entry.pojo.objectName, attributes: attrs });
-        });
-        res.on('error', (e: Error) => reject(mapError(e)));
-        res.on('end', () => resolve(entries));
-      });
-    });
-  }
-
-  private call(start: (cb: (err: Error | null) => void) => void): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      try {
-        start((err) => (err ? reject(mapError(err)) : resolve()));
-      } catch (err) {
-        reject(mapError(err as Error));
-      }
-    });
-  }
-}
-
-function connectClient(url: string, settings: LdapSettings): Promise<ldap.Client> {
-  return new Promise<ldap.Client>((resolve, reject) => {
-    const client = ldap.createClient({
-      url,
-      tlsOptions: settings.tls,
-      timeout: settings.timeout || undefined,
-      connectTimeout: settings.timeout || undefined,
-      queueDisable: true,
-    });
-    const fail = (err: Error) => {
-      client.removeAllListeners();
-      client.on('error', () => undefined);
-      client.destroy();
-      reject(mapError(err));
-    };
-    client.once('connect', (socket: TLSSocket) => {
-      client.removeListener('error', fail).removeListener('connectRefused', fail).removeListener('connectTimeout', fail);
-      if (url.startsWith('ldaps:') && !socket.encrypted) return fail(new Error('ldaps:// connection is not encrypted'));
-      resolve(client);
-    });
-    client.once('error', fail);
-    client.once('connectRefused', fail);
-    client.once('connectTimeout', fail);
-  });
-}
-
-/** ldapjs and socket errors → timeouts, unreachable servers (retried) or LDAP result codes. */
-function mapError(err: Error): Error {
-  if (isBackendError(err) || err instanceof LdapResultError) return err;
-  const code = (err as { code?: unknown }).code;
-  const message = err.message || err.name;
-  if (err.name === 'TimeoutError' || code === TIME_LIMIT_EXCEEDED || /connectTimeout|timed? ?out/i.test(message)) {
-    return new BackendTimeoutError(`LDAP timeout: ${message}`, { cause: err });
-  }
-  if (typeof code === 'number' && code !== BUSY && code !== UNAVAILABLE && err.name !== 'ConnectionError') {
-    return new LdapResultError(code, `${err.name}: ${message}`, { cause: err });
-  }
-  return new BackendError(`LDAP server unavailable: ${message}`, { cause: err });
-}
-
 /** Backend failures keep their class; anything else the server said becomes a BackendError naming the step. */
 function asBackendError(err: unknown, what: string): Error {
   if (err instanceof ConfigError) return err;
@@ -534,6 +376,17 @@ function asBackendError(err: unknown, what: string): Error {
 }
 
 const MAX_SEEN_STAMPS = 10000;
+const IA5 = /^[\x20-\x7e]*$/;
+
+/**
+ * `mail` is an IA5 (ASCII) string in the directory's schema: any other address (a homoglyph
+ * `еxample.com`, a raw IDN) is the client's mistake, a 400 (respcode 12), not a directory failure.
+ */
+function checkMail(email: string): void {
+  if (!IA5.test(email)) {
+    throw new BadRequestError('LDAPAuth: the e-mail address must be ASCII (the mail attribute is an IA5 string)', { body: ERROR_NO_EMAIL_ADDRESS });
+  }
+}
 
 /** `dn` and the stamp attributes' values, or null when the entry shows none of them. */
 function stampOf(entry: Entry, attributes: string[]): string | null {
@@ -548,62 +401,4 @@ function idOf(entry: Entry): string {
   return entry.attributes.uidNumber?.[0] ?? entry.dn;
 }
 
-function isUnder(dn: string, root: string): boolean {
-  try {
-    const child = ldap.parseDN(dn).toString().toLowerCase();
-    const parent = ldap.parseDN(root).toString().toLowerCase();
-    return child.endsWith(`,${parent}`);
-  } catch {
-    return false;
-  }
-}
 
-// --- settings -------------------------------------------------------------------------------
-
-/** Reads the `auth.*` keys (prefix removed; `auth.ldap.pool_size` arrives as `ldap_pool_size`). */
-function parseSettings(params: FlatConfig): LdapSettings {
-  const urls = listParam(params, 'ldapuri');
-  if (urls.length === 0) throw new ConfigError('auth.ldapuri is required for auth.backend = ldap (one or more ldap:// or ldaps:// URIs)');
-  for (const url of urls) {
-    if (!/^ldaps?:\/\/[^/\s]+\/?$/i.test(url)) throw new ConfigError(`auth.ldapuri: '${url}' is not an ldap://host[:port] or ldaps://host[:port] URI`);
-  }
-  const usersRoot = stringParam(params, 'users_root', 'ou=users,dc=mozilla');
-  if (usersRoot === 'md5') throw new ConfigError('auth.users_root = md5 (hashed user trees) is not supported; give the DN of the users entry');
-  const scheme = stringParam(params, 'password_scheme', 'ssha').toLowerCase().replace(/^\{|\}$/g, '');
-  if (!DIRECTORY_SCHEMES.includes(scheme)) {
-    throw new ConfigError(`auth.password_scheme = ${scheme}: the directory verifies the hash itself, so use one of ${DIRECTORY_SCHEMES.join(', ')}`);
-  }
-  const tlsCa = stringParam(params, 'tls_ca');
-  let ca: Buffer | undefined;
-  if (tlsCa !== undefined) {
-    try {
-      ca = readFileSync(tlsCa);
-    } catch (err) {
-      throw new ConfigError(`auth.tls_ca: cannot read ${tlsCa}: ${(err as Error).message}`);
-    }
-  }
-  const timeout = numberParam(params, 'ldap_timeout', 10);
-  const nodesScheme = stringParam(params, 'nodes_scheme', 'https');
-  return {
-    urls,
-    useTls: boolParam(params, 'use_tls', false),
-    tls: { ca, rejectUnauthorized: boolParam(params, 'tls_reject_unauthorized', true) },
-    bindUser: stringParam(params, 'bind_user', ''),
-    bindPassword: stringParam(params, 'bind_password', ''),
-    adminUser: stringParam(params, 'admin_user'),
-    adminPassword: stringParam(params, 'admin_password'),
-    usersRoot,
-    timeout: timeout > 0 ? timeout * 1000 : 0,
-    usePool: boolParam(params, 'ldap_use_pool', false),
-    poolSize: numberParam(params, 'ldap_pool_size', 10),
-    retryMax: numberParam(params, 'ldap_retry_max', 3),
-    retryDelay: numberParam(params, 'ldap_retry_delay', 0.1) * 1000,
-    maxLifetime: numberParam(params, 'ldap_max_lifetime', 600) * 1000,
-    checkAccountState: boolParam(params, 'check_account_state', true),
-    singleBox: boolParam(params, 'single_box', false),
-    nodesScheme,
-    passwordScheme: scheme,
-    sqluri: stringParam(params, 'sqluri'),
-    stampAttributes: params.ldap_stamp_attributes === undefined ? ['entryCSN', 'modifyTimestamp'] : listParam(params, 'ldap_stamp_attributes'),
-  };
-}

@@ -1,6 +1,7 @@
 import { IsNull, Not } from 'typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import { BadRequestError } from '../../util/errors';
+import { hasUnsafeNameCharacters } from '../../util/validation';
 import { ConfigError } from '../../config/errors';
 import type { FlatConfig } from '../../config/types';
 import { boolParam, stringParam } from '../auth-params';
@@ -71,6 +72,11 @@ export class SQLAuth implements AuthBackend {
 
   async authenticateUser(username: string, password: string): Promise<UserId | null> {
     if (password.length > this.maxPasswordLength) return null;
+    // No row can hold such a name (PostgreSQL refuses NUL, MariaDB's collation ignores it).
+    if (hasUnsafeNameCharacters(username)) {
+      await this.spendHashTime(password);
+      return null;
+    }
     const user = await this.users('SQLAuth.authenticateUser', (users) =>
       users.findOne({ where: { username }, order: { id: 'ASC' } }));
     if (!user || user.status !== 1 || !user.passwordHash) {
@@ -89,6 +95,7 @@ export class SQLAuth implements AuthBackend {
    */
   async credentialStamp(username: string): Promise<string | null> {
     type StampRow = { id: number; status: number | null; password_hash: string | null };
+    if (hasUnsafeNameCharacters(username)) return null;
     const rows = await this.connection.run('SQLAuth.credentialStamp', async (dataSource): Promise<StampRow[]> => {
       // PostgreSQL: straight to the pg pool as a named (prepared once per connection) statement,
       // without a TypeORM query runner: this runs once per user and `cache_recheck` period.
@@ -101,6 +108,7 @@ export class SQLAuth implements AuthBackend {
   }
 
   async getUserId(username: string): Promise<UserId | null> {
+    if (hasUnsafeNameCharacters(username)) return null;
     const user = await this.users('SQLAuth.getUserId', (users) =>
       users.findOne({ select: { id: true }, where: { username }, order: { id: 'ASC' } }));
     return user?.id ?? null;
@@ -111,6 +119,7 @@ export class SQLAuth implements AuthBackend {
     if (username.length === 0 || username.length > MAX_USERNAME) {
       throw new BadRequestError(`SQLAuth.createUser: the user name must have 1 to ${MAX_USERNAME} characters`);
     }
+    if (hasUnsafeNameCharacters(username)) throw new BadRequestError('SQLAuth.createUser: the user name holds a control or invisible character');
     if (email.length > MAX_EMAIL) throw new BadRequestError(`SQLAuth.createUser: the e-mail address is longer than ${MAX_EMAIL} characters`);
     checkNewPasswordLength(password, this.maxPasswordLength);
     if ((await this.getUserId(username)) !== null) return false;
@@ -158,6 +167,25 @@ export class SQLAuth implements AuthBackend {
     if (password !== undefined && !(await this.checkPassword(userId, password))) return false;
     const result = await this.users('SQLAuth.deleteUser', (users) => users.delete({ id: rowId(userId) }));
     return affectedAny(result);
+  }
+
+  /** Operator change (`services-core users passwd`): no old password or reset code. */
+  async setPassword(userId: UserId, newPassword: string): Promise<boolean> {
+    checkNewPasswordLength(newPassword, this.maxPasswordLength);
+    const passwordHash = await hashPassword(newPassword, this.scheme);
+    const result = await this.users('SQLAuth.setPassword', (users) => users.update({ id: rowId(userId) }, { passwordHash }));
+    return affectedAny(result);
+  }
+
+  /** Operator change: `status` 1 (may log in) or 0 (refused, docs/compatibility.md D.5). */
+  async setUserEnabled(userId: UserId, enabled: boolean): Promise<boolean> {
+    const result = await this.users('SQLAuth.setUserEnabled', (users) => users.update({ id: rowId(userId) }, { status: enabled ? 1 : 0 }));
+    return affectedAny(result);
+  }
+
+  /** Operator change: deletes the row without the user's password. */
+  removeUser(userId: UserId): Promise<boolean> {
+    return this.deleteUser(userId);
   }
 
   generateResetCode(userId: UserId, overwrite = false): Promise<string> {

@@ -3,13 +3,14 @@ import type * as Rlf from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { DataSource } from 'typeorm';
 import { ConfigError } from '../../config/errors';
+import { loadOptional } from '../../util/load-optional';
 import type { SqlConnection } from '../sql/sql-connection';
-import type { LoginThrottleSettings, ThrottleKey, ThrottleRule } from './login-throttle';
+import type { LoginThrottleSettings, ThrottleKey, ThrottleRule } from './throttle-settings';
+
+export type { ThrottleStoreKind } from './throttle-settings';
 
 // Where the failed-login counters live (rate-limiter-flexible): this process, the `serve`
 // primary (one host), or a SQL table every host shares (a fleet).
-
-export type ThrottleStoreKind = 'memory' | 'cluster' | 'sql' | 'none';
 
 export interface ThrottleStore {
   /** The two limiters; rejects while the store cannot be opened (then the throttle fails open and tries again). */
@@ -23,10 +24,10 @@ function limiterOptions(settings: LoginThrottleSettings, kind: ThrottleKey, rule
 }
 
 const lib = {
-  memory: () => (require('rate-limiter-flexible/lib/RateLimiterMemory') as typeof Rlf.RateLimiterMemory),
-  cluster: () => (require('rate-limiter-flexible/lib/RateLimiterCluster') as { RateLimiterCluster: typeof Rlf.RateLimiterCluster }).RateLimiterCluster,
-  postgres: () => (require('rate-limiter-flexible/lib/RateLimiterPostgres') as typeof Rlf.RateLimiterPostgres),
-  mysql: () => (require('rate-limiter-flexible/lib/RateLimiterMySQL') as typeof Rlf.RateLimiterMySQL),
+  memory: () => loadOptional<typeof Rlf.RateLimiterMemory>('rate-limiter-flexible/lib/RateLimiterMemory', 'login throttling'),
+  cluster: () => loadOptional<{ RateLimiterCluster: typeof Rlf.RateLimiterCluster }>('rate-limiter-flexible/lib/RateLimiterCluster', 'login throttling').RateLimiterCluster,
+  postgres: () => loadOptional<typeof Rlf.RateLimiterPostgres>('rate-limiter-flexible/lib/RateLimiterPostgres', 'auth.throttle_store = sql'),
+  mysql: () => loadOptional<typeof Rlf.RateLimiterMySQL>('rate-limiter-flexible/lib/RateLimiterMySQL', 'auth.throttle_store = sql'),
   // TypeORM is loaded only by apps that use it.
   sql: () => (require('../sql/sql-connection') as typeof import('../sql/sql-connection')),
 };

@@ -1,36 +1,11 @@
-import cluster from 'node:cluster';
 import { hash } from 'node:crypto';
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
-import { ConfigError } from '../../config/errors';
-import { filterParams } from '../../config/filter-params';
-import { readEnum, readSeconds } from '../../config/settings';
-import type { FlatConfig } from '../../config/types';
-import { intParam, stringParam } from '../auth-params';
-import { DEFAULT_CACHE_RECHECK } from '../auth-cache';
-import { openThrottleStore, type ThrottleStoreKind } from './login-throttle-store';
+import type { UserId } from '../backend';
+import { canonicalUsername } from '../username';
+import { openThrottleStore } from './login-throttle-store';
+import type { LoginThrottleSettings, ThrottleKey } from './throttle-settings';
 
-/** Failed logins allowed for one key within its window; the last one starts the block. */
-export interface ThrottleRule {
-  limit: number;
-  windowSeconds: number;
-  blockSeconds: number;
-}
-
-export interface LoginThrottleSettings {
-  store: ThrottleStoreKind;
-  user: ThrottleRule;
-  address: ThrottleRule;
-  /** Seconds a store call may take before the throttle fails open. */
-  timeoutSeconds: number;
-  /** Seconds a block state read serves requests that present a remembered login. */
-  recheckSeconds: number;
-  /** `sql` store: the database (default `auth.sqluri`) and the table. */
-  sqluri?: string;
-  table: string;
-}
-
-/** Which counter a block is on. */
-export type ThrottleKey = 'user' | 'address';
+export { readThrottleSettings, THROTTLE_DEFAULTS, type LoginThrottleSettings, type ThrottleKey, type ThrottleRule } from './throttle-settings';
 
 export interface ThrottleVerdict {
   /** Milliseconds until the caller may try again; 0 when not blocked. */
@@ -40,46 +15,6 @@ export interface ThrottleVerdict {
 export interface FailureVerdict extends ThrottleVerdict {
   /** The counters whose block this failure started (at most once per block, fleet-wide). */
   started: ThrottleKey[];
-}
-
-export const THROTTLE_DEFAULTS = {
-  user: { limit: 10, windowSeconds: 300, blockSeconds: 300 },
-  address: { limit: 50, windowSeconds: 300, blockSeconds: 300 },
-  timeoutSeconds: 1,
-  table: 'login_throttle',
-} as const;
-
-const STORES: readonly ThrottleStoreKind[] = ['memory', 'cluster', 'sql', 'none'];
-
-/**
- * The `auth.throttle_*` keys. The default store is `cluster` in a `services-core serve`
- * worker (the primary holds the counters of the host) and `memory` otherwise.
- */
-export function readThrottleSettings(config: FlatConfig): LoginThrottleSettings {
-  const params = filterParams('auth', config);
-  const store = readEnum('auth.throttle_store', params.throttle_store, STORES, cluster.isWorker && process.send !== undefined ? 'cluster' : 'memory');
-  if (store === 'cluster' && !(cluster.isWorker && process.send)) {
-    throw new ConfigError('auth.throttle_store = cluster needs a services-core serve worker (the primary keeps the counters)');
-  }
-  const sqluri = stringParam(params, 'throttle_sqluri') ?? stringParam(params, 'sqluri');
-  if (store === 'sql' && sqluri === undefined) throw new ConfigError('auth.throttle_store = sql needs auth.throttle_sqluri or auth.sqluri');
-  const rule = (kind: 'user' | 'ip', fallback: ThrottleRule): ThrottleRule => ({
-    limit: intParam(params, `throttle_${kind}_limit`, fallback.limit, 1),
-    windowSeconds: intParam(params, `throttle_${kind}_window`, fallback.windowSeconds, 1),
-    blockSeconds: intParam(params, `throttle_${kind}_block`, fallback.blockSeconds, 1),
-  });
-  const table = stringParam(params, 'throttle_table', THROTTLE_DEFAULTS.table);
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table)) throw new ConfigError(`auth.throttle_table must be a plain SQL identifier, got ${JSON.stringify(table)}`);
-  const seconds = (key: string, fallback: number) => readSeconds(`auth.${key}`, params[key], fallback);
-  return {
-    store,
-    user: rule('user', THROTTLE_DEFAULTS.user),
-    address: rule('ip', THROTTLE_DEFAULTS.address),
-    timeoutSeconds: seconds('throttle_timeout', THROTTLE_DEFAULTS.timeoutSeconds),
-    recheckSeconds: seconds('cache_recheck', DEFAULT_CACHE_RECHECK),
-    sqluri,
-    table,
-  };
 }
 
 interface Known {
@@ -119,19 +54,21 @@ export class LoginThrottle {
   }
 
   /**
-   * How long the user or the address is blocked. `fresh: false` (a remembered login) may use
-   * what was read within `recheckSeconds`; a login that will reach the backend always reads.
+   * How long the account (`accountKey`) or the address is blocked. `fresh: false` (a
+   * remembered login) may use what was read within `recheckSeconds`; a login that will reach
+   * the backend always reads.
    */
-  async check(username: string, address: string, fresh: boolean): Promise<ThrottleVerdict> {
+  async check(account: string, clientIp: string, fresh: boolean): Promise<ThrottleVerdict> {
     const now = this.now();
+    const address = addressKey(clientIp, this.settings.ipv6Prefix);
     // The fast path of remembered logins: one lookup by name and address, no hashing.
-    const pairKey = `${address}\0${username}`;
+    const pairKey = `${address}\0${account}`;
     if (!fresh) {
       const pair = this.pairs.get(pairKey);
       if (pair !== undefined && now - pair.at < this.recheckMs) return { blockedForMs: Math.max(0, pair.blockedUntil - now) };
     }
     const [user, client] = await Promise.all([
-      this.call((l) => l.user.get(userKey(username))),
+      this.call((l) => l.user.get(userKey(account))),
       this.call((l) => l.address.get(address)),
     ]);
     const blockedForMs = Math.max(this.note('user', user ?? null, now), this.note('address', client ?? null, now));
@@ -141,9 +78,10 @@ export class LoginThrottle {
     return { blockedForMs };
   }
 
-  /** Counts a failed login against the user and the address; says which blocks it started. */
-  async failed(username: string, address: string): Promise<FailureVerdict> {
-    const keys: [ThrottleKey, string][] = [['user', userKey(username)], ['address', address]];
+  /** Counts a failed login against the account (`accountKey`) and the address; says which blocks it started. */
+  async failed(account: string, clientIp: string): Promise<FailureVerdict> {
+    const address = addressKey(clientIp, this.settings.ipv6Prefix);
+    const keys: [ThrottleKey, string][] = [['user', userKey(account)], ['address', address]];
     const now = this.now();
     const started: ThrottleKey[] = [];
     const waits = await Promise.all(keys.map(async ([kind, key]) => {
@@ -204,7 +142,62 @@ function isRes(value: unknown): value is RateLimiterRes {
   return typeof (value as RateLimiterRes | null)?.consumedPoints === 'number' && !(value instanceof Error);
 }
 
-/** User names are hashed: bounded keys, and no user names in the store. */
+/**
+ * The per-account counter of a login: the account's id when the name matched one (every
+ * spelling a case- or accent-insensitive database or directory maps to it counts together),
+ * else the name's canonical form (`canonicalUsername`).
+ */
+export function accountKey(id: UserId | null | undefined, name: string): string {
+  return id === null || id === undefined ? `name:${canonicalUsername(name)}` : `id:${String(id)}`;
+}
+
+/**
+ * The per-address counter of a client: an IPv4 address as it is, an IPv6 address as its
+ * network of `ipv6Prefix` bits (`2001:db8:1:2:0:0:0:0/64`): one host holds a whole /64, so
+ * counting its addresses one by one would give it 2^64 budgets. Anything else stays as it is.
+ */
+export function addressKey(address: string, ipv6Prefix: number): string {
+  if (!address.includes(':')) return address;
+  const groups = ipv6Groups(address);
+  if (groups === undefined) return address;
+  for (let i = 0; i < 8; i++) {
+    const keep = Math.min(16, Math.max(0, ipv6Prefix - 16 * i));
+    groups[i] &= keep === 0 ? 0 : (0xffff << (16 - keep)) & 0xffff;
+  }
+  return `${groups.map((g) => g.toString(16)).join(':')}/${ipv6Prefix}`;
+}
+
+/** The eight 16-bit groups of an IPv6 address (`::`, an IPv4 tail, a `%zone` read), or undefined. */
+function ipv6Groups(text: string): number[] | undefined {
+  const address = text.split('%')[0];
+  const halves = address.split('::');
+  if (halves.length > 2) return undefined;
+  const parse = (part: string): number[] | undefined => {
+    if (part === '') return [];
+    const out: number[] = [];
+    const pieces = part.split(':');
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i];
+      if (i === pieces.length - 1 && piece.includes('.')) {
+        const octets = piece.split('.').map(Number);
+        if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) return undefined;
+        out.push(octets[0] * 256 + octets[1], octets[2] * 256 + octets[3]);
+      } else {
+        if (!/^[0-9a-f]{1,4}$/i.test(piece)) return undefined;
+        out.push(parseInt(piece, 16));
+      }
+    }
+    return out;
+  };
+  const head = parse(halves[0]);
+  const tail = halves.length === 2 ? parse(halves[1]) : [];
+  if (head === undefined || tail === undefined) return undefined;
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
+  return [...head, ...new Array<number>(missing).fill(0), ...tail];
+}
+
+/** Account keys are hashed: bounded keys, and no user names in the store. */
 function userKey(username: string): string {
   return hash('sha256', username, 'base64url');
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { ConfigError } from '../../config/errors';
-import type { CefSettings } from '../cef-settings';
+import { type CefSettings, sinkAddress } from '../cef-settings';
 import type { CefSink } from '../types';
 import { FileSink } from './file-sink';
 import { LoggerSink } from './logger-sink';
@@ -13,21 +13,6 @@ export interface SinkContext {
   warn: (message: string) => void;
   clock: () => Date;
   hostname: string;
-}
-
-const NETWORK = /^(udp|tcp|tls):\/\/(.*)$/i;
-const DEFAULT_PORTS = { udp: 514, tcp: 514, tls: 6514 } as const;
-
-function address(file: string, protocol: keyof typeof DEFAULT_PORTS): { host: string; port: number } {
-  let url: URL;
-  try {
-    url = new URL(file);
-  } catch {
-    throw new ConfigError(`cef.file: bad address "${file}" (expected ${protocol}://host:port)`);
-  }
-  const extra = (url.pathname !== '' && url.pathname !== '/') || url.search || url.hash || url.username;
-  if (!url.hostname || extra || url.port === '0') throw new ConfigError(`cef.file: bad address "${file}" (expected ${protocol}://host:port)`);
-  return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port ? Number(url.port) : DEFAULT_PORTS[protocol] };
 }
 
 function hasLogger(): boolean {
@@ -55,10 +40,9 @@ function syslogSink(settings: CefSettings, ctx: SinkContext): CefSink {
 export function createSink(settings: CefSettings & { file: string }, ctx: SinkContext): CefSink {
   const { file } = settings;
   if (file === 'syslog') return syslogSink(settings, ctx);
-  const network = NETWORK.exec(file);
+  const network = sinkAddress(file);
   if (network) {
-    const protocol = network[1].toLowerCase() as keyof typeof DEFAULT_PORTS;
-    const { host, port } = address(file, protocol);
+    const { protocol, host, port } = network;
     const base = { warn: ctx.warn, queueSize: settings.queueSize, flushTimeoutMs: settings.flushTimeoutMs, syslog: settings.syslog, hostname: ctx.hostname, clock: ctx.clock, host, port };
     if (protocol === 'udp') return new UdpSink(base);
     let ca: Buffer | undefined;
@@ -70,9 +54,6 @@ export function createSink(settings: CefSettings & { file: string }, ctx: SinkCo
       }
     }
     return new StreamSink({ ...base, protocol, tls: { ca, rejectUnauthorized: settings.tls.rejectUnauthorized } });
-  }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(file)) {
-    throw new ConfigError(`cef.file: unsupported scheme in "${file}" (expected a file path, syslog, udp://, tcp:// or tls://)`);
   }
   return new FileSink(file, { warn: ctx.warn });
 }

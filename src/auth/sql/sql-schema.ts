@@ -1,0 +1,11 @@
+import type { SettingsSchema } from '../../config/schema';
+
+/** `auth.backend = sql` (and the SQL side of `ldap`). */
+export const SQL_SETTINGS: SettingsSchema = {
+  'auth.sqluri': ['database URI', '`sqlite:///:memory:`', 'SQL database (`sqlite:///file.db`, `postgresql://…`, `mysql://…`)'],
+  'auth.pool_size': ['integer', '`20`', 'SQL pool size'],
+  'auth.pool_recycle': ['integer seconds', '`3600`', 'SQL connection lifetime'],
+  'auth.create_tables': ['boolean', '`true` (`false` for ldap)', 'create missing tables, never alter existing ones'],
+  'auth.password_scheme': ['scheme', '`argon2id` (`ssha` for ldap)', 'hash for new passwords: `argon2id`, `bcrypt`, `ssha`, `ssha-256`, `ssha256`, `ssha512`'],
+  'auth.rehash': ['boolean', '`false`', 'upgrade a legacy hash on successful login (SQL)'],
+};

@@ -1,0 +1,58 @@
+import type { AppDataDeclaration } from '../data/app-data';
+import { asConfigError } from './check-config';
+import type { CommandIO } from './command-io';
+import { loadAppClass } from './load-app-class';
+import { readServePlan } from './serve-plan';
+
+export const MIGRATE_USAGE = 'migrate <deployment.ini>';
+
+/**
+ * `services-core migrate <deployment.ini>`: runs the pending TypeORM migrations the app of
+ * `[app:main] use` declares (`static data = { …, migrations }`) on the database of its data
+ * section, once, under a lock (src/data/migrations.ts), and prints each one it ran. Run it
+ * before `serve` (a deploy step): `serve` and its workers never migrate.
+ */
+export async function migrateCommand(args: string[], io: CommandIO): Promise<number> {
+  if (args.length !== 1 || args[0].startsWith('-')) {
+    io.stderr.write(`usage: services-core ${MIGRATE_USAGE}\n`);
+    return 2;
+  }
+  const plan = readServePlan(args);
+  let declaration: AppDataDeclaration | undefined;
+  let settings;
+  let owner: string;
+  // typeorm is loaded here, not by `services-core config`.
+  const { checkAppDataDeclaration, readAppDataSettings } = await import('../data/app-data');
+  try {
+    const AppClass = loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
+    owner = AppClass.name;
+    declaration = (AppClass as { data?: AppDataDeclaration }).data;
+    if (declaration !== undefined) {
+      checkAppDataDeclaration(declaration, owner);
+      settings = readAppDataSettings(declaration, plan.config, plan.baseDir);
+    }
+  } catch (err) {
+    throw asConfigError(err, plan.iniPath);
+  }
+  if (declaration === undefined || settings === undefined) {
+    io.stderr.write(`services-core migrate: ${owner} declares no data (static data = { entities, migrations }): nothing to migrate\n`);
+    return 1;
+  }
+  const migrations = declaration.migrations ?? [];
+  if (migrations.length === 0) {
+    io.stdout.write(`${owner}: no migrations declared (${settings.section}): nothing to run\n`);
+    return 0;
+  }
+  const { runMigrations } = await import('../data/migrations');
+  let report;
+  try {
+    report = await runMigrations(settings, migrations);
+  } catch (err) {
+    // One line: which database, what failed; where the database has transactional DDL, nothing was applied.
+    io.stderr.write(`services-core migrate: ${(err as Error).message}\n`);
+    return 1;
+  }
+  for (const name of report.ran) io.stdout.write(`ran ${name}\n`);
+  io.stdout.write(`${report.database}: ${report.ran.length} migration(s) run, ${report.alreadyApplied} already applied\n`);
+  return 0;
+}

@@ -1,0 +1,155 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { main, type CommandIO } from '../../src/cli/main';
+import { readAppDataSettings } from '../../src/data/app-data';
+import { runMigrations } from '../../src/data/migrations';
+import { serverDatabase, sqliteDatabase, type TestDatabase } from '../auth/sql-databases';
+import { deployment } from '../e2e/fixtures/serve-process';
+import { describeService } from '../services/describe-service';
+import { MigratedNotesApp, NotesApp } from './fixtures/notes-app';
+
+const ROOT = resolve(__dirname, '../..');
+const FIXTURE = join(__dirname, 'fixtures', 'notes-app.ts');
+
+async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CommandIO = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+function iniFor(sqluri: string, exportName = 'MigratedNotesApp'): { dir: string; ini: string } {
+  return deployment('', `[storage]\nsqluri = ${sqluri}\n`, `${FIXTURE}#${exportName}`);
+}
+
+function migrateSuite(makeDatabase: () => Promise<TestDatabase>): void {
+  let db: TestDatabase;
+  const dirs: string[] = [];
+
+  beforeAll(async () => { db = await makeDatabase(); });
+  afterAll(async () => { await db.drop(); });
+  beforeEach(async () => {
+    for (const table of ['notes', 'migrations']) await db.query(`DROP TABLE IF EXISTS ${table}`);
+  });
+  afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }); });
+
+  test('runs the pending migrations once and says what ran; a second run has nothing to do', async () => {
+    const { dir, ini } = iniFor(db.uri);
+    dirs.push(dir);
+    const first = await run('migrate', ini);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout).toMatch(/^ran CreateNotes1700000000000\nran AddNoteColor1700000000001\n.*: 2 migration\(s\) run, 0 already applied\n$/);
+    await db.query("INSERT INTO notes (id, owner, title) VALUES (1, 'a', 'b')");
+    expect(await db.query('SELECT color FROM notes')).toEqual([{ color: 'yellow' }]);
+    const second = await run('migrate', ini);
+    expect(second).toMatchObject({ code: 0, stderr: '' });
+    expect(second.stdout).toMatch(/: 0 migration\(s\) run, 2 already applied\n$/);
+  });
+
+  test('migrations declared: create_tables defaults to false (the migrations own the schema)', () => {
+    const settings = readAppDataSettings(MigratedNotesApp.data, { 'storage.sqluri': db.uri });
+    expect(settings.options.createTables).toBe(false);
+    expect(readAppDataSettings(NotesApp.data, { 'storage.sqluri': db.uri }).options.createTables).toBe(true);
+  });
+}
+
+describe('services-core migrate on SQLite', () => {
+  migrateSuite(sqliteDatabase);
+
+  test('two processes migrating one fresh file at once: each migration runs once', async () => {
+    const db = await sqliteDatabase();
+    const { dir, ini } = iniFor(db.uri);
+    try {
+      const children = Array.from({ length: 2 }, () => spawn(process.execPath,
+        ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src/cli/main.ts'), 'migrate', ini], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+      const outputs = children.map((child) => {
+        let text = '';
+        child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        return () => text;
+      });
+      const codes = await Promise.all(children.map(async (child) => (await once(child, 'exit'))[0] as number));
+      expect({ codes, output: outputs.map((o) => o()) }).toMatchObject({ codes: [0, 0] });
+      expect(outputs.map((o) => o()).join('').match(/ran CreateNotes/g)).toHaveLength(1);
+      expect(await db.query('SELECT name FROM migrations ORDER BY id')).toEqual([
+        { name: 'CreateNotes1700000000000' }, { name: 'AddNoteColor1700000000001' },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await db.drop();
+    }
+  }, 90_000);
+
+  test('an app without data, a usage mistake, a database that cannot be opened: one line each', async () => {
+    const { dir, ini } = iniFor('sqlite:///x.db', 'NotesApp');
+    const plain = deployment('', '');
+    try {
+      expect(await run('migrate', plain.ini)).toMatchObject({ code: 1, stderr: expect.stringMatching(/E2eApp declares no data/) as unknown });
+      expect(await run('migrate')).toMatchObject({ code: 2, stderr: 'usage: services-core migrate <deployment.ini>\n' });
+      expect(await run('migrate', ini)).toMatchObject({ code: 0, stdout: 'NotesApp: no migrations declared (storage): nothing to run\n' });
+      const unreachable = iniFor('postgresql://u:secret@127.0.0.1:1/db');
+      const failed = await run('migrate', unreachable.ini);
+      rmSync(unreachable.dir, { recursive: true, force: true });
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(/^services-core migrate: cannot open SQL database postgresql:\/\/u:\*\*\*@127.0.0.1:1\/db: .*\n$/);
+      expect(failed.stderr).not.toContain('secret');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(plain.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('serve and config check the data section before any worker starts, naming the key', async () => {
+    const { dir, ini } = iniFor('oracle://u:secret@h/db');
+    try {
+      const serve = await run('serve', ini, '--workers', '1');
+      expect(serve.code).toBe(1);
+      expect(serve.stderr).toMatch(/deployment.ini: storage.sqluri: unsupported database 'oracle:\/\/u:\*\*\*@h\/db'/);
+      const config = await run('config', ini);
+      expect(config.code).toBe(1);
+      expect(config.stderr).toMatch(/storage.sqluri: unsupported database/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('help lists migrate', async () => {
+    expect((await run('--help')).stdout).toContain('services-core migrate <deployment.ini>\n');
+  });
+});
+
+describeService('pg', 'services-core migrate on PostgreSQL', () => {
+  migrateSuite(() => serverDatabase('postgres'));
+
+  test('three runs at once: the advisory lock lets each migration run exactly once', async () => {
+    const db = await serverDatabase('postgres');
+    try {
+      const settings = readAppDataSettings(MigratedNotesApp.data, { 'storage.sqluri': db.uri });
+      const reports = await Promise.all([0, 1, 2].map(() => runMigrations(settings, MigratedNotesApp.data.migrations!)));
+      expect(reports.flatMap((r) => r.ran).sort()).toEqual(['AddNoteColor1700000000001', 'CreateNotes1700000000000']);
+      expect(await db.query('SELECT name FROM migrations ORDER BY id')).toHaveLength(2);
+    } finally {
+      await db.drop();
+    }
+  }, 60_000);
+
+  test('a failing migration applies nothing (one transaction) and says why', async () => {
+    const db = await serverDatabase('postgres');
+    const { dir, ini } = iniFor(db.uri);
+    try {
+      await db.query('CREATE TABLE notes (id INTEGER PRIMARY KEY, color TEXT)'); // AddNoteColor will fail
+      const failed = await run('migrate', ini);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(/^services-core migrate: migration CreateNotes1700000000000 failed on postgres(ql)?:.*: relation "notes" already exists\n$/);
+      expect(await db.query("SELECT to_regclass('migrations') IS NULL OR NOT EXISTS (SELECT 1 FROM migrations) AS none")).toEqual([{ none: true }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await db.drop();
+    }
+  });
+});
+
+describeService('maria', 'services-core migrate on MariaDB', () => migrateSuite(() => serverDatabase('mysql')));
