@@ -75,7 +75,7 @@ describe('samples/sync under services-core serve (2 workers, SQLite)', () => {
     expect(await res.text()).toBe('1');
     res = await fetch(`${base}/user/1.0/${user}`);
     expect(await res.text()).toBe('0');
-  });
+  }, 120_000);
 
   test('several clients at once; dozens of failed logins from one address are not throttled', async () => {
     const client = async (n: number) => {
@@ -109,7 +109,7 @@ describe('samples/sync under services-core serve (2 workers, SQLite)', () => {
     }
     const res = await fetch(`${base}/1.0/${user}/info/collections`, { headers: { Authorization: basic(user, 'the right password') } });
     expect(res.status).toBe(200);
-  });
+  }, 120_000);
 
   test('the heartbeat answers; a user cannot be created without the secret (captcha on)', async () => {
     expect((await fetch(`${base}/__heartbeat__`)).status).toBe(200);

@@ -11,7 +11,7 @@ import { itemsResponse, pyFloatText, rawJson, stampsJson, wboJson } from './outp
 import { InvalidArgumentError, parseItemQuery, type ItemQuery } from './query-args';
 import { parseJson, readText } from './request-body';
 import { STORAGE_ENTITIES } from './storage-entities';
-import { readSyncSettings, type SyncSettings } from './sync-settings';
+import { SYNC_SETTINGS_SCHEMA, readSyncSettings, type SyncSettings } from './sync-settings';
 import { SyncStorage, type UserId } from './sync-storage';
 import { InvalidWboError, MAX_ID_SIZE, parseWbo, validateWbo, type Wbo } from './wbo';
 
@@ -44,6 +44,7 @@ interface UserBody {
 export class SyncApp extends SyncServerApp {
   /** The storage tables, in the database of `[storage] sqluri` (shared with auth when the same). */
   static override readonly data = { entities: STORAGE_ENTITIES, section: 'storage' };
+  static override settingsSchema = SYNC_SETTINGS_SCHEMA;
 
   readonly sync: SyncSettings;
   readonly storage: SyncStorage;

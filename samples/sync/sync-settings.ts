@@ -4,7 +4,42 @@
  * `[captcha]`, `[nodes]` and `global.shared_secret` keys, with their older names as aliases
  * (README.md "Configuration").
  */
-import { ConfigError, type FlatConfig } from '../../src';
+import { ConfigError, type FlatConfig, type SettingsSchema } from '../../src';
+
+/** The keys the sample reads (`static settingsSchema`): `services-core config` and `serve` refuse others in these sections. */
+export const SYNC_SETTINGS_SCHEMA: SettingsSchema = {
+  'global.shared_secret': ['string', 'none', 'the X-Weave-Secret value that creates accounts without a captcha'],
+  'global.shared_secret_env': ['string', 'none', 'the environment variable holding the shared secret (read when global.shared_secret is unset)'],
+  'auth.strict_usernames': ['boolean', 'true', 'a new account name must be the hashed e-mail address (respcode 15)'],
+  'auth.fallback_node': ['string', 'none', 'alias of nodes.fallback_node'],
+  'nodes.fallback_node': ['URL', "this server's root", 'the storage node answered by node/weave'],
+  'storage.backend': ['string', 'sql', 'sql, memcached or the original class names: all store in SQL'],
+  'storage.sqluri': ['database URI', 'sqlite:///storage.db', 'the storage database (the app data)'],
+  'storage.create_tables': ['boolean', 'true', 'create the missing storage tables at start'],
+  'storage.pool_size': ['integer', '20', 'storage connection pool size'],
+  'storage.pool_recycle': ['integer', '3600', 'seconds before a pooled connection is replaced'],
+  'storage.pool_timeout': ['number', '10', 'seconds to wait for a connection'],
+  'storage.standard_collections': ['boolean', 'false', 'fixed ids for the common collection names'],
+  'storage.use_quota': ['boolean', 'false', 'limit what each user stores'],
+  'storage.quota_size': ['integer', '5120', 'the quota, KB'],
+  'storage.batch_size': ['integer', '100', 'objects per write statement'],
+  'storage.batch_max_count': ['integer', '100', 'objects per batch (more: retry wbo)'],
+  'storage.batch_max_bytes': ['integer', '1048576', 'payload bytes per batch (more: retry bytes)'],
+  'storage.max_body_size': ['integer', '4194304', 'request body limit, bytes'],
+  'storage.cache_servers': ['string', 'none', 'memcached servers of the original: ignored'],
+  'storage.shard': ['boolean', 'false', 'sharding of the original: ignored'],
+  'storage.shardsize': ['integer', '100', 'sharding of the original: ignored'],
+  'storage.check_node_status': ['boolean', 'false', 'memcached node status of the original: ignored'],
+  'storage.reset_on_return': ['boolean', 'true', 'SQLAlchemy pool option of the original: ignored'],
+  'storage.display_config': ['boolean', 'false', 'option of the original: ignored'],
+  'captcha.use': ['boolean', 'false', 'account creation needs a captcha (unless the shared secret is given)'],
+  'captcha.public_key': ['string', 'none', 'reCAPTCHA public key'],
+  'captcha.private_key': ['string', 'none', 'reCAPTCHA private key'],
+  'captcha.use_ssl': ['boolean', 'true', 'load reCAPTCHA over https'],
+  'captcha.verify_url': ['URL', 'https://www.google.com/recaptcha/api/verify', 'reCAPTCHA v1 verification endpoint'],
+  'reg.shared_secret': ['string', 'none', 'alias of global.shared_secret'],
+  'reg.strict_usernames': ['boolean', 'true', 'alias of auth.strict_usernames'],
+};
 
 export interface SyncSettings {
   standardCollections: boolean;
@@ -80,7 +115,7 @@ export function readSyncSettings(config: FlatConfig, env: NodeJS.ProcessEnv = pr
   if (backend !== undefined && !STORAGE_BACKENDS.has(backend)) {
     throw new ConfigError(`storage.backend: unsupported storage '${backend}' (this server stores in SQL: use sql)`);
   }
-  const ignored = ['storage.cache_servers', 'storage.shard', 'storage.check_node_status'].filter((k) => config[k] !== undefined);
+  const ignored = ['storage.cache_servers', 'storage.shard', 'storage.shardsize', 'storage.check_node_status'].filter((k) => config[k] !== undefined);
   const captchaUse = bool(config, ['captcha.use'], false);
   return {
     standardCollections: bool(config, ['storage.standard_collections'], false),
