@@ -9,7 +9,7 @@ import {
 } from '../../src';
 import { itemsResponse, pyFloatText, rawJson, stampsJson, wboJson } from './output';
 import { InvalidArgumentError, parseItemQuery, type ItemQuery } from './query-args';
-import { parseJson, readText } from './request-body';
+import { parseJson } from './request-body';
 import { STORAGE_ENTITIES } from './storage-entities';
 import { SYNC_SETTINGS_SCHEMA, readSyncSettings, type SyncSettings } from './sync-settings';
 import { SyncStorage, type UserId } from './sync-storage';
@@ -27,6 +27,9 @@ const MAX_COLLECTION_NAME = 32;
 const MAX_USERNAME = 32;
 /** KB: under this much quota left, writes say how much is left (legacy `_ONE_MEG`, in KB). */
 const QUOTA_WARNING = 1024;
+
+/** Bodies as text under any Content-Type: urllib2 sends JSON as application/x-www-form-urlencoded. */
+const TEXT = { body: 'text' } as const;
 
 const WEAK_PASSWORD_TEXT = 'Password should be at least 8 characters and not the same as your username';
 
@@ -107,8 +110,9 @@ export class SyncApp extends SyncServerApp {
     return header ? parseBasicAuth(header).password : undefined;
   }
 
-  private body(ctx: AppContext): Promise<string> {
-    return readText(ctx.req, this.sync.maxBodySize);
+  /** The body of a `{ body: 'text' }` route (any Content-Type, at most `global.max_body_size`). */
+  private body(ctx: AppContext): string {
+    return ctx.request.body as string;
   }
 
   // --- user API (server-reg) -------------------------------------------------------------------
@@ -120,13 +124,13 @@ export class SyncApp extends SyncServerApp {
   }
 
   /** Creates the account: JSON `password`, `email`, captcha fields; answers the user name. */
-  @route('PUT', USER_API)
+  @route('PUT', USER_API, TEXT)
   @cef(5, { name: 'Account created', signature: 'AccountCreated' })
   async createUser(ctx: AppContext) {
     const { username } = ctx.params;
     if (username.length > MAX_USERNAME) throw jsonBadRequest(ERROR_INVALID_USER);
     if ((await this.users.getUserId(username)) !== null) throw jsonBadRequest(ERROR_INVALID_WRITE);
-    const parsed = parseJson(await this.body(ctx));
+    const parsed = parseJson(this.body(ctx));
     if (!parsed) throw jsonBadRequest(ERROR_MALFORMED_JSON);
     const data = (typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value) ? parsed.value : {}) as UserBody;
     const { email, password } = data;
@@ -182,11 +186,11 @@ export class SyncApp extends SyncServerApp {
   }
 
   /** The new address as a plain-text body; answers it. */
-  @route('POST', `${USER_API}/email`)
+  @route('POST', `${USER_API}/email`, TEXT)
   @authenticated
   @cef(5, { name: 'Email change', signature: 'EmailChange' })
   async changeEmail(ctx: AppContext) {
-    const email = await this.body(ctx);
+    const email = this.body(ctx);
     if (!validEmail(email)) throw jsonBadRequest(ERROR_NO_EMAIL_ADDRESS);
     if (!(await this.users.updateEmail(ctx.state.user!.id, email, this.password(ctx)))) {
       throw new HttpError(500, 'User update failed.', { expose: true });
@@ -198,12 +202,12 @@ export class SyncApp extends SyncServerApp {
    * The new password as a plain-text body, with Basic auth (the old password), or with a reset
    * code in `X-Weave-Password-Reset`.
    */
-  @route('POST', `${USER_API}/password`)
+  @route('POST', `${USER_API}/password`, TEXT)
   @authenticated({ optional: true })
   @cef(7, { name: 'Password change', signature: 'PasswordChange' })
   async changePassword(ctx: AppContext) {
     const { username } = ctx.params;
-    const password = await this.body(ctx);
+    const password = this.body(ctx);
     if (!validPassword(username, password)) throw new BadRequestError(WEAK_PASSWORD_TEXT);
     const key = ctx.get('X-Weave-Password-Reset');
     if (ctx.state.user) {
@@ -328,10 +332,10 @@ export class SyncApp extends SyncServerApp {
   }
 
   /** Stores one object; answers its timestamp (the same text as `X-Weave-Timestamp`). */
-  @route('PUT', ITEM)
+  @route('PUT', ITEM, TEXT)
   @authenticated
   async putItem(ctx: AppContext) {
-    return this.setItem(ctx, ctx.params.item, await this.body(ctx));
+    return this.setItem(ctx, ctx.params.item, this.body(ctx));
   }
 
   private async setItem(ctx: AppContext, itemId: string, body: string | { value: unknown }) {
@@ -358,13 +362,13 @@ export class SyncApp extends SyncServerApp {
   }
 
   /** A batch: a JSON list of objects (or one object); answers `success`, `failed`, `modified`. */
-  @route(['POST', 'PUT'], COLLECTION)
+  @route(['POST', 'PUT'], COLLECTION, TEXT)
   @authenticated
   async postCollection(ctx: AppContext) {
     const collection = this.collection(ctx);
     const user = this.userId(ctx);
     await this.checkUnmodified(ctx, collection);
-    const parsed = parseJson(await this.body(ctx));
+    const parsed = parseJson(this.body(ctx));
     if (!parsed) throw jsonBadRequest(ERROR_MALFORMED_JSON);
     if (!Array.isArray(parsed.value)) {
       // A batch of one.

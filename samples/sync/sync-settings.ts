@@ -25,7 +25,6 @@ export const SYNC_SETTINGS_SCHEMA: SettingsSchema = {
   'storage.batch_size': ['integer', '100', 'objects per write statement'],
   'storage.batch_max_count': ['integer', '100', 'objects per batch (more: retry wbo)'],
   'storage.batch_max_bytes': ['integer', '1048576', 'payload bytes per batch (more: retry bytes)'],
-  'storage.max_body_size': ['integer', '4194304', 'request body limit, bytes'],
   'storage.cache_servers': ['string', 'none', 'memcached servers of the original: ignored'],
   'storage.shard': ['boolean', 'false', 'sharding of the original: ignored'],
   'storage.shardsize': ['integer', '100', 'sharding of the original: ignored'],
@@ -49,7 +48,6 @@ export interface SyncSettings {
   batchSize: number;
   batchMaxCount: number;
   batchMaxBytes: number;
-  maxBodySize: number;
   strictUsernames: boolean;
   fallbackNode?: string;
   sharedSecret?: string;
@@ -124,7 +122,6 @@ export function readSyncSettings(config: FlatConfig, env: NodeJS.ProcessEnv = pr
     batchSize: int(config, ['storage.batch_size'], 100, 1),
     batchMaxCount: int(config, ['storage.batch_max_count'], 100, 1),
     batchMaxBytes: int(config, ['storage.batch_max_bytes'], 1024 * 1024, 1),
-    maxBodySize: int(config, ['storage.max_body_size', 'global.max_body_size'], 4 * 1024 * 1024, 1),
     strictUsernames: bool(config, ['auth.strict_usernames', 'reg.strict_usernames'], true),
     fallbackNode: cleanLocation(text(config, ['nodes.fallback_node', 'auth.fallback_node'])),
     sharedSecret: sharedSecret(config, env),

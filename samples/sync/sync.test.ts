@@ -7,6 +7,7 @@ import { SyncApp } from './sync-app';
 export const CONFIG = `
 [global]
 shared_secret = s3cret
+max_body_size = 4194304
 
 [auth]
 backend = sql
