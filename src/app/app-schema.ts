@@ -31,7 +31,7 @@ export const GLOBAL_SETTINGS: SettingsSchema = {
   'global.debug_page': ['page', 'off', 'debug page path (protect it in nginx)'],
   'global.trusted_proxies': ['IPs/CIDRs', '`127.0.0.0/8, ::1`', 'addresses whose `X-Forwarded-For` is believed'],
   'global.log_level': ['level', '`info`', 'level of the `syncserver` logger'],
-  'global.log_file': ['file', 'stdout', 'log file (`serve`; reopened on SIGHUP)'],
+  'global.log_file': ['file', 'stdout', 'log file (`serve`; reopened on SIGUSR1)'],
   'global.log_format': ['`json` | `mozlog`', '`json`', '`json` (pino lines) or `mozlog` (MozLog envelope + `request.summary` lines)'],
   'global.max_body_size': ['bytes', '`1048576`', 'byte limit of `{ body: \'json\' }` routes (`512k`, `1m` also work)'],
   'global.secret_keys': ['key patterns', 'none', 'the app\'s own secret-bearing keys (`myapp.token`, `vault.*`, `*.api_key`), masked like `auth.bind_password` by `services-core config` and the debug page'],

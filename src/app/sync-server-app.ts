@@ -12,6 +12,7 @@ import { CefLogger } from '../cef';
 import { type Config, loadConfigFile } from '../config';
 import type { SettingsSchema } from '../config/schema';
 import type { AppData, AppDataDeclaration } from '../data/app-data';
+import { appSettingsSchema } from '../data/data-schema';
 import type { FlatConfig } from '../config/types';
 import type { AppSettings } from './app-settings';
 import { type Authenticator, BasicAuthenticator } from './authentication/authenticator';
@@ -53,7 +54,7 @@ export abstract class SyncServerApp {
   /** The app's own tables, declared by the subclass (docs/app.md, "Storing data"): `this.data` then opens them at start. */
   static readonly data?: AppDataDeclaration;
   /**
-   * Request Content-Types every body route reads besides JSON (`'any'` or a list such as
+   * Request Content-Types every JSON body route reads besides JSON (`'any'` or a list such as
    * `['application/x-www-form-urlencoded']`, for legacy clients); a route's own `contentTypes` wins.
    */
   static contentTypes?: ContentTypes;
@@ -101,7 +102,7 @@ export abstract class SyncServerApp {
     this.config = typeof (config as Config).getMap === 'function' ? (config as Config).getMap() : { ...config as FlatConfig };
     this.#lifecycle = new Lifecycle(this.constructor.name);
     const settings = readSettings(this.config, {
-      appSettings: (this.constructor as typeof SyncServerApp).settingsSchema, baseDir: options.baseDir,
+      appSettings: appSettingsSchema(this.constructor as typeof SyncServerApp), baseDir: options.baseDir,
       unknownKeys: 'warn', cefSinkGiven: options.cefSink !== undefined,
     });
     this.settings = settings.app;
@@ -133,7 +134,7 @@ export abstract class SyncServerApp {
     const ops = setUpOperability(this.config, {
       settings: settings.operability,
       heartbeatPath: this.settings.heartbeatPath, debugPath: this.settings.debugPath, baseDir: options.baseDir ?? process.cwd(),
-      auth: this.auth, cef: this.cef, routes: routes.map((r) => r.compiled.path), accessLog: this.settings.accessLog,
+      auth: this.auth, data: this.#data, cef: this.cef, routes: routes.map((r) => r.compiled.path), accessLog: this.settings.accessLog,
       checkServer: (ctx) => this.checkServer(ctx), ownCheckServer: this.checkServer !== SyncServerApp.prototype.checkServer,
     });
     this.#heartbeat = ops.heartbeat;
@@ -301,9 +302,10 @@ export abstract class SyncServerApp {
     return undefined;
   }
 
-  /** The heartbeat's check: throw to answer 503. Default: the auth backend's health. */
+  /** The heartbeat's check: throw to answer 503. Default: the auth backend's health, then the app data's. */
   protected async checkServer(_ctx: AppContext): Promise<void> {
     await this.auth?.checkHealth();
+    await this.#data?.checkHealth();
   }
 
   /**
@@ -340,7 +342,7 @@ export abstract class SyncServerApp {
     const handle = (req: IncomingMessage, res: ServerResponse): void => {
       const state = this.#lifecycle.state;
       if (state === 'serving' || state === 'draining' || state === 'closed') {
-        void this.#compose()(req, res);
+        void (this.#koaHandler ?? this.#compose())(req, res);
         return;
       }
       this.start().then(() => this.#compose()(req, res), (err: unknown) => {
@@ -356,8 +358,10 @@ export abstract class SyncServerApp {
 
   /**
    * Opens what the app uses, in this order: the CEF sink, the auth backend (a backend that
-   * cannot be reached is an error here), the app data, the CPU profiler. Runs once; `listen()` calls it.
-   * A failed start closes what it had opened; the app is then `closed`.
+   * cannot be reached is an error here), the app data, the CPU profiler, then runs the `onStart`
+   * hooks (the Koa stack with the app's middleware is put together first). Runs once; `listen()`
+   * and the first request through `callback()` call it. A failed start closes what it had
+   * opened; the app is then `closed`.
    */
   start(): Promise<void> {
     return this.#lifecycle.start(async (register) => {
@@ -454,8 +458,8 @@ export abstract class SyncServerApp {
    * close` and idle keep-alive connections are closed. The listener keeps accepting for
    * `global.graceful_shutdown_interval` seconds so load balancers notice, then stops; close()
    * resolves as soon as the last in-flight response is sent (connections still open after
-   * `global.hard_shutdown_interval` are cut). Then the profiler, the auth backend and the CEF
-   * sink are closed, in that order (the reverse of start).
+   * `global.hard_shutdown_interval` are cut). Then the `onClose` hooks run, and the profiler,
+   * the auth backend and the CEF sink are closed, in that order (the reverse of start).
    */
   close(): Promise<void> {
     return this.#lifecycle.stop(() => this.#drain());

@@ -20,6 +20,7 @@ export const THROTTLE_SETTINGS: SettingsSchema = {
   'auth.throttle_ip_limit': ['integer', '`50`', 'failures per client address within the window, then 429'],
   'auth.throttle_ip_window': ['integer seconds', '`300`', 'that window'],
   'auth.throttle_ip_block': ['integer seconds', '`300`', 'how long the address is then refused'],
+  'auth.throttle_ipv6_prefix': ['integer bits', '`64`', 'IPv6 clients are counted per network of this many bits (one host holds a whole /64); IPv4 per address'],
   'auth.throttle_timeout': ['seconds', '`1`', 'store deadline (then the throttle fails open)'],
   'auth.throttle_sqluri': ['database URI', '`auth.sqluri`', '`sql` store database'],
   'auth.throttle_table': ['SQL identifier', '`login_throttle`', '`sql` store table (checked by the pre-check)'],

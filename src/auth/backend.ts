@@ -43,11 +43,9 @@ export interface AuthBackend {
    * password check.
    */
   credentialStamp?(username: string): Promise<string | null>;
-  /**
-   * Operator changes, made by `services-core users` with the deployment's credentials: they need
-   * neither the user's password nor a reset code, so an app must never call them for a request.
-   * Optional; SQL and LDAP have them. Each is false when there is no such user.
-   */
+  // Operator changes, made by `services-core users` with the deployment's credentials: they need
+  // neither the user's password nor a reset code, so an app must never call them for a request.
+  // Optional; SQL and LDAP have them. Each is false when there is no such user.
   /** Replaces the password, hashed with the configured scheme. */
   setPassword?(userId: UserId, newPassword: string): Promise<boolean>;
   /** Lets the user log in again, or refuses every login of the user (SQL `status`, LDAP `account-enabled`). */

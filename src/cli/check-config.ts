@@ -5,6 +5,7 @@ import type { SyncServerApp } from '../app/sync-server-app';
 import { readVersionFile } from '../app/pages/dockerflow';
 import { createAuthBackend } from '../auth/registry';
 import { ConfigError } from '../config/errors';
+import { appSettingsSchema } from '../data/data-schema';
 import type { FlatConfig } from '../config/types';
 import { checkAppData } from './check-app-data';
 import { type AppClass, loadAppClass } from './load-app-class';
@@ -51,7 +52,7 @@ export async function checkFrameworkConfig(config: FlatConfig, source: ConfigSou
   const base = appClass && baseClassOf(appClass);
   const settings = check(() => readSettings(config, {
     baseDir: source.baseDir, serveWorker: appClass !== undefined,
-    appSettings: base ? appClass!.settingsSchema : undefined,
+    appSettings: base ? appSettingsSchema(appClass!) : undefined,
   }));
   check(() => createLogger(config, { write: () => undefined }));
   const { versionPath, versionFile } = settings.operability;

@@ -26,15 +26,21 @@ export interface ReadPasswordOptions {
  */
 export async function readPassword(input: CommandInput | undefined, label: string, options: ReadPasswordOptions): Promise<string> {
   if (input === undefined) throw new PasswordInputError('no input to read the password from');
-  if (input.isTTY && typeof input.setRawMode === 'function') {
-    const first = await promptLine(input, `${label}: `, options.prompt);
-    if (options.confirm) {
-      const again = await promptLine(input, `${label} (again): `, options.prompt);
-      if (again !== first) throw new PasswordInputError('the two passwords differ');
+  try {
+    if (input.isTTY && typeof input.setRawMode === 'function') {
+      const first = await promptLine(input, `${label}: `, options.prompt);
+      if (options.confirm) {
+        const again = await promptLine(input, `${label} (again): `, options.prompt);
+        if (again !== first) throw new PasswordInputError('the two passwords differ');
+      }
+      return first;
     }
-    return first;
+    return await firstLine(input);
+  } finally {
+    // A paused pipe or terminal still holds the event loop: the command would wait for the writer
+    // to close its end (`(echo pw; sleep 60) | services-core users add …` took the 60 s).
+    (input as { unref?: () => unknown }).unref?.();
   }
-  return firstLine(input);
 }
 
 /** One line typed on a terminal in raw mode, nothing echoed. */

@@ -3,6 +3,7 @@ import type { DataSource, EntityManager, EntityTarget, MigrationInterface, Objec
 import { ConfigError } from '../config/errors';
 import { filterParams } from '../config/filter-params';
 import type { FlatConfig } from '../config/types';
+import { DEFAULT_DATA_SECTION } from './data-schema';
 import { SqlConnection, sqlConnectionParams } from './sql-connection';
 import type { SqlConnectionOptions } from './sql-connection';
 import { databaseIdentity } from './sql-uri';
@@ -34,7 +35,7 @@ export interface AppDataOptions {
   warn?: (message: string) => void;
 }
 
-export const DEFAULT_DATA_SECTION = 'data';
+export { DEFAULT_DATA_SECTION } from './data-schema';
 
 function describe(entity: unknown): string {
   if (typeof entity === 'function') return `class ${entity.name || '(anonymous)'}`;
@@ -171,6 +172,11 @@ export class AppData {
   /** Connects and creates the missing tables (`create_tables`); a database that cannot be reached is a BackendError. */
   async open(): Promise<void> {
     await this.#connection.dataSource();
+  }
+
+  /** `SELECT 1` on the app's database: a BackendError when it cannot serve (the heartbeat's `app_data` check). */
+  checkHealth(): Promise<void> {
+    return this.#connection.checkHealth(`${this.#owner}.data (${this.section})`);
   }
 
   /** Closes the connection, unless it is the auth backend's (which closes it). */

@@ -1,4 +1,5 @@
-export { AppData, DEFAULT_DATA_SECTION, type AppDataDeclaration, type AppDataSettings, type ClassOf } from './app-data';
-export { SqlRequestError, classifySqlError, isUniqueViolation, sqlErrorCode, sqlFailure, type SqlErrorKind } from './sql-errors';
-export { databaseIdentity, maskSqlUri, parseSqlUri, type SqlDialect } from './sql-uri';
-export { runMigrations, type MigrationReport } from './migrations';
+// The package's data names. Types only from app-data and migrations: typeorm is loaded by the
+// apps that declare data, not by every import of the package.
+export type { AppData, AppDataDeclaration, AppDataSettings, ClassOf } from './app-data';
+export type { MigrationReport } from './migrations';
+export { SqlRequestError, classifySqlError, isUniqueViolation, sqlErrorCode, type SqlErrorKind } from './sql-errors';

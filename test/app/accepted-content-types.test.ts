@@ -63,6 +63,16 @@ describe('content types real clients send', () => {
     await http.post('/strict').set('Content-Type', form).send('{"a":1}').expect(200, { got: { a: 1 } });
     await http.post('/legacy').set('Content-Type', 'text/html').send('{}').expect(415);
     await app.close();
+
+    class FormApp extends LegacyClientsApp {
+      static override contentTypes = ['application/x-www-form-urlencoded'];
+    }
+    const form2 = createTestApp(FormApp).app;
+    await request(form2.callback()).post('/strict').set('Content-Type', form).send('{"a":1}').expect(200, { got: { a: 1 } });
+    await request(form2.callback()).post('/strict').set('Content-Type', 'text/plain').send('{"a":1}').expect(415);
+    // The app's list is about JSON routes: a text route still reads any type.
+    await request(form2.callback()).put('/text').set('Content-Type', 'text/plain').send('hi').expect(200, { length: 2, text: 'hi' });
+    await form2.close();
   });
 
   test('body: \'text\' gives the body as a string, bounded, UTF-8', async () => {

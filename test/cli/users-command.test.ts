@@ -119,12 +119,15 @@ describe('services-core users on SQLite', () => {
     expect(run.stderr).toContain('no-such.ini');
   });
 
-  test('the bin reads the password from a pipe, never from its arguments', async () => {
+  test('the bin reads the password from a pipe, never from its arguments, and exits while the writer keeps the pipe open', async () => {
     const name = unique('pipe');
     const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) => {
       const child = execFile(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src/cli/main.ts'), 'users', 'add', ini, name],
-        { cwd: ROOT }, (err, out) => resolve({ code: err ? Number(err.code) : 0, stdout: out }));
-      child.stdin!.end('piped-password-1\n');
+        { cwd: ROOT, timeout: 45_000 }, (err, out) => { // killed (and failed) if it waits for the pipe to close
+          child.stdin!.end();
+          resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout: out }); // -1: killed
+        });
+      child.stdin!.write('piped-password-1\n'); // and not closed until the command has exited
     });
     expect({ code, stdout }).toEqual({ code: 0, stdout: `user '${name}' added\n` });
     expect(await login(ini, name, 'piped-password-1')).toBe(200);

@@ -26,10 +26,12 @@ describeWithBinaries('pg', 'app data when PostgreSQL goes away', () => {
         expect(lines).toHaveLength(1);
         expect(JSON.stringify(lines[0])).not.toContain('not-so-secret');
         await request(app.callback()).post('/alice/notes').send({ title: 'during' }).expect(503);
+        await request(app.callback()).get('/__heartbeat__').expect(503);
       } finally {
         pg.start();
       }
       await request(app.callback()).get('/alice/notes').expect(200, ['before']);
+      await request(app.callback()).get('/__heartbeat__').expect(200);
     } finally {
       await app.close();
     }
@@ -53,11 +55,12 @@ describeWithBinaries('pg', 'app data when PostgreSQL goes away', () => {
     }
   }, 60_000);
 
-  test('the auth backend reuses the classification: a NUL byte in a name is a 400, not a BackendError', async () => {
+  test('the auth backend reuses the classification: its connection answers a NUL byte with a 400, not a BackendError', async () => {
     const auth = new SQLAuth({ sqluri: pg.uri, password_scheme: 'ssha-256' });
     try {
-      const err = await auth.getUserId('a\u0000b').catch((e: unknown) => e);
-      expect(err).toMatchObject({ name: 'SqlRequestError', status: 400 });
+      await auth.open();
+      const err = await auth.connection.run('probe', (ds) => ds.query('SELECT $1::text AS t', ['a\u0000b'])).catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'SqlRequestError', status: 400, sqlCode: '22021' });
     } finally {
       await auth.close();
     }

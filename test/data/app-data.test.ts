@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { EntitySchema } from 'typeorm';
-import { SyncServerApp, route } from '../../src/app';
+import { Column, Entity, EntitySchema, PrimaryGeneratedColumn } from 'typeorm';
+import { SyncServerApp, route, type AppContext } from '../../src/app';
 import { SQLAuth } from '../../src/auth/sql/sql-auth';
 import { ConfigError } from '../../src/config/errors';
 import type { AppDataDeclaration } from '../../src/data/app-data';
@@ -155,6 +155,33 @@ describe('app data on SQLite', () => {
     }
     expect(() => createTestApp(ThingApp, { 'data.sqluri': 'sqlite:///:memory:' })).not.toThrow();
   });
+});
+
+@Entity('bookmarks')
+class Bookmark {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @Column({ type: 'varchar', length: 200, unique: true })
+  url!: string;
+}
+
+class BookmarksApp extends SyncServerApp {
+  static override readonly data: AppDataDeclaration = { entities: [Bookmark] };
+
+  @route('POST', '/bookmarks', { body: 'json' })
+  async add(ctx: AppContext) {
+    const saved = await this.data.repository(Bookmark).save({ url: (ctx.request.body as { url: string }).url });
+    return { id: saved.id };
+  }
+}
+
+test('a decorated entity class (experimentalDecorators) works as an EntitySchema does; the heartbeat checks the data', async () => {
+  const { app } = createTestApp(BookmarksApp, { 'data.sqluri': 'sqlite:///:memory:' });
+  await request(app.callback()).post('/bookmarks').send({ url: 'https://example.com' }).expect(200, { id: 1 });
+  await request(app.callback()).post('/bookmarks').send({ url: 'https://example.com' }).expect(409);
+  await request(app.callback()).get('/__heartbeat__').expect(200);
+  await app.close();
 });
 
 describeService('pg', 'app data on PostgreSQL', () => {

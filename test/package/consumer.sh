@@ -4,7 +4,7 @@
 #  2. a fresh temporary project installs it with the toolchain README.md documents, from the npm
 #     cache `npm ci` filled (--prefer-offline);
 #  3. a two-route app is compiled against it twice, with experimentalDecorators (+ decorator
-#     metadata, node10 resolution) and with TC39 standard decorators (nodenext resolution);
+#     metadata, node16 modules) and with TC39 standard decorators (nodenext modules);
 #  4. each build is served by the installed `services-core serve` bin on a free port, with a user
 #     added by the installed `services-core users` into SQLite (better-sqlite3 and argon2 native
 #     code as installed), requested (a public route, a Basic-auth route, a 401), then stopped;
@@ -103,7 +103,7 @@ EOF
 cat >tsconfig.legacy.json <<'EOF'
 {
   "compilerOptions": {
-    "target": "ES2022", "module": "commonjs", "moduleResolution": "node10", "strict": true,
+    "target": "ES2022", "module": "node16", "moduleResolution": "node16", "strict": true,
     "experimentalDecorators": true, "emitDecoratorMetadata": true, "esModuleInterop": true,
     "types": ["node", "jest"], "outDir": "build-legacy", "rootDir": "src"
   },

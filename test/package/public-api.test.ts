@@ -1,5 +1,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import type {
+  AppHooks, AppMiddleware, ContentTypes, HookName, InvalidField, RouteBody, RouteValidation, StandardSchemaV1, Valid, ValidContext,
+} from '../../src';
+import { SyncServerApp } from '../../src';
 
 // The names docs/compatibility.md R.2 fixes, per package entry point.
 const CONFIG = ['Config', 'ConfigError', 'EnvironmentNotFoundError', 'convert', 'filterParams', 'loadAppConfig'];
@@ -48,4 +52,17 @@ describe.each([
 test('the services-core bin is built from src/cli/main.ts', () => {
   expect(existsSync(sourceOf(pkg.bin['services-core']))).toBe(true);
   expect(readFileSync(sourceOf(pkg.bin['services-core']), 'utf8')).toMatch(/^#!\/usr\/bin\/env node/);
+});
+
+test('the app\'s extension points: use, addHook and the hook and validation types (docs/app.md)', () => {
+  const names: Array<HookName> = ['onStart', 'onClose', 'onRequest', 'onResponse', 'onError'];
+  const hook: AppHooks['onError'] = () => undefined;
+  const middleware: AppMiddleware = async (_ctx, next) => next();
+  const body: RouteBody = 'text';
+  const types: ContentTypes = ['text/plain'];
+  const schemas: RouteValidation = {};
+  const unused: Array<Valid<RouteValidation> | ValidContext<RouteValidation> | InvalidField | StandardSchemaV1 | undefined> = [];
+  expect([names.length, typeof hook, typeof middleware, body, types, schemas, unused]).toEqual([5, 'function', 'function', 'text', ['text/plain'], {}, []]);
+  expect(typeof SyncServerApp.prototype.use).toBe('function');
+  expect(typeof SyncServerApp.prototype.addHook).toBe('function');
 });

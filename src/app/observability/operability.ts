@@ -16,6 +16,8 @@ export interface OperabilityParts {
   /** The app's folder, where `version.json` is looked for. */
   baseDir: string;
   auth?: AuthBackend;
+  /** The app's data (`static data`), checked by the heartbeat as `app_data`. */
+  data?: { checkHealth(): Promise<void> };
   cef: CefLogger;
   /** The settings, when the caller has read them already. */
   settings?: OperabilitySettings;
@@ -46,7 +48,7 @@ export function setUpOperability(config: FlatConfig, parts: OperabilityParts): O
     format: ops.heartbeatFormat,
     timeoutMs: ops.heartbeatTimeoutMs,
     checkServer: parts.checkServer,
-    builtIn: builtInChecks({ auth: parts.auth, cef: parts.cef, checkServer: parts.ownCheckServer ? parts.checkServer : undefined }),
+    builtIn: builtInChecks({ auth: parts.auth, data: parts.data, cef: parts.cef, checkServer: parts.ownCheckServer ? parts.checkServer : undefined }),
   });
   let version: string | undefined;
   const metricsPath = ops.metrics.port === undefined ? ops.metrics.path : undefined;

@@ -205,15 +205,22 @@ function backendMessage(backend: string, err: unknown): string {
  */
 export function builtInChecks(parts: {
   auth?: { readonly name: string; checkHealth(): Promise<void> };
+  /** The app's own data (`static data`): a SQL database. */
+  data?: { checkHealth(): Promise<void> };
   cef: { readonly enabled: boolean; health(): { ok: boolean; detail?: string } | null };
   /** The app's `checkServer`, only when the app overrides it (the default checks the auth backend). */
   checkServer?: HeartbeatCheck;
 }): [string, HeartbeatCheck][] {
   const checks: [string, HeartbeatCheck][] = [];
-  const { auth, cef, checkServer } = parts;
+  const { auth, data, cef, checkServer } = parts;
   if (auth) {
     checks.push(['auth_backend', () => auth.checkHealth().catch((err: unknown) => {
       throw new CheckFailure(backendMessage(auth.name, err), { cause: err });
+    })]);
+  }
+  if (data) {
+    checks.push(['app_data', () => data.checkHealth().catch((err: unknown) => {
+      throw new CheckFailure(backendMessage('sql', err), { cause: err });
     })]);
   }
   // By the settings: the sink opens only when the app starts, after the checks are listed.

@@ -12,8 +12,8 @@ export interface RouteOptions {
   limit?: number;
   /**
    * Request Content-Types the body is read under besides JSON (a `'json'` route's default is JSON
-   * only, a `'text'` route's any type): `'any'`, or a list such as `['application/x-www-form-urlencoded', 'text/*']`.
-   * Others are a 415. Wins over the app's `static contentTypes`.
+   * only, or the app's `static contentTypes`; a `'text'` route's any type): `'any'`, or a list such
+   * as `['application/x-www-form-urlencoded', 'text/*']`. Others are a 415.
    */
   contentTypes?: ContentTypes;
   /** Schemas (Standard Schema: valibot, zod…) the params, query and body must pass; the values land on `ctx.valid`. */

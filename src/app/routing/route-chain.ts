@@ -22,7 +22,7 @@ export interface RouteChainDeps {
   cef: Pick<CefLogger, 'log'>;
   /** `global.max_body_size`, for body routes without a `limit`. */
   maxBodySize: number;
-  /** The app's `static contentTypes`, for body routes without their own. */
+  /** The app's `static contentTypes`, for JSON body routes without their own. */
   contentTypes?: ContentTypes;
   /** `client_debug`: failing fields in respcode bodies too. */
   clientDebug: boolean;
@@ -45,7 +45,8 @@ export function buildRouteChain(route: RouteDefinition, deps: RouteChainDeps): M
   const audit = route.cef && { ...route.cef, name: route.cef.name ?? String(route.property) };
   const { body, validate: schemas, invalid } = route.options;
   const limit = body ? route.options.limit ?? deps.maxBodySize : 0;
-  const accepts = acceptsContentType(route.options.contentTypes ?? deps.contentTypes ?? (body === 'text' ? 'any' : undefined));
+  // The app-wide list widens JSON routes; a text route reads any type unless it lists its own.
+  const accepts = acceptsContentType(route.options.contentTypes ?? (body === 'text' ? 'any' : deps.contentTypes));
   const readBody = body === 'text' ? readTextBody : readJsonBody;
   const validate = schemas && compileValidation(schemas, { invalid, clientDebug: deps.clientDebug });
 
