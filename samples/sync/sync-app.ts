@@ -5,7 +5,7 @@ import {
   ERROR_USERNAME_EMAIL_MISMATCH, ERROR_WEAK_PASSWORD, BadRequestError, HttpError, NotFoundError, SyncServerApp,
   UnauthorizedError, authenticated, cef, extractUsername, getUrl, htmlResponse, jsonBadRequest, parseBasicAuth,
   roundTime, route, textResponse, time2bigint, validEmail, validPassword,
-  type AppContext, type AppOptions, type AuthBackend, type FlatConfig,
+  type AppContext, type AppDataDeclaration, type AppOptions, type AuthBackend, type FlatConfig,
 } from '../../src';
 import { itemsResponse, pyFloatText, rawJson, stampsJson, wboJson } from './output';
 import { InvalidArgumentError, parseItemQuery, type ItemQuery } from './query-args';
@@ -46,7 +46,7 @@ interface UserBody {
  */
 export class SyncApp extends SyncServerApp {
   /** The storage tables, in the database of `[storage] sqluri` (shared with auth when the same). */
-  static override readonly data = { entities: STORAGE_ENTITIES, section: 'storage' };
+  static override readonly data: AppDataDeclaration = { entities: STORAGE_ENTITIES, section: 'storage' };
   static override settingsSchema = SYNC_SETTINGS_SCHEMA;
 
   readonly sync: SyncSettings;

@@ -5,7 +5,7 @@
  * Framework-independent: it takes a function that opens a TypeORM DataSource.
  */
 import type { DataSource } from 'typeorm';
-import { BackendError, bigint2time, time2bigint } from '../../src';
+import { BackendError, bigint2time, isUniqueViolation, time2bigint } from '../../src';
 import type { ItemQuery } from './query-args';
 import type { Dialect, StorageSource } from './storage-source';
 import { NO_EXPIRY, type Wbo } from './wbo';
@@ -126,8 +126,9 @@ export class SyncStorage {
         const { source } = await this.source();
         await run(source, `INSERT INTO collections (userid, collectionid, name) VALUES (${i.list([user, next, name])})`, i.values);
         return next;
-      } catch {
+      } catch (err) {
         // Another request took that id (or created the collection): look again.
+        if (!isUniqueViolation(err)) throw err;
         const again = await this.collectionId(user, name, false);
         if (again !== null) return again;
       }
