@@ -1,0 +1,63 @@
+/**
+ * Response bodies with timestamps as two-decimal JSON numbers (`1297417122.30`, as the legacy
+ * server's Decimal output), in JSON, `application/newlines` or `application/whoisi`.
+ */
+import { HttpResponse, convertResponse, type AcceptSource } from '../../src';
+import type { StoredWbo } from './sync-storage';
+
+/** JSON text of a WBO; `modified` is written as its two-decimal text. */
+export function wboJson(wbo: StoredWbo): string {
+  const parts = [`"id": ${JSON.stringify(wbo.id)}`];
+  if (wbo.parentid !== undefined) parts.push(`"parentid": ${JSON.stringify(wbo.parentid)}`);
+  if (wbo.predecessorid !== undefined) parts.push(`"predecessorid": ${JSON.stringify(wbo.predecessorid)}`);
+  if (wbo.sortindex !== undefined) parts.push(`"sortindex": ${wbo.sortindex}`);
+  if (wbo.modified !== undefined) parts.push(`"modified": ${wbo.modified}`);
+  if (wbo.payload !== undefined) parts.push(`"payload": ${JSON.stringify(wbo.payload)}`);
+  return `{${parts.join(', ')}}`;
+}
+
+/** A map of names to two-decimal stamps (hundredths) as a JSON object. */
+export function stampsJson(stamps: Map<string, number>): string {
+  const parts: string[] = [];
+  for (const [name, hundredths] of stamps) parts.push(`${JSON.stringify(name)}: ${hundredthsText(hundredths)}`);
+  return `{${parts.join(', ')}}`;
+}
+
+/** Hundredths as two-decimal text. */
+export function hundredthsText(value: number): string {
+  const sign = value < 0 ? '-' : '';
+  const abs = Math.abs(value);
+  return `${sign}${Math.trunc(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** A raw JSON text response. */
+export function rawJson(text: string, headers: Record<string, string> = {}, status = 200): HttpResponse {
+  return new HttpResponse(text, { status, headers: { 'Content-Type': 'application/json', ...headers } });
+}
+
+/**
+ * Items already serialised as JSON texts, in the format `Accept` prefers (the legacy
+ * `convert_response`): a JSON list, one JSON text per line, or length-prefixed texts.
+ */
+export function itemsResponse(accept: AcceptSource, texts: string[], headers: Record<string, string> = {}): HttpResponse {
+  const type = convertResponse(accept, []).headers['Content-Type'];
+  if (type === 'application/newlines') {
+    return new HttpResponse(texts.map((t) => `${t}\n`).join(''), { headers: { 'Content-Type': type, ...headers } });
+  }
+  if (type === 'application/whoisi') {
+    const parts: Buffer[] = [];
+    for (const text of texts) {
+      const body = Buffer.from(text);
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(body.length);
+      parts.push(length, body);
+    }
+    return new HttpResponse(Buffer.concat(parts), { headers: { 'Content-Type': type, ...headers } });
+  }
+  return rawJson(`[${texts.join(', ')}]`, headers);
+}
+
+/** Python's `str(float)` for a quota figure: `5.0`, `0.0765625`. */
+export function pyFloatText(value: number): string {
+  return Number.isInteger(value) ? `${value}.0` : String(value);
+}
