@@ -4,10 +4,9 @@ import { MoreThan } from 'typeorm';
 // In your project: from 'services-core'
 import {
   ERROR_INVALID_WBO, HttpError, NotFoundError, SyncServerApp, authenticated, cef, jsonResponse, route,
-  type AppContext, type AppOptions, type AuthBackend, type Config, type FlatConfig, type ValidContext,
+  isUniqueViolation, type AppContext, type AppDataDeclaration, type AppOptions, type AuthBackend, type Config,
+  type FlatConfig, type ValidContext,
 } from '../../src';
-// Not exported from the package root yet: in your project, a deep import of services-core's data module.
-import { isUniqueViolation, type AppDataDeclaration } from '../../src/data';
 import { NoteEntity, type Note } from './note-entity';
 import { ById, Import, ListQuery, NewBody, NewNote } from './note-input';
 
