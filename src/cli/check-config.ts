@@ -7,7 +7,6 @@ import { createAuthBackend } from '../auth/registry';
 import { ConfigError } from '../config/errors';
 import type { FlatConfig } from '../config/types';
 import { type AppClass, loadAppClass } from './load-app-class';
-import type { ServePlan } from './serve-plan';
 
 export interface ConfigSource {
   /** The file the config came from: every message names it. */
@@ -80,12 +79,21 @@ function baseClassOf(appClass: typeof SyncServerApp): typeof SyncServerApp | und
   return base;
 }
 
+/** What the pre-check needs of a `ServePlan` (src/cli/serve-plan.ts). */
+export interface DeploymentPlan {
+  iniPath: string;
+  config: FlatConfig;
+  appSpec: string;
+  baseDir: string;
+  notices: string[];
+}
+
 /**
  * The pre-check of a deployment .ini, for `serve` (before any worker starts) and `services-core
  * config`: the app module of `[app:main] use`, then `checkFrameworkConfig` with that class.
  * Returns the notices to show once, the reader's first.
  */
-export async function checkDeployment(plan: ServePlan): Promise<string[]> {
+export async function checkDeployment(plan: DeploymentPlan): Promise<string[]> {
   let appClass: AppClass;
   try {
     appClass = loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
