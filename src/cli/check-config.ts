@@ -1,6 +1,5 @@
 import { readSettings } from '../app/framework-settings';
 import { createLogger } from '../app/observability/logger';
-import { readRouteTable } from '../app/routing/route-table';
 import type { SyncServerApp } from '../app/sync-server-app';
 import { readVersionFile } from '../app/pages/dockerflow';
 import { createAuthBackend } from '../auth/registry';
@@ -57,6 +56,8 @@ export async function checkFrameworkConfig(config: FlatConfig, source: ConfigSou
   if (appClass && base) {
     const authenticate = (proto: object) => (proto as Record<string, unknown>).authenticate;
     const ownAuthentication = authenticate(appClass.prototype) !== authenticate(base.prototype);
+    // Loaded here: the app module has loaded the decorators already; a plain file needs none.
+    const { readRouteTable } = await import('../app/routing/route-table');
     check(() => readRouteTable(Object.create(appClass.prototype) as object, base, { hasAuth: config['auth.backend'] !== undefined || ownAuthentication }));
   }
   if (config['auth.backend'] !== undefined) {
