@@ -9,25 +9,36 @@
  * each a single process (no cluster), rounds interleaved, medians printed with the ratio to
  * bare Koa. Compiles src/ and the sample with tsc into a temp directory first.
  *
- *   npx ts-node --transpile-only bench/startup.ts [--rounds 5]
+ *   npx ts-node --transpile-only bench/startup.ts [--rounds 5] [--baseline <another checkout>]
+ *
+ * With `--baseline`, that tree's two apps run too (`twoRoutes@base`, `accounts@base`), in the
+ * same interleaved rounds, so a change is compared with its base in one run.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../test/support/free-port';
-import { median, numberOption } from './support/bench-args';
+import { median, numberOption, option } from './support/bench-args';
 
 const ROOT = resolve(__dirname, '..');
 const rounds = numberOption('rounds', 5);
 
-const out = mkdtempSync(join(tmpdir(), 'bench-startup-'));
-symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'));
-execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--outDir', out, '--rootDir', ROOT, '--target', 'ES2022',
-  '--module', 'commonjs', '--lib', 'ES2023', '--types', 'node', '--experimentalDecorators', '--emitDecoratorMetadata', '--esModuleInterop', '--skipLibCheck', '--resolveJsonModule',
-  join(ROOT, 'src/index.ts'), join(ROOT, 'samples/accounts/accounts-app.ts')], { stdio: 'inherit' });
+const baseline = option('baseline', '');
 
-const scripts = {
+/** Compiles `root`'s src/ and accounts sample into a temp directory, with the three scripts. */
+function compile(root: string): string {
+  const out = mkdtempSync(join(tmpdir(), 'bench-startup-'));
+  symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'));
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--outDir', out, '--rootDir', root, '--target', 'ES2022',
+    '--module', 'commonjs', '--lib', 'ES2023', '--types', 'node', '--experimentalDecorators', '--emitDecoratorMetadata', '--esModuleInterop', '--skipLibCheck', '--resolveJsonModule',
+    '--typeRoots', join(ROOT, 'node_modules/@types'),
+    join(root, 'src/index.ts'), join(root, 'samples/accounts/accounts-app.ts')], { stdio: 'inherit' });
+  for (const [name, text] of Object.entries(scriptsFor(root))) writeFileSync(join(out, `${name}.js`), text);
+  return out;
+}
+
+const scriptsFor = (root: string) => ({
   koa: `
     const Koa = require('koa'); const { Router } = require('@koa/router');
     const app = new Koa(); const router = new Router();
@@ -49,12 +60,15 @@ const scripts = {
   accounts: `
     const { AccountsApp } = require('./samples/accounts/accounts-app');
     const { loadConfigFile } = require('./src');
-    const config = { ...loadConfigFile(${JSON.stringify(join(ROOT, 'samples/accounts/accounts.conf'))}),
+    const config = { ...loadConfigFile(${JSON.stringify(join(root, 'samples/accounts/accounts.conf'))}),
       'auth.sqluri': 'sqlite:///' + process.env.DIR + '/accounts.db', 'cef.file': process.env.DIR + '/cef.log', 'global.log_level': 'warn' };
     new AccountsApp(config).listen(Number(process.env.PORT));`,
-};
-type Name = keyof typeof scripts;
-for (const [name, text] of Object.entries(scripts)) writeFileSync(join(out, `${name}.js`), text);
+});
+
+const scripts = scriptsFor(ROOT);
+const out = compile(ROOT);
+const baseOut = baseline === '' ? '' : compile(resolve(baseline));
+type Name = keyof typeof scripts | 'twoRoutes@base' | 'accounts@base';
 
 async function firstOk(url: string, child: ChildProcess): Promise<void> {
   for (;;) {
@@ -82,9 +96,10 @@ function cpuMs(pid: number): number {
 async function measure(name: Name): Promise<{ ms: number; cpu: number; rss: number }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bench-startup-run-'));
-  const path = name === 'accounts' ? '/__heartbeat__' : '/hello';
+  const [script, tree] = name.endsWith('@base') ? [name.slice(0, -'@base'.length), baseOut] : [name, out];
+  const path = script === 'accounts' ? '/__heartbeat__' : '/hello';
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [join(out, `${name}.js`)], { cwd: out, env: { ...process.env, PORT: String(port), DIR: dir }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [join(tree, `${script}.js`)], { cwd: tree, env: { ...process.env, PORT: String(port), DIR: dir }, stdio: 'ignore' });
   await firstOk(`http://127.0.0.1:${port}${path}`, child);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const cpu = cpuMs(child.pid as number);
@@ -96,7 +111,7 @@ async function measure(name: Name): Promise<{ ms: number; cpu: number; rss: numb
 }
 
 async function main(): Promise<void> {
-  const names = Object.keys(scripts) as Name[];
+  const names = [...Object.keys(scripts), ...(baseOut ? ['twoRoutes@base', 'accounts@base'] : [])] as Name[];
   const results = Object.fromEntries(names.map((n) => [n, { ms: [] as number[], cpu: [] as number[], rss: [] as number[] }])) as Record<Name, { ms: number[]; cpu: number[]; rss: number[] }>;
   for (let round = 0; round < rounds; round++) {
     for (const name of names) {
@@ -112,7 +127,7 @@ async function main(): Promise<void> {
     const ms = median(results[name].ms);
     const cpu = median(results[name].cpu);
     const rss = median(results[name].rss);
-    console.log(`${name.padEnd(10)} ${ms.toFixed(0).padStart(5)} ms (${(ms / base.ms).toFixed(2)}x)   CPU ${cpu.toFixed(0).padStart(5)} ms (${(cpu / base.cpu).toFixed(2)}x)` +
+    console.log(`${name.padEnd(15)} ${ms.toFixed(0).padStart(5)} ms (${(ms / base.ms).toFixed(2)}x)   CPU ${cpu.toFixed(0).padStart(5)} ms (${(cpu / base.cpu).toFixed(2)}x)` +
       `   RSS ${rss.toFixed(1).padStart(6)} MB (${(rss / base.rss).toFixed(2)}x)`);
   }
 }

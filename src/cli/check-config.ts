@@ -1,6 +1,5 @@
 import { readSettings } from '../app/framework-settings';
 import { createLogger } from '../app/observability/logger';
-import { readRouteTable } from '../app/routing/route-table';
 import type { SyncServerApp } from '../app/sync-server-app';
 import { readVersionFile } from '../app/pages/dockerflow';
 import { createAuthBackend } from '../auth/registry';
@@ -9,7 +8,6 @@ import { appSettingsSchema } from '../data/data-schema';
 import type { FlatConfig } from '../config/types';
 import { checkAppData } from './check-app-data';
 import { type AppClass, loadAppClass } from './load-app-class';
-import type { ServePlan } from './serve-plan';
 
 export interface ConfigSource {
   /** The file the config came from: every message names it. */
@@ -60,6 +58,8 @@ export async function checkFrameworkConfig(config: FlatConfig, source: ConfigSou
   if (appClass && base) {
     const authenticate = (proto: object) => (proto as Record<string, unknown>).authenticate;
     const ownAuthentication = authenticate(appClass.prototype) !== authenticate(base.prototype);
+    // Loaded here: the app module has loaded the decorators already; a plain file needs none.
+    const { readRouteTable } = await import('../app/routing/route-table');
     check(() => readRouteTable(Object.create(appClass.prototype) as object, base, { hasAuth: config['auth.backend'] !== undefined || ownAuthentication }));
   }
   if (config['auth.backend'] !== undefined) {
@@ -82,12 +82,21 @@ function baseClassOf(appClass: typeof SyncServerApp): typeof SyncServerApp | und
   return base;
 }
 
+/** What the pre-check needs of a `ServePlan` (src/cli/serve-plan.ts). */
+export interface DeploymentPlan {
+  iniPath: string;
+  config: FlatConfig;
+  appSpec: string;
+  baseDir: string;
+  notices: string[];
+}
+
 /**
  * The pre-check of a deployment .ini, for `serve` (before any worker starts) and `services-core
  * config`: the app module of `[app:main] use`, then `checkFrameworkConfig` with that class.
  * Returns the notices to show once, the reader's first.
  */
-export async function checkDeployment(plan: ServePlan): Promise<string[]> {
+export async function checkDeployment(plan: DeploymentPlan): Promise<string[]> {
   let appClass: AppClass;
   try {
     appClass = loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);

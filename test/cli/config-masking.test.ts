@@ -25,7 +25,7 @@ describe('services-core config masks secret-bearing keys, not look-alikes', () =
     const dir = tempFiles({
       'app.conf': [
         '[global]', 'secret_keys = myapp.token, partner.*', '',
-        '[auth]', 'backend = sql', 'password_scheme = bcrypt', 'admin_password = hunter2', 'sqluri = postgresql://sync:hunter2@db/sync', '',
+        '[auth]', 'backend = ldap', 'ldapuri = ldap://localhost', 'password_scheme = ssha512', 'admin_password = hunter2', 'sqluri = postgresql://sync:hunter2@db/sync', '',
         '[smtp]', 'user = mailer', 'password = hunter2', '',
         '[myapp]', 'token = hunter2', 'token_ttl = 60', '',
         '[partner]', 'url = https://p.example', 'id = hunter2', '',
@@ -35,7 +35,7 @@ describe('services-core config masks secret-bearing keys, not look-alikes', () =
     expect(code).toBe(0);
     expect(stdout).not.toContain('hunter2');
     expect(stdout.split('\n')).toEqual(expect.arrayContaining([
-      'auth.password_scheme = "bcrypt"',
+      'auth.password_scheme = "ssha512"',
       'auth.admin_password = "********"',
       'auth.sqluri = "postgresql://****:****@db/sync"',
       'smtp.user = "mailer"',
