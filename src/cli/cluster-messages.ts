@@ -52,11 +52,14 @@ function isLabels(value: unknown): boolean {
   return isObject(value) && Object.values(value).every((v) => isString(v) || isFiniteNumber(v));
 }
 
-/** `registry.getMetricsAsJSON()` of a worker, as prom-client's aggregation reads it. */
+/**
+ * `registry.getMetricsAsJSON()` of a worker, as prom-client's aggregation reads it. A value may be
+ * null: the IPC channel's JSON turns NaN (an event-loop gauge before its first sample) into null.
+ */
 function isWorkerMetrics(value: unknown): value is WorkerMetrics {
   return Array.isArray(value) && value.every((metric) => isObject(metric) && isString(metric.name) && isString(metric.help) &&
     isString(metric.type) && METRIC_TYPES.has(metric.type) && isString(metric.aggregator) && AGGREGATORS.has(metric.aggregator) &&
-    Array.isArray(metric.values) && metric.values.every((v) => isObject(v) && typeof v.value === 'number' &&
+    Array.isArray(metric.values) && metric.values.every((v) => isObject(v) && (typeof v.value === 'number' || v.value === null) &&
       optional(v.labels, isLabels) && optional(v.metricName, isString)));
 }
 

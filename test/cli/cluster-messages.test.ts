@@ -28,6 +28,16 @@ describe('cluster messages: one check for everything a worker sends', () => {
     expect(readWorkerMessage({ type: 'auth-purge', userId: 7 }).ok).toBe(true);
   });
 
+  test('a registry\'s own JSON passes after the IPC channel turned its NaN gauges into null (default metrics do)', async () => {
+    const { Registry, collectDefaultMetrics } = await import('prom-client');
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const lag = { name: 'lag_seconds', help: 'h', type: 'gauge', aggregator: 'average', values: [{ value: Number.NaN, labels: {} }] };
+    const metrics = JSON.parse(JSON.stringify([...await registry.getMetricsAsJSON(), lag])) as unknown[];
+    expect(JSON.stringify(metrics)).toContain('"value":null');
+    expect(readWorkerMessage({ type: 'metrics:local', id: 1, metrics })).toEqual({ ok: true, message: expect.objectContaining({ type: 'metrics:local' }) });
+  });
+
   test('the limiter\'s get and delete, which send an options object as arg, pass (a login check under serve is one)', () => {
     // RateLimiterCluster.get(key, options = {}) sends data: { key, arg: options }: refusing it turned
     // every fresh login's throttle check into a 1 s wait and a fail-open warning.
