@@ -91,6 +91,14 @@ export class SyncApp extends SyncServerApp {
     await this.storage.close();
   }
 
+  /**
+   * Doubled slashes merged, as nginx does by default (`merge_slashes`): clients build storage
+   * URLs as `<node>/1.0/…` and the node URL ends with `/`.
+   */
+  protected override onRequest(ctx: AppContext): void {
+    if (ctx.path.includes('//')) ctx.path = ctx.path.replace(/\/{2,}/g, '/');
+  }
+
   /** `X-Weave-Timestamp` on every response, errors included, as the original server did. */
   protected override onResponse(ctx: AppContext): void {
     if (!ctx.response.get('X-Weave-Timestamp')) ctx.set('X-Weave-Timestamp', ctx.state.serverTime);

@@ -450,6 +450,16 @@ describe(`samples/sync: storage API (${label})`, () => {
     await http.put(`${root}/storage`).set('Authorization', auth).expect(400);
   });
 
+  test('doubled slashes are merged (clients append /1.0/… to the node URL, which ends with /)', async () => {
+    const node = (await http.get('/user/1/tester/node/weave').expect(200)).text;
+    expect(node.endsWith('/')).toBe(true);
+    await http.put(`/${root}/storage/coll/a`).set('Authorization', auth).send(JSON.stringify({ payload: 'x' })).expect(200);
+    expect(json(await http.get(`//${root}//storage/coll?full=1`).set('Authorization', auth).expect(200))).toEqual([
+      expect.objectContaining({ id: 'a', payload: 'x' }),
+    ]);
+    await http.get('//user/1//tester/').expect(200, '1');
+  });
+
   test('API 1.1 and 1 paths and trailing slashes; GUID ids', async () => {
     await http.get('/1.1/tester/storage/col2/').set('Authorization', auth).expect(200);
     await http.get('/1/tester/info/collections').set('Authorization', auth).expect(200);
