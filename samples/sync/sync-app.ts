@@ -273,11 +273,13 @@ export class SyncApp extends SyncServerApp {
     return rawJson(`{${parts.join(', ')}}`);
   }
 
-  /** The legacy answer to a PUT on the storage root. */
+  /**
+   * 404 as the original answered: it strips the trailing slash before routing, so its
+   * `PUT …/storage/` route (400) never matched. A 404, not the 405 of an unrouted method.
+   */
   @route('PUT', `${ROOT}/storage`)
-  @authenticated
   storageRoot() {
-    throw new BadRequestError();
+    throw new NotFoundError();
   }
 
   private collection(ctx: AppContext): string {

@@ -447,7 +447,10 @@ describe(`samples/sync: storage API (${label})`, () => {
     expect(json(await get('/storage/col2').expect(200))).toEqual([]);
     await get('/storage/meta/global').expect(404);
     expect(json(await get('/info/collections').expect(200))).toEqual({});
-    await http.put(`${root}/storage`).set('Authorization', auth).expect(400);
+    // The original strips the trailing slash before routing, so its `PUT …/storage/` route never matched.
+    await http.put(`${root}/storage`).set('Authorization', auth).send('{"id": "1", "payload": "x"}').expect(404);
+    await http.put(`${root}/storage/`).set('Authorization', auth).send('{"id": "1", "payload": "x"}').expect(404);
+    await http.put(`${root}/storage/`).send('{}').expect(404);
   });
 
   test('doubled slashes are merged (clients append /1.0/… to the node URL, which ends with /)', async () => {
