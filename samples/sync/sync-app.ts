@@ -229,13 +229,16 @@ export class SyncApp extends SyncServerApp {
     return textResponse('success');
   }
 
-  /** The reCAPTCHA snippet for account creation forms; 404 when captchas are off. */
+  /**
+   * The reCAPTCHA snippet for account creation forms; 404 when captchas are off. Served without a
+   * public key too (an empty key), as the original rendered it whenever `captcha.use` was on.
+   */
   @route(['GET', 'POST'], '/misc/{api:1.0|1}/captcha_html')
   captchaHtml() {
     const { use, publicKey, useSsl } = this.sync.captcha;
-    if (!use || !publicKey) throw new NotFoundError('No captcha configured');
+    if (!use) throw new NotFoundError('No captcha configured');
     const server = useSsl ? 'https://www.google.com/recaptcha/api' : 'http://www.google.com/recaptcha/api';
-    const key = encodeURIComponent(publicKey);
+    const key = encodeURIComponent(publicKey ?? '');
     return htmlResponse(`<script type="text/javascript" src="${server}/challenge?k=${key}"></script>\n`);
   }
 

@@ -170,8 +170,15 @@ describe(`samples/sync: user API (${label})`, () => {
     }
   });
 
-  test('captcha_html is 404 without a captcha key', async () => {
-    await http.get('/misc/1.0/captcha_html').expect(404);
+  test('captcha_html is served when captchas are on, even without a key (as the original); 404 when off', async () => {
+    const res = await http.get('/misc/1.0/captcha_html').expect(200);
+    expect(res.text).toContain('<script');
+    const off = createTestApp(SyncApp, CONFIG.replace('use = true', 'use = false'));
+    try {
+      await request(off.app.callback()).get('/misc/1.0/captcha_html').expect(404);
+    } finally {
+      await off.app.close();
+    }
   });
 });
 
