@@ -170,6 +170,13 @@ describe(`samples/sync: user API (${label})`, () => {
     }
   });
 
+  test('password_reset: Basic auth first (a malformed token is 401), then 503: this server sends no mail', async () => {
+    await http.put('/user/1.0/alice').set('X-Weave-Secret', 's3cret').send(JSON.stringify({ password: PASSWORD })).expect(200);
+    await http.get('/user/1.0/alice/password_reset').set('Authorization', 'FOooo baar').expect(401);
+    await http.get('/user/1.0/alice/password_reset').expect(401);
+    await http.get('/user/1.0/alice/password_reset').set('Authorization', basic('alice', PASSWORD)).expect(503);
+  });
+
   test('captcha_html is served when captchas are on, even without a key (as the original); 404 when off', async () => {
     const res = await http.get('/misc/1.0/captcha_html').expect(200);
     expect(res.text).toContain('<script');
