@@ -2,7 +2,7 @@
 import {
   ERROR_INVALID_CAPTCHA, ERROR_INVALID_COLLECTION, ERROR_INVALID_RESET_CODE, ERROR_INVALID_USER, ERROR_INVALID_WBO,
   ERROR_INVALID_WRITE, ERROR_MALFORMED_JSON, ERROR_MISSING_PASSWORD, ERROR_NO_EMAIL_ADDRESS, ERROR_OVER_QUOTA,
-  ERROR_USERNAME_EMAIL_MISMATCH, ERROR_WEAK_PASSWORD, BadRequestError, HttpError, NotFoundError, SyncServerApp,
+  ERROR_USERNAME_EMAIL_MISMATCH, ERROR_WEAK_PASSWORD, BadRequestError, HttpError, NotFoundError, ServiceUnavailableError, SyncServerApp,
   UnauthorizedError, authenticated, cef, extractUsername, getUrl, htmlResponse, jsonBadRequest, parseBasicAuth,
   roundTime, route, textResponse, time2bigint, validEmail, validPassword,
   type AppContext, type AppDataDeclaration, type AppOptions, type AuthBackend, type FlatConfig,
@@ -89,6 +89,14 @@ export class SyncApp extends SyncServerApp {
 
   protected override async onClose(): Promise<void> {
     await this.storage.close();
+  }
+
+  /**
+   * Doubled slashes merged, as nginx does by default (`merge_slashes`): clients build storage
+   * URLs as `<node>/1.0/…` and the node URL ends with `/`.
+   */
+  protected override onRequest(ctx: AppContext): void {
+    if (ctx.path.includes('//')) ctx.path = ctx.path.replace(/\/{2,}/g, '/');
   }
 
   /** `X-Weave-Timestamp` on every response, errors included, as the original server did. */
@@ -221,13 +229,27 @@ export class SyncApp extends SyncServerApp {
     return textResponse('success');
   }
 
-  /** The reCAPTCHA snippet for account creation forms; 404 when captchas are off. */
+  /**
+   * Asks for a reset code by e-mail. Basic auth first, as the original routed it (a malformed
+   * token is 401); then 503 as the original answered when it could not send: this sample sends
+   * no mail (reset codes work through `X-Weave-Password-Reset` on `POST …/password`).
+   */
+  @route('GET', `${USER_API}/password_reset`)
+  @authenticated
+  passwordReset() {
+    throw new ServiceUnavailableError('No mail server configured');
+  }
+
+  /**
+   * The reCAPTCHA snippet for account creation forms; 404 when captchas are off. Served without a
+   * public key too (an empty key), as the original rendered it whenever `captcha.use` was on.
+   */
   @route(['GET', 'POST'], '/misc/{api:1.0|1}/captcha_html')
   captchaHtml() {
     const { use, publicKey, useSsl } = this.sync.captcha;
-    if (!use || !publicKey) throw new NotFoundError('No captcha configured');
+    if (!use) throw new NotFoundError('No captcha configured');
     const server = useSsl ? 'https://www.google.com/recaptcha/api' : 'http://www.google.com/recaptcha/api';
-    const key = encodeURIComponent(publicKey);
+    const key = encodeURIComponent(publicKey ?? '');
     return htmlResponse(`<script type="text/javascript" src="${server}/challenge?k=${key}"></script>\n`);
   }
 
@@ -265,11 +287,13 @@ export class SyncApp extends SyncServerApp {
     return rawJson(`{${parts.join(', ')}}`);
   }
 
-  /** The legacy answer to a PUT on the storage root. */
+  /**
+   * 404 as the original answered: it strips the trailing slash before routing, so its
+   * `PUT …/storage/` route (400) never matched. A 404, not the 405 of an unrouted method.
+   */
   @route('PUT', `${ROOT}/storage`)
-  @authenticated
   storageRoot() {
-    throw new BadRequestError();
+    throw new NotFoundError();
   }
 
   private collection(ctx: AppContext): string {
