@@ -2,7 +2,7 @@
  * Response bodies with timestamps as two-decimal JSON numbers (`1297417122.30`, as the legacy
  * server's Decimal output), in JSON, `application/newlines` or `application/whoisi`.
  */
-import { HttpResponse, convertResponse, type AcceptSource } from '../../src';
+import { HttpResponse, preferredFormat, type AcceptSource } from '../../src';
 import type { StoredWbo } from './sync-storage';
 
 /** JSON text of a WBO; `modified` is written as its two-decimal text. */
@@ -40,11 +40,11 @@ export function rawJson(text: string, headers: Record<string, string> = {}, stat
  * `convert_response`): a JSON list, one JSON text per line, or length-prefixed texts.
  */
 export function itemsResponse(accept: AcceptSource, texts: string[], headers: Record<string, string> = {}): HttpResponse {
-  const type = convertResponse(accept, []).headers['Content-Type'];
-  if (type === 'application/newlines') {
-    return new HttpResponse(texts.map((t) => `${t}\n`).join(''), { headers: { 'Content-Type': type, ...headers } });
+  const format = preferredFormat(accept);
+  if (format === 'newlines') {
+    return new HttpResponse(texts.map((t) => `${t}\n`).join(''), { headers: { 'Content-Type': 'application/newlines', ...headers } });
   }
-  if (type === 'application/whoisi') {
+  if (format === 'whoisi') {
     const parts: Buffer[] = [];
     for (const text of texts) {
       const body = Buffer.from(text);
@@ -52,7 +52,7 @@ export function itemsResponse(accept: AcceptSource, texts: string[], headers: Re
       length.writeUInt32BE(body.length);
       parts.push(length, body);
     }
-    return new HttpResponse(Buffer.concat(parts), { headers: { 'Content-Type': type, ...headers } });
+    return new HttpResponse(Buffer.concat(parts), { headers: { 'Content-Type': 'application/whoisi', ...headers } });
   }
   return rawJson(`[${texts.join(', ')}]`, headers);
 }

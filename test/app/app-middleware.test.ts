@@ -130,3 +130,32 @@ describe('app.use: middleware before the pages and routes', () => {
     await app.close();
   });
 });
+
+describe('error answers keep what CORS middleware set', () => {
+  class FailingApp extends SyncServerApp {
+    constructor(config: FlatConfig, options?: AppOptions) {
+      super(config, options);
+      this.use(async (ctx, next) => {
+        ctx.set('Access-Control-Allow-Origin', 'https://notes.example');
+        ctx.set('Vary', 'Origin');
+        ctx.set('X-Handler-Detail', 'set before the failure');
+        await next();
+      });
+    }
+
+    @route('GET', '/boom')
+    boom(): never {
+      throw new Error('not an HttpError');
+    }
+  }
+
+  test('a 500 from a plain Error carries the CORS headers (a browser sees the status) but not the others', async () => {
+    const { app } = createTestApp(FailingApp);
+    const res = await request(app.callback()).get('/boom').set('Origin', 'https://notes.example').expect(500);
+    expect(res.headers['access-control-allow-origin']).toBe('https://notes.example');
+    expect(res.headers.vary).toBe('Origin');
+    expect(res.headers['x-handler-detail']).toBeUndefined();
+    expect(res.headers['x-request-id']).toBeDefined();
+    await app.close();
+  });
+});

@@ -4,7 +4,7 @@ import vm from 'node:vm';
 import { isHttpError } from '../../src/app/responses/errors';
 import * as codes from '../../src/util/respcodes';
 import {
-  HttpResponse, convertResponse, htmlResponse, isHttpResponse, jsonBadRequest, jsonResponse, newlinesResponse,
+  HttpResponse, convertResponse, preferredFormat, htmlResponse, isHttpResponse, jsonBadRequest, jsonResponse, newlinesResponse,
   textResponse, whoisiResponse,
 } from '../../src/app/responses/responses';
 
@@ -112,6 +112,8 @@ describe('convertResponse', () => {
     ['garbage, application/whoisi', 'application/whoisi'],
   ])('Accept %p → %p', (accept, expected) => {
     expect(typeFor(accept)).toBe(expected);
+    // preferredFormat is the same choice, for an app that writes the items itself (samples/sync).
+    expect(`application/${preferredFormat(accept)}`).toBe(expected);
   });
 
   it('reads Accept from a Koa-style context', () => {

@@ -11,7 +11,7 @@ const CEF = ['logCef', 'formatCef', 'AUTH_FAILURE', 'CAPTCHA_FAILURE', 'OVERRIDE
 const MAIN = [
   ...CONFIG, ...CEF,
   'SyncServerApp', 'route', 'authenticated', 'cef', 'HttpError', 'BackendError', 'BackendTimeoutError',
-  'jsonResponse', 'textResponse', 'newlinesResponse', 'whoisiResponse', 'convertResponse', 'jsonBadRequest', 'respcodes',
+  'jsonResponse', 'textResponse', 'newlinesResponse', 'whoisiResponse', 'convertResponse', 'preferredFormat', 'jsonBadRequest', 'respcodes',
   'registerAuthBackend', 'createAuthBackend', 'SQLAuth', 'LDAPAuth', 'DummyAuth', 'hashPassword', 'validatePassword',
   'extractUsername', 'roundTime', 'time2bigint', 'bigint2time', 'validEmail', 'validPassword', 'batch', 'getUrl',
   'proxy', 'sendEmail',

@@ -76,15 +76,27 @@ export function whoisiResponse(items: Iterable<unknown>, init?: HttpResponseInit
 /** Where `convertResponse` reads `Accept`: the header's value, a Koa context or request. */
 export type AcceptSource = string | undefined | { get(field: string): string };
 
+/** The list formats `convertResponse` writes. */
+export type ListFormat = 'json' | 'newlines' | 'whoisi';
+
 /**
- * The items as JSON, newlines or whoisi, whichever the client prefers by `Accept` (quality,
- * then order); JSON when it names none of them or is absent, as in the original.
+ * The list format the client prefers by `Accept` (quality, then order): `json` when it names
+ * none of them or is absent, as in the original. For an app that writes the items itself.
  */
-export function convertResponse(accept: AcceptSource, items: Iterable<unknown>, init?: HttpResponseInit): HttpResponse {
+export function preferredFormat(accept: AcceptSource): ListFormat {
   const header = typeof accept === 'object' ? accept.get('Accept') : accept;
   switch (preferredType(header ?? '', [JSON_TYPE, NEWLINES_TYPE, WHOISI_TYPE])) {
-    case NEWLINES_TYPE: return newlinesResponse(items, init);
-    case WHOISI_TYPE: return whoisiResponse(items, init);
+    case NEWLINES_TYPE: return 'newlines';
+    case WHOISI_TYPE: return 'whoisi';
+    default: return 'json';
+  }
+}
+
+/** The items as JSON, newlines or whoisi, whichever the client prefers (`preferredFormat`). */
+export function convertResponse(accept: AcceptSource, items: Iterable<unknown>, init?: HttpResponseInit): HttpResponse {
+  switch (preferredFormat(accept)) {
+    case 'newlines': return newlinesResponse(items, init);
+    case 'whoisi': return whoisiResponse(items, init);
     default: return jsonResponse(Array.isArray(items) ? items : [...items], init);
   }
 }
