@@ -1,19 +1,10 @@
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { main, type CommandIO } from '../../src/cli/main';
+import { runCli as run } from '../support/run-cli';
 import { tempFiles } from '../config/temp-files';
 
 const ROOT = resolve(__dirname, '../..');
-
-/** Runs the CLI in-process, capturing what it writes. */
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CommandIO = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
 
 /** Runs the real bin (src/cli/main.ts through ts-node) as a child process. */
 async function spawnCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

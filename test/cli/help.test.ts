@@ -2,19 +2,11 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { main, type CommandIO } from '../../src/cli/main';
+import { runCli as run } from '../support/run-cli';
 
 const ROOT = resolve(__dirname, '../..');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const EXIT_CODES = 'exit codes: 0 success, 1 runtime error (bad config, app failed to start, crash loop), 2 usage error';
-
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CommandIO = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
 
 describe('services-core help and version', () => {
   test.each([['--help'], ['-h'], ['help']])('`%s` lists every command and the exit codes on stdout, exit 0', async (flag) => {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { main, type CommandIO } from '../../src/cli/main';
+import { runCli as run } from '../support/run-cli';
 import { readAppDataSettings } from '../../src/data/app-data';
 import { runMigrations } from '../../src/data/migrations';
 import { serverDatabase, sqliteDatabase, type TestDatabase } from '../auth/sql-databases';
@@ -12,14 +12,6 @@ import { MigratedNotesApp, NotesApp } from './fixtures/notes-app';
 
 const ROOT = resolve(__dirname, '../..');
 const FIXTURE = join(__dirname, 'fixtures', 'notes-app.ts');
-
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CommandIO = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
 
 function iniFor(sqluri: string, exportName = 'MigratedNotesApp'): { dir: string; ini: string } {
   return deployment('', `[storage]\nsqluri = ${sqluri}\n`, `${FIXTURE}#${exportName}`);
