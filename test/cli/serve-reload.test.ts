@@ -75,6 +75,8 @@ function request(port: number, path: string, body?: unknown): Promise<{ status: 
       let text = '';
       res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => done({ status: res.statusCode ?? 0, body: text }));
     });
+    // A request never waits forever: a hang is an error the caller sees.
+    req.setTimeout(15_000, () => req.destroy(new Error(`no answer to ${path} within 15 s`)));
     req.on('error', fail).end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
@@ -201,12 +203,14 @@ describe('serve: SIGHUP reloads config and code', () => {
     const port = await listening(serve);
     serve.child.kill('SIGTTIN');
     await serve.waitFor(/SIGTTIN: 2 worker\(s\)[^]*worker \d+ ready/, TIMEOUT);
-    await waitFor(async () => new Set((await answers(port, 4)).map((a) => a.pid)).size === 2, { timeoutMs: 30_000, what: 'two workers answering' });
+    // While a worker starts or retires, a connection may meet it mid-way: ask again until the set settles.
+    const pids = async () => new Set((await answers(port, 4).catch(() => [])).map((a) => a.pid)).size;
+    await waitFor(async () => (await pids()) === 2, { timeoutMs: 60_000, what: 'two workers answering' });
     serve.child.kill('SIGTTOU');
     // Two processes write these lines: either may come first in the shared output.
     await serve.waitFor(/SIGTTOU: 1 worker\(s\)/, TIMEOUT);
     await serve.waitFor(/"reason":"shutdown","msg":"worker draining"/, TIMEOUT);
-    await waitFor(async () => new Set((await answers(port, 4)).map((a) => a.pid)).size === 1, { timeoutMs: 30_000, what: 'one worker answering' });
+    await waitFor(async () => (await pids()) === 1, { timeoutMs: 60_000, what: 'one worker answering' });
     expect(serve.output()).not.toMatch(/restarting/);
     serve.child.kill('SIGTERM');
     expect(await serve.exited).toEqual({ code: 0, signal: null });
