@@ -11,7 +11,8 @@ import { createAuthBackend } from '../auth/registry';
 import { CefLogger } from '../cef';
 import { type Config, loadConfigFile } from '../config';
 import type { SettingsSchema } from '../config/schema';
-import type { AppData, AppDataDeclaration } from '../data/app-data';
+import { AppData, type AppDataDeclaration } from '../data/app-data';
+import { SqlConnection } from '../data/sql-connection';
 import { appSettingsSchema } from '../data/data-schema';
 import type { FlatConfig } from '../config/types';
 import type { AppSettings } from './app-settings';
@@ -263,16 +264,12 @@ export abstract class SyncServerApp {
   /** Sees each error the error boundary answered (`ctx.status` is the answer's); what it throws is logged. */
   protected onError(_err: unknown, _ctx: AppContext): void | Promise<void> {}
 
-  /** Builds `this.data` from `static data`; typeorm is loaded only by apps that declare data. */
+  /** Builds `this.data` from `static data` (typeorm loads when it opens). */
   #appData(baseDir: string | undefined, warn: (message: string) => void): AppData | undefined {
     const declaration = (this.constructor as typeof SyncServerApp).data;
     if (declaration === undefined) return undefined;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { AppData: AppDataClass } = require('../data/app-data') as typeof import('../data/app-data');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { SqlConnection } = require('../data/sql-connection') as typeof import('../data/sql-connection');
     const connection = this.auth && (uncachedBackend(this.auth) as { connection?: unknown }).connection;
-    return new AppDataClass(declaration, this.config, {
+    return new AppData(declaration, this.config, {
       owner: this.constructor.name, baseDir, warn,
       authConnection: connection instanceof SqlConnection ? connection : undefined,
     });

@@ -8,4 +8,5 @@ export { canonicalUsername, extractUsername, InvalidUsernameError } from './user
 export { parseBasicAuth, BasicAuthError, type BasicCredentials } from './basic-auth';
 export { escapeFilterValue, escapeDnValue } from './ldap/ldap-escape';
 export { DummyAuth } from './dummy-auth';
-export { SQLAuth, LDAPAuth, NodeAttributionError } from './lazy-backends';
+export { SQLAuth } from './sql/sql-auth';
+export { LDAPAuth, NodeAttributionError } from './ldap/ldap-auth';

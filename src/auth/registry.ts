@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- built-in backends load their drivers only when selected: a synchronous require */
 import { ConfigError } from '../config/errors';
 import { filterParams } from '../config/filter-params';
 import { loadExport, parseExportRef } from '../config/load-export';
@@ -6,15 +5,18 @@ import { readEnum, readSeconds } from '../config/settings';
 import type { SettingsSchema } from '../config/schema';
 import type { FlatConfig } from '../config/types';
 import { DUMMY_SETTINGS } from './auth-schema';
+import { DummyAuth } from './dummy-auth';
 import { type AuthCacheMode, DEFAULT_CACHE_RECHECK } from './auth-cache';
 import { canCache, withAuthCache } from './cached-auth-backend';
 import { intParam } from './auth-params';
 import type { AuthBackend, AuthBackendContext, AuthBackendFactory } from './backend';
 import { checkBackendName } from './legacy-backend-names';
+import { LDAPAuth } from './ldap/ldap-auth';
 import { LDAP_SETTINGS } from './ldap/ldap-schema';
+import { SQLAuth } from './sql/sql-auth';
 import { SQL_SETTINGS } from './sql/sql-schema';
 
-/** Names → factories. Built-ins load their driver modules only when selected. */
+/** Names → factories. A built-in loads its driver (TypeORM, ldapjs) only when it is built. */
 export class AuthRegistry {
   private readonly factories = new Map<string, AuthBackendFactory>();
   private readonly schemas = new Map<string, SettingsSchema>();
@@ -43,18 +45,9 @@ export class AuthRegistry {
 
 function builtinRegistry(): AuthRegistry {
   const registry = new AuthRegistry();
-  registry.register('dummy', (params, ctx) => {
-    const { DummyAuth } = require('./dummy-auth') as typeof import('./dummy-auth');
-    return new DummyAuth(params, ctx);
-  }, DUMMY_SETTINGS);
-  registry.register('sql', (params, ctx) => {
-    const { SQLAuth } = require('./sql/sql-auth') as typeof import('./sql/sql-auth');
-    return new SQLAuth(params, ctx);
-  }, SQL_SETTINGS);
-  registry.register('ldap', (params, ctx) => {
-    const { LDAPAuth } = require('./ldap/ldap-auth') as typeof import('./ldap/ldap-auth');
-    return new LDAPAuth(params, ctx);
-  }, LDAP_SETTINGS);
+  registry.register('dummy', (params, ctx) => new DummyAuth(params, ctx), DUMMY_SETTINGS);
+  registry.register('sql', (params, ctx) => new SQLAuth(params, ctx), SQL_SETTINGS);
+  registry.register('ldap', (params, ctx) => new LDAPAuth(params, ctx), LDAP_SETTINGS);
   return registry;
 }
 

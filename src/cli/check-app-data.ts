@@ -1,17 +1,15 @@
-import type { AppDataDeclaration } from '../data/app-data';
+import { type AppDataDeclaration, checkAppDataDeclaration, readAppDataSettings } from '../data/app-data';
 import type { FlatConfig } from '../config/types';
 import type { AppClass } from './load-app-class';
 
 /**
  * The app's `static data` and its section's settings (`sqluri`, `pool_size`…), checked as the
  * app's constructor checks them, without opening anything: `serve` and `config` run it before
- * any worker starts. typeorm is loaded only for an app that declares data.
+ * any worker starts.
  */
 export function checkAppData(AppClass: AppClass, config: FlatConfig, baseDir: string): void {
   const declaration = (AppClass as { data?: AppDataDeclaration }).data;
   if (declaration === undefined) return;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { checkAppDataDeclaration, readAppDataSettings } = require('../data/app-data') as typeof import('../data/app-data');
   checkAppDataDeclaration(declaration, AppClass.name);
   readAppDataSettings(declaration, config, baseDir);
 }

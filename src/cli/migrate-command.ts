@@ -1,4 +1,5 @@
-import type { AppDataDeclaration } from '../data/app-data';
+import { type AppDataDeclaration, checkAppDataDeclaration, readAppDataSettings } from '../data/app-data';
+import { runMigrations } from '../data/migrations';
 import { asConfigError } from './check-config';
 import type { CommandIO } from './command-io';
 import { loadAppClass } from './load-app-class';
@@ -21,8 +22,6 @@ export async function migrateCommand(args: string[], io: CommandIO): Promise<num
   let declaration: AppDataDeclaration | undefined;
   let settings;
   let owner: string;
-  // typeorm is loaded here, not by `services-core config`.
-  const { checkAppDataDeclaration, readAppDataSettings } = await import('../data/app-data');
   try {
     const AppClass = loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
     owner = AppClass.name;
@@ -43,7 +42,6 @@ export async function migrateCommand(args: string[], io: CommandIO): Promise<num
     io.stdout.write(`${owner}: no migrations declared (${settings.section}): nothing to run\n`);
     return 0;
   }
-  const { runMigrations } = await import('../data/migrations');
   let report;
   try {
     report = await runMigrations(settings, migrations);

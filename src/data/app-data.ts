@@ -1,4 +1,5 @@
-import { EntitySchema, getMetadataArgsStorage } from 'typeorm';
+import type { EntitySchema } from 'typeorm';
+import { typeorm } from './load-typeorm';
 import type { DataSource, EntityManager, EntityTarget, MigrationInterface, ObjectLiteral, Repository } from 'typeorm';
 import { ConfigError } from '../config/errors';
 import { filterParams } from '../config/filter-params';
@@ -44,13 +45,13 @@ function describe(entity: unknown): string {
 
 function isEntitySchema(entity: unknown): entity is EntitySchema {
   // By shape too: an app may load its own copy of typeorm.
-  return entity instanceof EntitySchema ||
+  return entity instanceof typeorm().EntitySchema ||
     (typeof entity === 'object' && entity !== null && (entity as object).constructor?.name === 'EntitySchema' &&
       typeof (entity as { options?: { name?: unknown } }).options?.name === 'string');
 }
 
 function isDecoratedEntity(entity: unknown): boolean {
-  return typeof entity === 'function' && getMetadataArgsStorage().tables.some((table) => table.target === entity && table.type !== 'view');
+  return typeof entity === 'function' && typeorm().getMetadataArgsStorage().tables.some((table) => table.target === entity && table.type !== 'view');
 }
 
 /** Checks a declaration once, at construction: every message names the class and the entry. */

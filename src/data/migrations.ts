@@ -1,6 +1,6 @@
-import { DataSource, MigrationExecutor } from 'typeorm';
 import type { DataSourceOptions, Logger, MigrationInterface, QueryRunner } from 'typeorm';
 import { BackendError } from '../util/errors';
+import { typeorm } from './load-typeorm';
 import type { AppDataSettings, ClassOf } from './app-data';
 import { maskSqlUri, parseSqlUri } from './sql-uri';
 import type { SqlDialect } from './sql-uri';
@@ -63,7 +63,7 @@ export async function runMigrations(settings: AppDataSettings, migrations: reado
   const masked = maskSqlUri(settings.sqluri);
   const entities = typeof settings.options.entities === 'function' ? settings.options.entities(dialect) : settings.options.entities;
   const logger = migrationLogger();
-  const dataSource = new DataSource({
+  const dataSource = new (typeorm().DataSource)({
     ...base, entities, migrations: [...migrations], synchronize: false, migrationsRun: false, logging: false, logger,
     ...(dialect === 'sqlite' ? {} : { poolSize: 2 }),
   } as DataSourceOptions);
@@ -77,7 +77,7 @@ export async function runMigrations(settings: AppDataSettings, migrations: reado
     const database = String((base as { database?: string }).database ?? '');
     const unlock = await lock(runner, dialect, database);
     try {
-      const executor = new MigrationExecutor(dataSource, runner);
+      const executor = new (typeorm().MigrationExecutor)(dataSource, runner);
       executor.transaction = dialect === 'sqlite' ? 'none' : 'all';
       let ran;
       try {

@@ -1,9 +1,9 @@
 import { statSync } from 'node:fs';
-import { DataSource, Table, TableForeignKey } from 'typeorm';
-import type { DataSourceOptions, EntityMetadata, EntitySchema, MixedList } from 'typeorm';
+import type { DataSource, DataSourceOptions, EntityMetadata, EntitySchema, MixedList } from 'typeorm';
 import { BackendError, isBackendError } from '../util/errors';
 import { readBoolean, readInteger, readNumber } from '../config/settings';
 import type { FlatConfig } from '../config/types';
+import { typeorm } from './load-typeorm';
 import { sqlFailure } from './sql-errors';
 import { databaseIdentity, maskSqlUri, parseSqlUri } from './sql-uri';
 import type { ParseSqlUriOptions, SqlDialect } from './sql-uri';
@@ -115,6 +115,7 @@ async function createMissingTables(dataSource: DataSource, tables: EntityMetadat
     await runner.startTransaction();
     try {
       for (const metadata of inDependencyOrder(missing)) {
+        const { Table, TableForeignKey } = typeorm();
         const table = Table.create(metadata, dataSource.driver);
         for (const fk of metadata.foreignKeys) table.addForeignKey(TableForeignKey.create(fk, dataSource.driver));
         await runner.createTable(table, true, true, true);
@@ -159,7 +160,7 @@ function tablesToCreate(dataSource: DataSource, groups: EntityGroup[], dialect: 
 async function openGroups(sqluri: string, options: SqlConnectionOptions, groups: EntityGroup[]): Promise<DataSource> {
   const { dialect, options: base } = parseSqlUri(sqluri, options);
   const entities = groups.flatMap((group) => listOf(resolveEntities(group.entities, dialect))) as EntityList;
-  const dataSource = new DataSource({ ...base, ...poolOptions(dialect, options), entities, synchronize: false, logging: false } as DataSourceOptions);
+  const dataSource = new (typeorm().DataSource)({ ...base, ...poolOptions(dialect, options), entities, synchronize: false, logging: false } as DataSourceOptions);
   try {
     await dataSource.initialize();
     const tables = tablesToCreate(dataSource, groups, dialect);

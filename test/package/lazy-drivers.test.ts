@@ -4,15 +4,15 @@ import { join } from 'node:path';
 const ROOT = join(__dirname, '../..');
 const DRIVERS = ['typeorm', 'ldapjs', 'pg', 'mysql2', 'nodemailer', 'better-sqlite3', 'prom-client'];
 
-/** Requires `entry` in a fresh node and lists which drivers ended up in the module cache (then runs `after`). */
+/** Requires `entry` in a fresh node, runs `after` (it may await), and lists which drivers ended up in the module cache. */
 function driversLoaded(entry: string, after = ''): string[] {
-  const script = `
+  const script = `(async () => {
     const entry = require(${JSON.stringify(join(ROOT, entry))});
     ${after}
     const loaded = Object.keys(require.cache);
     const drivers = ${JSON.stringify(DRIVERS)};
     process.stdout.write(JSON.stringify(drivers.filter((d) => loaded.some((file) => file.includes('/node_modules/' + d + '/')))));
-  `;
+  })().catch((err) => { console.error(err); process.exit(1); });`;
   const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: ROOT, encoding: 'utf8' });
   return JSON.parse(out) as string[];
 }
@@ -26,9 +26,21 @@ describe('drivers load on first use', () => {
     expect(driversLoaded('src/config/index.ts')).toEqual([]);
   }, 60_000);
 
-  test('reading SQLAuth loads TypeORM; LDAPAuth loads ldapjs; each only then', () => {
-    expect(driversLoaded('src/index.ts', 'if (typeof entry.SQLAuth !== "function") throw new Error("no SQLAuth");')).toEqual(['typeorm']);
-    expect(driversLoaded('src/index.ts', 'if (typeof entry.LDAPAuth !== "function") throw new Error("no LDAPAuth");')).toEqual(['ldapjs']);
+  test('every module of the package imports without a driver', () => {
+    const everyModule = `const { execFileSync } = require('node:child_process');
+      for (const file of execFileSync('git', ['ls-files', 'src'], { cwd: ${JSON.stringify(ROOT)}, encoding: 'utf8' }).split('\\n')) {
+        if (file.endsWith('.ts') && !file.endsWith('.d.ts')) require(${JSON.stringify(ROOT)} + '/' + file);
+      }`;
+    expect(driversLoaded('src/index.ts', everyModule)).toEqual([]);
+  }, 60_000);
+
+  test('a built backend loads no driver: SQL loads TypeORM and its driver when it opens, LDAP loads ldapjs when it connects', () => {
+    const sql = `const auth = new entry.SQLAuth({ sqluri: 'sqlite:///:memory:', create_tables: true });`;
+    expect(driversLoaded('src/index.ts', sql)).toEqual([]);
+    expect(driversLoaded('src/index.ts', `${sql} await auth.open(); await auth.close();`)).toEqual(['typeorm', 'better-sqlite3']);
+    const ldap = `const auth = new entry.LDAPAuth({ ldapuri: 'ldap://127.0.0.1:1', users_root: 'ou=users,dc=example' });`;
+    expect(driversLoaded('src/index.ts', ldap)).toEqual([]);
+    expect(driversLoaded('src/index.ts', `${ldap} await auth.authenticateUser('alice', 'secret').catch(() => undefined);`)).toEqual(['ldapjs']);
   }, 60_000);
 
   test('prom-client loads with an app only when metrics.enabled', () => {

@@ -4,7 +4,7 @@ import type { CefLogger } from '../../cef';
 import type { FlatConfig } from '../../config/types';
 import { accessLog } from './access-log';
 import { Heartbeat, builtInChecks, readVersionFile } from '../pages/dockerflow';
-import type { AppMetrics } from './metrics';
+import { type AppMetrics, createAppMetrics } from './metrics';
 import { requestSummary } from './mozlog';
 import { type OperabilitySettings, readOperabilitySettings } from './operability-settings';
 import type { ServicePagesDeps } from '../pages/service-pages';
@@ -52,9 +52,7 @@ export function setUpOperability(config: FlatConfig, parts: OperabilityParts): O
   });
   let version: string | undefined;
   const metricsPath = ops.metrics.port === undefined ? ops.metrics.path : undefined;
-  // prom-client (~35 ms, ~10 MB) is loaded only when metrics are on.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const metrics = ops.metrics.enabled ? (require('./metrics') as typeof import('./metrics')).createAppMetrics(ops.metrics, {
+  const metrics = ops.metrics.enabled ? createAppMetrics(ops.metrics, {
     routes: parts.routes, auth: parts.auth, cef: parts.cef,
     pages: [parts.heartbeatPath, ops.lbheartbeatPath, ops.versionPath, metricsPath, parts.debugPath],
   }) : undefined;

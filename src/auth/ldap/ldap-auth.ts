@@ -11,7 +11,7 @@ import { LdapPool } from './ldap-pool';
 import { type LdapSettings, parseSettings } from './ldap-settings';
 import { checkNewPasswordLength, maxPasswordLength } from '../password-length';
 import { hashPassword } from '../passwords';
-import type { LdapSqlSide } from './ldap-sql-auth';
+import { LdapSqlSide } from './ldap-sql-auth';
 
 // The LDAP backend (docs/compatibility.md D.7, LDAP + SQL hybrid, and D.8); it speaks ldapjs only
 // through ldap-connector.ts, the one module that imports it (docs/compatibility.md R.3).
@@ -51,12 +51,8 @@ export class LDAPAuth implements AuthBackend {
     this.pool = new LdapPool((dn, password) => LdapConnector.open(s, dn, password), {
       usePool: s.usePool, size: s.poolSize, retryMax: s.retryMax, retryDelay: s.retryDelay, maxLifetime: s.maxLifetime,
     });
-    if (s.sqluri !== undefined) {
-      // The SQL side (and TypeORM) loads only when auth.sqluri asks for it.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { LdapSqlSide: SqlSide } = require('./ldap-sql-auth') as typeof import('./ldap-sql-auth');
-      this.sql = new SqlSide(s.sqluri, params, (id) => this.dnOf(id));
-    }
+    // The SQL side (and TypeORM) only when auth.sqluri asks for it.
+    if (s.sqluri !== undefined) this.sql = new LdapSqlSide(s.sqluri, params, (id) => this.dnOf(id));
   }
 
   async open(): Promise<void> {

@@ -1,14 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
-import ldap from 'ldapjs';
+import type * as Ldapjs from 'ldapjs';
 import { BackendError, BackendTimeoutError, isBackendError } from '../../util/errors';
 import { ConfigError } from '../../config/errors';
+import { loadOptional } from '../../util/load-optional';
 import type { PoolConnector } from './ldap-pool';
 import type { LdapSettings } from './ldap-settings';
 
 // The only module that imports ldapjs (docs/compatibility.md R.3): one bound client, its errors
 // mapped to backend errors and LDAP result codes. LDAPAuth (ldap-auth.ts) drives it.
+
+const ldap = (): typeof Ldapjs => loadOptional<typeof Ldapjs>('ldapjs', 'auth.backend = ldap');
 
 /** An LDAP result code other than success, for the callers that turn some of them into `null`/`false`. */
 export class LdapResultError extends Error {
@@ -36,7 +39,7 @@ export interface Entry {
 export class LdapConnector implements PoolConnector {
   private broken = false;
 
-  private constructor(private readonly client: ldap.Client, private readonly settings: LdapSettings) {
+  private constructor(private readonly client: Ldapjs.Client, private readonly settings: LdapSettings) {
     // After setup a socket error only means this connector is done; the pool drops it.
     client.on('error', () => { this.broken = true; });
     client.on('close', () => { this.broken = true; });
@@ -53,7 +56,7 @@ export class LdapConnector implements PoolConnector {
   static async open(settings: LdapSettings, dn: string, password: string): Promise<LdapConnector> {
     const failures: string[] = [];
     for (const url of settings.urls) {
-      let client: ldap.Client;
+      let client: Ldapjs.Client;
       try {
         client = await connectClient(url, settings);
       } catch (err) {
@@ -88,13 +91,13 @@ export class LdapConnector implements PoolConnector {
 
   /** Entries with `attribute = value` (BER-encoded: the value can never be filter syntax). */
   search(base: string, scope: 'base' | 'sub', attribute: string, value: string, attributes: string[]): Promise<Entry[]> {
-    return this.searchWith(base, scope, new ldap.EqualityFilter({ attribute, value }), attributes);
+    return this.searchWith(base, scope, new (ldap().EqualityFilter)({ attribute, value }), attributes);
   }
 
   /** The entry at `dn`, or null when there is none. */
   async read(dn: string, attributes: string[]): Promise<Entry | null> {
     try {
-      return (await this.searchWith(dn, 'base', new ldap.PresenceFilter({ attribute: 'objectClass' }), attributes))[0] ?? null;
+      return (await this.searchWith(dn, 'base', new (ldap().PresenceFilter)({ attribute: 'objectClass' }), attributes))[0] ?? null;
     } catch (err) {
       if (err instanceof LdapResultError && err.code === NO_SUCH_OBJECT) return null;
       throw err;
@@ -106,7 +109,7 @@ export class LdapConnector implements PoolConnector {
   }
 
   replace(dn: string, attribute: string, values: string[]): Promise<void> {
-    const change = new ldap.Change({ operation: 'replace', modification: new ldap.Attribute({ type: attribute, values }) });
+    const change = new (ldap().Change)({ operation: 'replace', modification: new (ldap().Attribute)({ type: attribute, values }) });
     return this.call((cb) => this.client.modify(dn, change, cb));
   }
 
@@ -124,7 +127,7 @@ export class LdapConnector implements PoolConnector {
     return this.call((cb) => this.client.starttls(options, [], cb));
   }
 
-  private searchWith(base: string, scope: 'base' | 'sub', filter: ldap.EqualityFilter | ldap.PresenceFilter, attributes: string[]): Promise<Entry[]> {
+  private searchWith(base: string, scope: 'base' | 'sub', filter: Ldapjs.EqualityFilter | Ldapjs.PresenceFilter, attributes: string[]): Promise<Entry[]> {
     const timeLimit = Math.ceil(this.settings.timeout / 1000);
     return new Promise<Entry[]>((resolve, reject) => {
       const entries: Entry[] = [];
@@ -152,9 +155,9 @@ export class LdapConnector implements PoolConnector {
   }
 }
 
-function connectClient(url: string, settings: LdapSettings): Promise<ldap.Client> {
-  return new Promise<ldap.Client>((resolve, reject) => {
-    const client = ldap.createClient({
+function connectClient(url: string, settings: LdapSettings): Promise<Ldapjs.Client> {
+  return new Promise<Ldapjs.Client>((resolve, reject) => {
+    const client = ldap().createClient({
       url,
       tlsOptions: tlsOptions(settings),
       timeout: settings.timeout || undefined,
@@ -208,8 +211,8 @@ export function tlsOptions(settings: LdapSettings): ConnectionOptions {
 /** Whether `dn` is below `root` (both normalised by ldapjs' DN parser). */
 export function isUnder(dn: string, root: string): boolean {
   try {
-    const child = ldap.parseDN(dn).toString().toLowerCase();
-    const parent = ldap.parseDN(root).toString().toLowerCase();
+    const child = ldap().parseDN(dn).toString().toLowerCase();
+    const parent = ldap().parseDN(root).toString().toLowerCase();
     return child.endsWith(`,${parent}`);
   } catch {
     return false;

@@ -1,4 +1,5 @@
-import { EntitySchema, type DataSource } from 'typeorm';
+import type { DataSource, EntitySchema } from 'typeorm';
+import { typeorm } from '../../data/load-typeorm';
 import type { FlatConfig } from '../../config/types';
 import { ResetCodes, storedResetCode } from '../reset-code';
 import { SqlConnection, affectedAny, dateTimeType, sqlConnectionParams, type SqlDialect } from '../sql/sql-connection';
@@ -21,13 +22,13 @@ interface ResetCodeRow {
 }
 
 /** Allocates the `uidNumber`s of new users. */
-const userIdsEntity = new EntitySchema<{ id: number }>({
+const userIdsEntity = (): EntitySchema<{ id: number }> => new (typeorm().EntitySchema)<{ id: number }>({
   name: 'user_ids',
   tableName: 'user_ids',
   columns: { id: { type: 'integer', primary: true, generated: 'increment' } },
 });
 
-const availableNodesEntity = new EntitySchema<AvailableNodeRow>({
+const availableNodesEntity = (): EntitySchema<AvailableNodeRow> => new (typeorm().EntitySchema)<AvailableNodeRow>({
   name: 'available_nodes',
   tableName: 'available_nodes',
   columns: {
@@ -41,7 +42,7 @@ const availableNodesEntity = new EntitySchema<AvailableNodeRow>({
 
 /** Keyed by the user id in a column named `username`, as legacy `ResetCodeManager` did. */
 function resetCodesEntity(dialect: SqlDialect): EntitySchema<ResetCodeRow> {
-  return new EntitySchema<ResetCodeRow>({
+  return new (typeorm().EntitySchema)<ResetCodeRow>({
     name: 'reset_codes',
     tableName: 'reset_codes',
     columns: {
@@ -64,7 +65,7 @@ export class LdapSqlSide {
 
   constructor(sqluri: string, params: FlatConfig, userExists: (id: string) => Promise<string | null>) {
     const db = new SqlConnection(sqluri, {
-      entities: (dialect) => [userIdsEntity, availableNodesEntity, resetCodesEntity(dialect)],
+      entities: (dialect) => [userIdsEntity(), availableNodesEntity(), resetCodesEntity(dialect)],
       ...sqlConnectionParams(params, false),
     });
     this.db = db;
@@ -94,7 +95,7 @@ export class LdapSqlSide {
   /** The next `uidNumber`, from the `user_ids` autoincrement. */
   allocateUid(): Promise<number> {
     return this.db.run('LDAPAuth allocating a uidNumber', async (ds) => {
-      const result = await ds.getRepository(userIdsEntity).insert({});
+      const result = await ds.getRepository<{ id: number }>('user_ids').insert({});
       return Number(result.identifiers[0]?.id);
     });
   }
@@ -102,7 +103,7 @@ export class LdapSqlSide {
   /** The available node with the fewest active users (legacy ordering), or null. */
   pickNode(): Promise<string | null> {
     return this.db.run('LDAPAuth picking a node', async (ds) => {
-      const row = await ds.getRepository(availableNodesEntity).createQueryBuilder('n')
+      const row = await ds.getRepository<AvailableNodeRow>('available_nodes').createQueryBuilder('n')
         .where('n.availableAssignments > 0 AND n.downed = 0')
         .orderBy('n.actives', 'ASC')
         .limit(1)
@@ -113,7 +114,7 @@ export class LdapSqlSide {
 
   nodeAssigned(node: string): Promise<void> {
     return this.db.run('LDAPAuth counting a node assignment', async (ds) => {
-      await ds.getRepository(availableNodesEntity).createQueryBuilder().update()
+      await ds.getRepository<AvailableNodeRow>('available_nodes').createQueryBuilder().update()
         .set({ availableAssignments: () => 'available_assignments - 1', actives: () => 'actives + 1' })
         .where('node = :node', { node })
         .execute();

@@ -1,4 +1,3 @@
-import { IsNull, Not } from 'typeorm';
 import type { DataSource, Repository } from 'typeorm';
 import { BadRequestError } from '../../util/errors';
 import { hasUnsafeNameCharacters } from '../../util/validation';
@@ -12,6 +11,7 @@ import type { PasswordScheme } from '../passwords';
 import { ResetCodes, storedResetCode } from '../reset-code';
 import type { ResetCodeStore, StoredResetCode } from '../reset-code';
 import { SqlConnection, affectedAny, sqlConnectionParams } from '../../data/sql-connection';
+import { typeorm } from '../../data/load-typeorm';
 import { isUniqueViolation } from '../../data/sql-errors';
 import { usersEntity } from './sql-users';
 import type { UserRow } from './sql-users';
@@ -254,7 +254,7 @@ export class SQLAuth implements AuthBackend {
       },
       clear: async (userId) => {
         const result = await this.users('SQLAuth.clearResetCode', (users) =>
-          users.update({ id: rowId(userId), reset: Not(IsNull()) }, { reset: null, resetExpiration: null }));
+          users.update({ id: rowId(userId), reset: typeorm().Not(typeorm().IsNull()) }, { reset: null, resetExpiration: null }));
         return affectedAny(result);
       },
     };

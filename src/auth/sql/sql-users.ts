@@ -1,4 +1,5 @@
-import { EntitySchema } from 'typeorm';
+import type { EntitySchema } from 'typeorm';
+import { typeorm } from '../../data/load-typeorm';
 import { dateTimeType } from '../../data/sql-connection';
 import type { SqlDialect } from '../../data/sql-uri';
 
@@ -20,7 +21,7 @@ export interface UserRow {
  * `username` unique (Q-D5); existing tables keep the legacy UNIQUE(username, password_hash).
  */
 export function usersEntity(dialect: SqlDialect): EntitySchema<UserRow> {
-  return new EntitySchema<UserRow>({
+  return new (typeorm().EntitySchema)<UserRow>({
     name: 'users',
     tableName: 'users',
     columns: {

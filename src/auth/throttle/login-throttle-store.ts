@@ -1,10 +1,9 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- each store's module is loaded only when configured (the package index loads them all: ~60 ms) */
 import type * as Rlf from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { DataSource } from 'typeorm';
 import { ConfigError } from '../../config/errors';
 import { loadOptional } from '../../util/load-optional';
-import type { SqlConnection } from '../sql/sql-connection';
+import { SqlConnection, createWithRetries } from '../sql/sql-connection';
 import type { LoginThrottleSettings, ThrottleKey, ThrottleRule } from './throttle-settings';
 
 export type { ThrottleStoreKind } from './throttle-settings';
@@ -28,8 +27,6 @@ const lib = {
   cluster: () => loadOptional<{ RateLimiterCluster: typeof Rlf.RateLimiterCluster }>('rate-limiter-flexible/lib/RateLimiterCluster', 'login throttling').RateLimiterCluster,
   postgres: () => loadOptional<typeof Rlf.RateLimiterPostgres>('rate-limiter-flexible/lib/RateLimiterPostgres', 'auth.throttle_store = sql'),
   mysql: () => loadOptional<typeof Rlf.RateLimiterMySQL>('rate-limiter-flexible/lib/RateLimiterMySQL', 'auth.throttle_store = sql'),
-  // TypeORM is loaded only by apps that use it.
-  sql: () => (require('../sql/sql-connection') as typeof import('../sql/sql-connection')),
 };
 
 export function openThrottleStore(settings: LoginThrottleSettings): ThrottleStore {
@@ -66,7 +63,7 @@ class SqlThrottleStore implements ThrottleStore {
   private opening?: Promise<Record<ThrottleKey, RateLimiterAbstract>>;
 
   constructor(private readonly settings: LoginThrottleSettings) {
-    this.connection = new (lib.sql().SqlConnection)(settings.sqluri!, { entities: [], createTables: false, poolSize: 5 });
+    this.connection = new SqlConnection(settings.sqluri!, { entities: [], createTables: false, poolSize: 5 });
     if (this.connection.dialect === 'sqlite') {
       throw new ConfigError('auth.throttle_store = sql needs PostgreSQL or MySQL/MariaDB; on one host use memory or cluster (the serve default)');
     }
@@ -85,7 +82,7 @@ class SqlThrottleStore implements ThrottleStore {
     // Each limiter creates the table if it is missing; one after the other, and again when
     // another process of a starting fleet created it at the same moment (PostgreSQL then refuses
     // the second CREATE TABLE IF NOT EXISTS).
-    return lib.sql().createWithRetries(async () => ({
+    return createWithRetries(async () => ({
       user: await this.limiter(dataSource, 'user', this.settings.user),
       address: await this.limiter(dataSource, 'address', this.settings.address),
     }));
