@@ -25,24 +25,34 @@ function send(message: WorkerMessage): Promise<void> {
 }
 
 /**
+ * The worker's states. `starting`: the log output, the app and its listener are being opened.
+ * `cancelled`: a stop came before the app existed; it drains as soon as the app is built (or
+ * the start failed). `serving`: listening, `ready` sent. `draining`: `app.close()` runs (valid in
+ * every app state, so a stop while the app starts drains at once and no `ready` is sent).
+ */
+type WorkerState =
+  | { name: 'starting' }
+  | { name: 'cancelled'; reason: string }
+  | { name: 'serving' }
+  | { name: 'draining' };
+
+/**
  * One worker process. Before it opens anything it listens for stops (`shutdown` from the
- * primary, SIGTERM, SIGINT, losing the primary), so a stop at any moment drains it: while it
- * starts, the start settles and what it opened is closed (`app.close()` is valid in every
- * state). Then it opens the log output, builds the app, listens on the shared port and reports
- * `ready` (or why it could not). `reopen` (the primary's SIGUSR1) reopens the log and CEF files.
- * Resolves to the exit code. Its plan comes from the primary: the one its generation was checked with.
+ * primary, SIGTERM, SIGINT, losing the primary), so a stop at any moment drains it. Then it opens
+ * the log output, builds the app, listens on the shared port and reports `ready` (or why it could
+ * not). `reopen` (the primary's SIGUSR1) reopens the log and CEF files. Resolves to the exit code.
+ * Its plan comes from the primary: the one its generation was checked with.
  */
 export async function runWorker(readPlan: () => ServePlan): Promise<number> {
+  let state: WorkerState = { name: 'starting' };
   let app: SyncServerApp | undefined;
   let output: LogOutput | undefined;
-  let reason: string | undefined;
-  let draining: Promise<number> | undefined;
-  let wake!: () => void;
-  const stopRequested = new Promise<void>((resolve) => (wake = resolve));
+  let drained!: (exitCode: Promise<number>) => void;
+  const exitCode = new Promise<number>((resolve) => (drained = resolve));
   const log = (): Logger | undefined => output?.logger;
 
-  const drain = (): Promise<number> => {
-    draining ??= (async () => {
+  const drain = (reason: string): void => {
+    const closing = (async () => {
       log()?.info({ reason }, 'worker draining');
       try {
         await app?.close();
@@ -52,13 +62,12 @@ export async function runWorker(readPlan: () => ServePlan): Promise<number> {
         return 1;
       }
     })();
-    return draining;
+    state = { name: 'draining' };
+    drained(closing);
   };
-  const stop = (why: string) => {
-    if (reason !== undefined) return;
-    reason = why;
-    wake();
-    if (app) void drain();
+  const stop = (reason: string): void => {
+    if (state.name === 'starting' && !app) state = { name: 'cancelled', reason };
+    else if (state.name === 'starting' || state.name === 'serving') drain(reason);
   };
   const reopen = () => {
     const reopened = output?.reopen() ?? true;
@@ -79,6 +88,8 @@ export async function runWorker(readPlan: () => ServePlan): Promise<number> {
   process.on('SIGUSR1', reopen);
   process.on('disconnect', () => stop('primary gone'));
 
+  // Read through a function: the handlers above change `state` while this awaits.
+  const now = (): WorkerState => state;
   try {
     const plan = readPlan();
     output = openLogOutput(plan.config);
@@ -88,23 +99,28 @@ export async function runWorker(readPlan: () => ServePlan): Promise<number> {
       logger.fatal({ err, crashId }, `crash id ${crashId}: uncaught exception, worker exits`);
       process.exit(1);
     });
-    if (reason === undefined) {
+    if (now().name === 'starting') {
       const AppClass = loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
       app = new AppClass(plan.config, { baseDir: plan.baseDir, logger });
       attachClusterMetrics(app); // scrapes answer the sum over all workers (src/cli/cluster-metrics.ts)
       linkAuthPurges(app); // a purge in one worker reaches the others through the primary (src/cli/cluster-auth.ts)
-      if (reason !== undefined) void drain();
+      const current = now();
+      if (current.name === 'cancelled') drain(current.reason);
       const server = await app.listen(plan.port, plan.host);
-      if (reason === undefined) await send({ type: 'ready', host: plan.host, port: (server.address() as AddressInfo).port });
+      if (now().name === 'starting') {
+        state = { name: 'serving' };
+        await send({ type: 'ready', host: plan.host, port: (server.address() as AddressInfo).port });
+      }
     }
   } catch (err) {
-    if (reason === undefined) {
+    if (now().name === 'starting') {
       await send({ type: 'failed', error: (err as Error).message });
       await app?.close().catch(() => undefined);
       return 1;
     }
     log()?.warn({ err }, 'the worker was stopped while starting, and the start failed');
   }
-  await stopRequested;
-  return drain();
+  const last = now();
+  if (last.name === 'cancelled') drain(last.reason);
+  return exitCode;
 }
