@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { ConfigError } from '../config/errors';
+import { checkInstalled } from '../util/load-optional';
 
 /** The SQL dialects a `sqluri` can name. */
 export type SqlDialect = 'sqlite' | 'postgres' | 'mysql';
@@ -35,6 +36,7 @@ export function parseSqlUri(uri: string, options: ParseSqlUriOptions = {}): { di
     }
     const file = rest.slice(1);
     const database = file === '' || file === ':memory:' ? ':memory:' : path.resolve(options.baseDir ?? '', file);
+    checkInstalled('better-sqlite3', `${key} = sqlite://`);
     return { dialect: 'sqlite', options: { type: 'better-sqlite3', database } };
   }
   const dialect = scheme === 'postgresql' || scheme === 'postgres' ? 'postgres'
@@ -42,6 +44,7 @@ export function parseSqlUri(uri: string, options: ParseSqlUriOptions = {}): { di
   if (dialect === undefined) {
     throw new ConfigError(`${key}: unsupported database '${maskSqlUri(uri)}' (use sqlite:///, postgresql://, mysql:// or mariadb://)`);
   }
+  checkInstalled(dialect === 'postgres' ? 'pg' : 'mysql2', `${key} = ${scheme}://`);
   let url: URL;
   try {
     url = new URL(uri.replace(/^[^:]+:/, 'db:'));

@@ -18,11 +18,27 @@ export function loadOptional<T>(request: string, feature: string): T {
   try {
     return require(request) as T;
   } catch (err) {
-    const name = packageName(request);
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'MODULE_NOT_FOUND' && e.message.includes(`'${request}'`)) {
-      throw new ConfigError(`${feature} needs the package ${name}, which is not installed: npm i ${name}`);
-    }
-    throw err;
+    throw notInstalled(err, request, feature);
   }
+}
+
+/**
+ * Fails as `loadOptional` would, without loading anything: settings readers call it so that a
+ * missing driver fails `services-core config` and serve's pre-check, not every worker.
+ */
+export function checkInstalled(request: string, feature: string): void {
+  try {
+    require.resolve(request);
+  } catch (err) {
+    throw notInstalled(err, request, feature);
+  }
+}
+
+function notInstalled(err: unknown, request: string, feature: string): unknown {
+  const name = packageName(request);
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'MODULE_NOT_FOUND' && e.message.includes(`'${request}'`)) {
+    return new ConfigError(`${feature} needs the package ${name}, which is not installed: npm i ${name}`);
+  }
+  return err;
 }

@@ -8,6 +8,7 @@
 #  4. each build is served by the installed `services-core serve` bin on a free port, with a user
 #     added by the installed `services-core users` into SQLite (better-sqlite3 and argon2 native
 #     code as installed), requested (a public route, a Basic-auth route, a 401), then stopped;
+#     `services-core config` names the `npm i` for each driver it lacks (pg, mysql2, ldapjs);
 #  5. the app's jest test runs through ts-jest and `services-core/testing`.
 # SC_CONSUMER_KEEP=1 keeps the temporary folder. Prints the time each step took.
 set -euo pipefail
@@ -179,6 +180,17 @@ EOF
   serve_pid=
   step "served the $mode build with services-core serve on port $port: 200, 200 with Basic auth, 401"
 done
+
+# --- 4b. drivers are optional peers: not installed here, each named by the pre-check ------------
+for setting in 'sqluri = postgresql://u@127.0.0.1/db|npm i pg' 'sqluri = mysql://u@127.0.0.1/db|npm i mysql2' 'backend = ldap|npm i ldapjs'; do
+  line=${setting%%|*}; want=${setting#*|}
+  [ "$line" = 'backend = ldap' ] && auth=$'backend = ldap\nldapuri = ldap://127.0.0.1:1' || auth=$'backend = sql\n'"$line"
+  printf '[auth]\n%s\n' "$auth" >driver.conf
+  printf '[app:main]\nuse = ./build-legacy/notes-app.js#NotesApp\nconfiguration = file:%%(here)s/driver.conf\n' >driver.ini
+  if node_modules/.bin/services-core config driver.ini >"$work/driver.log" 2>&1; then fail "config passed with auth.$line and no driver installed"; fi
+  grep -q "$want" "$work/driver.log" || { cat "$work/driver.log"; fail "config did not name '$want' for auth.$line"; }
+done
+step "config names the npm i to run for PostgreSQL, MariaDB and LDAP, whose drivers are not installed"
 
 # --- 5. the app's own jest test --------------------------------------------------------------
 cat >jest.config.js <<'EOF'

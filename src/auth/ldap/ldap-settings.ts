@@ -1,4 +1,5 @@
 import { ConfigError } from '../../config/errors';
+import { checkInstalled } from '../../util/load-optional';
 import { checkReadableFile } from '../../config/readable-file';
 import type { FlatConfig } from '../../config/types';
 import type { ConnectionOptions } from 'node:tls';
@@ -39,6 +40,7 @@ export interface LdapSettings {
 
 /** Reads the `auth.*` keys (prefix removed; `auth.ldap.pool_size` arrives as `ldap_pool_size`). */
 export function parseSettings(params: FlatConfig): LdapSettings {
+  checkInstalled('ldapjs', 'auth.backend = ldap');
   const urls = listParam(params, 'ldapuri');
   if (urls.length === 0) throw new ConfigError('auth.ldapuri is required for auth.backend = ldap (one or more ldap:// or ldaps:// URIs)');
   for (const url of urls) {
