@@ -68,8 +68,11 @@ export class AuthCache {
   private epoch = 0;
   /** Logins answered from the cache (by credentials or by whole header) and sent to the backend. */
   readonly stats = { hits: 0, misses: 0 };
-  /** Called with the user id after `updatePassword`, `deleteUser` or `forgetUser` (not `purgeUser`). */
-  onForget?: (userId: UserId) => void;
+  /**
+   * Called with the user id after `updatePassword`, `deleteUser` or `forgetUser` (not
+   * `purgeUser`); the change is answered once what it returns settles.
+   */
+  onForget?: (userId: UserId) => void | Promise<void>;
 
   constructor(readonly backend: AuthBackend, private readonly options: AuthCacheOptions) {
     this.now = options.now ?? Date.now;
@@ -146,9 +149,9 @@ export class AuthCache {
    * Drops every remembered login of a user, here and (through `onForget`) in the other
    * processes that listen: call it after a change made without going through the cache.
    */
-  forgetUser(userId: UserId): void {
+  async forgetUser(userId: UserId): Promise<void> {
     this.purgeUser(userId);
-    this.onForget?.(userId);
+    await this.onForget?.(userId);
   }
 
   /** Drops a user's remembered logins in this process only (what `onForget` listeners call). */
@@ -171,7 +174,7 @@ export class AuthCache {
     try {
       return await this.backend.updatePassword(userId, newPassword, options);
     } finally {
-      this.forgetUser(userId);
+      await this.forgetUser(userId);
     }
   }
 
@@ -180,7 +183,7 @@ export class AuthCache {
     try {
       return await this.backend.deleteUser(userId, password);
     } finally {
-      this.forgetUser(userId);
+      await this.forgetUser(userId);
     }
   }
 

@@ -6,17 +6,40 @@ import { authCacheOf } from '../auth/cached-auth-backend';
 import { type ThrottleMessage, type WorkerMessage, readPrimaryMessage } from './cluster-messages';
 
 // The auth state `serve` shares between the workers of one host: login-cache purges (a
-// password changed or a user deleted through one worker is dropped from every worker's cache)
-// and the login-throttle counters of `auth.throttle_store = cluster`, kept in the primary.
+// password changed or a user deleted through one worker is dropped from every worker's cache
+// before the change is answered) and the login-throttle counters of
+// `auth.throttle_store = cluster`, kept in the primary.
 
 type AuthPurge = Extract<WorkerMessage, { type: 'auth-purge' }>;
+type AuthPurged = Extract<WorkerMessage, { type: 'auth-purged' }>;
+
+/**
+ * How long a change waits for the other workers to drop the user. Past it (a worker busy or
+ * gone) the change is answered anyway: that worker sees it at its next stamp read
+ * (`auth.cache_recheck`).
+ */
+export const PURGE_WAIT_MS = 1000;
 
 /** The primary's side, fed with checked messages by the primary. */
 export interface AuthRelay {
-  /** Passes a purge on to every other worker. */
+  /** Passes a purge on to every other worker, and answers `from` once they all have applied it. */
   purge(from: Worker, message: AuthPurge): void;
+  /** A worker has applied a purge the relay passed on. */
+  purged(from: Worker, message: AuthPurged): void;
+  /** A worker is gone: no purge waits for it. */
+  gone(worker: Worker): void;
   /** Hands a throttle message to the counters; false when it names no limiter they hold. */
   throttle(from: Worker, message: ThrottleMessage): boolean;
+}
+
+/** Sends without throwing: an exiting worker has no cache left to purge, and no use for an answer. */
+function tell(worker: Worker, message: AuthPurge | AuthPurged): void {
+  if (!worker.isConnected()) return;
+  try {
+    worker.send(message, undefined, {}, () => undefined);
+  } catch {
+    // the worker is gone
+  }
 }
 
 /** In the primary: holds the throttle counters and passes each purge on to the other workers. */
@@ -29,16 +52,36 @@ export function startAuthRelay(): AuthRelay {
   const master = new RateLimiterClusterMaster() as unknown as { _rateLimiters: Record<string, unknown> };
   const handlers = cluster.listeners('message').filter((listener) => !before.has(listener)) as ((worker: unknown, message: unknown) => void)[];
   for (const handler of handlers) cluster.off('message', handler);
+  // Purges passed on and not yet applied by every other worker, by the relay's own id.
+  const pending = new Map<number, { from: Worker; id: number; waiting: Set<Worker>; timer: NodeJS.Timeout }>();
+  let relayed = 0;
+  const settle = (relayId: number) => {
+    const purge = pending.get(relayId);
+    if (!purge || purge.waiting.size > 0) return;
+    clearTimeout(purge.timer);
+    pending.delete(relayId);
+    tell(purge.from, { type: 'auth-purged', id: purge.id });
+  };
   return {
     purge(from, message) {
-      for (const worker of Object.values(cluster.workers ?? {})) {
-        if (worker && worker !== from && worker.isConnected()) {
-          try {
-            worker.send(message satisfies AuthPurge, undefined, {}, () => undefined);
-          } catch {
-            // an exiting worker has no cache left to purge
-          }
-        }
+      const others = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => !!worker && worker !== from && worker.isConnected());
+      const relayId = ++relayed;
+      const timer = setTimeout(() => {
+        pending.get(relayId)?.waiting.clear();
+        settle(relayId);
+      }, PURGE_WAIT_MS);
+      timer.unref();
+      pending.set(relayId, { from, id: message.id, waiting: new Set(others), timer });
+      for (const worker of others) tell(worker, { type: 'auth-purge', userId: message.userId, id: relayId });
+      settle(relayId);
+    },
+    purged(from, message) {
+      pending.get(message.id)?.waiting.delete(from);
+      settle(message.id);
+    },
+    gone(worker) {
+      for (const [relayId, purge] of pending) {
+        if (purge.waiting.delete(worker)) settle(relayId);
       }
     },
     throttle(from, message) {
@@ -60,15 +103,43 @@ export function startAuthRelay(): AuthRelay {
   };
 }
 
-/** In a worker: sends the app's login-cache purges to the primary and applies the others'. */
+/**
+ * In a worker: a change of the app's (a password change, a deletion) is answered once the other
+ * workers have dropped the user, or after `PURGE_WAIT_MS`; the others' purges are applied here.
+ */
 export function linkAuthPurges(app: SyncServerApp): void {
   const cache = app.auth ? authCacheOf(app.auth) : undefined;
   if (!cache || !process.send) return;
-  cache.onForget = (userId) => {
-    if (process.connected) process.send!({ type: 'auth-purge', userId } satisfies AuthPurge);
+  const send = (message: AuthPurge | AuthPurged, onSent?: (err: Error | null) => void) => {
+    if (!process.connected) return false;
+    try {
+      process.send!(message, undefined, {}, onSent);
+      return true;
+    } catch {
+      return false; // the primary is gone: no other worker to tell
+    }
   };
+  const waiting = new Map<number, () => void>();
+  let sent = 0;
+  cache.onForget = (userId) => new Promise<void>((resolve) => {
+    const id = ++sent;
+    const done = () => {
+      clearTimeout(timer);
+      waiting.delete(id);
+      resolve();
+    };
+    const timer = setTimeout(done, PURGE_WAIT_MS * 2);
+    timer.unref();
+    waiting.set(id, done);
+    if (!send({ type: 'auth-purge', userId, id }, (err) => err && done())) done();
+  });
   process.on('message', (value: unknown) => {
     const message = readPrimaryMessage(value);
-    if (message?.type === 'auth-purge') cache.purgeUser(message.userId);
+    if (message?.type === 'auth-purge') {
+      cache.purgeUser(message.userId);
+      send({ type: 'auth-purged', id: message.id });
+    } else if (message?.type === 'auth-purged') {
+      waiting.get(message.id)?.();
+    }
   });
 }

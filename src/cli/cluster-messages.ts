@@ -15,7 +15,8 @@ export type PrimaryMessage =
   | { type: 'reopen' }
   | { type: 'metrics:collect'; id: number }
   | { type: 'metrics:aggregate'; id: number; scrape?: Scrape; error?: string }
-  | { type: 'auth-purge'; userId: UserId };
+  | { type: 'auth-purge'; userId: UserId; id: number }
+  | { type: 'auth-purged'; id: number };
 
 /** Worker → primary. */
 export type WorkerMessage =
@@ -23,7 +24,8 @@ export type WorkerMessage =
   | { type: 'failed'; error: string }
   | { type: 'metrics:local'; id: number; metrics?: WorkerMetrics; error?: string }
   | { type: 'metrics:scrape'; id: number }
-  | { type: 'auth-purge'; userId: UserId };
+  | { type: 'auth-purge'; userId: UserId; id: number }
+  | { type: 'auth-purged'; id: number };
 
 /** rate-limiter-flexible's cluster messages (`auth.throttle_store = cluster`): its shapes, its channel. */
 export const THROTTLE_CHANNEL = 'rate_limiter_flexible';
@@ -97,9 +99,10 @@ export function readWorkerMessage(value: unknown): Received {
       if (value.error !== undefined) return isString(value.error) ? ok() : bad('error is not a text');
       return isWorkerMetrics(value.metrics) ? ok() : bad('metrics are not a prom-client registry as JSON');
     case 'metrics:scrape':
+    case 'auth-purged':
       return isId(value.id) ? ok() : bad('expected a numeric id');
     case 'auth-purge':
-      return isUserId(value.userId) ? ok() : bad('expected a user id');
+      return isUserId(value.userId) && isId(value.id) ? ok() : bad('expected a user id and a numeric id');
     default:
       return { ok: false, why: isString(value.type) ? `unknown type '${value.type.slice(0, 40)}'` : 'no type' };
   }
@@ -113,12 +116,13 @@ export function readPrimaryMessage(value: unknown): PrimaryMessage | undefined {
     case 'reopen':
       return value as PrimaryMessage;
     case 'metrics:collect':
+    case 'auth-purged':
       return isId(value.id) ? (value as PrimaryMessage) : undefined;
     case 'metrics:aggregate':
       return isId(value.id) && optional(value.error, isString) &&
         optional(value.scrape, (s) => isObject(s) && isString(s.contentType) && isString(s.body)) ? (value as PrimaryMessage) : undefined;
     case 'auth-purge':
-      return isUserId(value.userId) ? (value as PrimaryMessage) : undefined;
+      return isUserId(value.userId) && isId(value.id) ? (value as PrimaryMessage) : undefined;
     default:
       return undefined;
   }

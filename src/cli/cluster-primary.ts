@@ -163,6 +163,8 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
           }
         } else if (message.type === 'auth-purge') {
           relay.purge(worker, message);
+        } else if (message.type === 'auth-purged') {
+          relay.purged(worker, message);
         } else if (metrics) {
           metrics.receive(worker, message);
         } else {
@@ -211,6 +213,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       if (!member) return;
       members.delete(worker.id);
       member.generation.members.delete(member);
+      relay.gone(worker);
       const { error, generation } = member;
       if (state === 'stopping') {
         // A worker ended by the stop's SIGTERM before it ran any code had nothing to drain.

@@ -2,6 +2,7 @@ import type { AuthCacheOptions } from '../../src/auth/auth-cache';
 import { CachedAuthBackend, authCacheOf, withAuthCache } from '../../src/auth/cached-auth-backend';
 import type { AuthBackend, UpdatePasswordOptions, UserId } from '../../src/auth/backend';
 import { DummyAuth } from '../../src/auth/dummy-auth';
+import { waitFor } from '../support/wait-for';
 
 /** A backend double that counts the logins that reach it. */
 class CountingBackend extends DummyAuth {
@@ -283,13 +284,31 @@ describe('withAuthCache', () => {
       const { auth } = await setup();
       const cache = authCacheOf(auth)!;
       const heard: unknown[] = [];
-      cache.onForget = (userId) => heard.push(userId);
+      cache.onForget = (userId) => {
+        heard.push(userId);
+      };
       const id = (await auth.authenticateUser('alice', 'alice-pw'))!;
       await auth.updatePassword(id, 'new-pw', { oldPassword: 'alice-pw' });
-      cache.forgetUser(id);
+      await cache.forgetUser(id);
       cache.purgeUser(id);
       await auth.deleteUser(id, 'new-pw');
       expect(heard).toEqual([id, id, id]);
+    });
+
+    test('a password change or deletion settles only once onForget has (serve waits there for the other workers)', async () => {
+      const { auth } = await setup();
+      const cache = authCacheOf(auth)!;
+      let release!: () => void;
+      cache.onForget = () => new Promise<void>((resolve) => (release = resolve));
+      const id = (await auth.authenticateUser('alice', 'alice-pw'))!;
+      let settled = false;
+      const change = auth.updatePassword(id, 'new-pw', { oldPassword: 'alice-pw' }).then((ok) => (settled = ok));
+      await waitFor(() => release !== undefined, { what: 'onForget called' });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(settled).toBe(false);
+      release();
+      await change;
+      expect(settled).toBe(true);
     });
 
     test('a backend without credentialStamp is not cached in stamp mode; ttl mode caches it per process', async () => {

@@ -25,7 +25,11 @@ describe('cluster messages: one check for everything a worker sends', () => {
     expect(readWorkerMessage({ type: 'metrics:local', id: 1, metrics: [{ name: 'a', help: 'h', type: 'counter', aggregator: 'sum', values: [{ value: 1, labels: { a: 'b' } }] }] }).ok).toBe(true);
     expect(readWorkerMessage({ channel: 'rate_limiter_flexible', type: 'init', opts: { keyPrefix: 'p', points: 10, duration: 300 } }).ok).toBe(true);
     expect(readWorkerMessage({ channel: 'rate_limiter_flexible', keyPrefix: 'p', func: 'consume', promiseId: '1', data: { key: 'k', arg: 1 } }).ok).toBe(true);
-    expect(readWorkerMessage({ type: 'auth-purge', userId: 7 }).ok).toBe(true);
+    expect(readWorkerMessage({ type: 'auth-purge', userId: 7, id: 1 }).ok).toBe(true);
+    expect(readWorkerMessage({ type: 'auth-purge', userId: 7 })).toMatchObject({ ok: false, why: expect.stringMatching(/numeric id/) });
+    expect(readWorkerMessage({ type: 'auth-purged', id: 1 }).ok).toBe(true);
+    expect(readPrimaryMessage({ type: 'auth-purge', userId: 'u', id: 2 })).toEqual({ type: 'auth-purge', userId: 'u', id: 2 });
+    expect(readPrimaryMessage({ type: 'auth-purged', id: -1 })).toBeUndefined();
   });
 
   test('a registry\'s own JSON passes after the IPC channel turned its NaN gauges into null (default metrics do)', async () => {

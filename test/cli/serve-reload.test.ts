@@ -265,7 +265,7 @@ describe('serve: the primary checks every message a worker sends', () => {
       { channel: 'rate_limiter_flexible', keyPrefix: '__proto__', func: 'consume', promiseId: '1', data: { key: 'k' } },
     ];
     for (const message of known) expect((await request(port, '/ipc', { message })).status).toBe(200);
-    const types = ['ready', 'failed', 'metrics:local', 'metrics:scrape', 'auth-purge', 'shutdown', 'x'];
+    const types = ['ready', 'failed', 'metrics:local', 'metrics:scrape', 'auth-purge', 'auth-purged', 'shutdown', 'x'];
     const payload = fc.oneof(
       fc.jsonValue(),
       fc.record({ type: fc.constantFrom(...types), id: fc.oneof(fc.nat(), fc.jsonValue()), metrics: fc.jsonValue(), userId: fc.jsonValue(), host: fc.jsonValue(), port: fc.jsonValue(), error: fc.jsonValue() }, { requiredKeys: ['type'] }),

@@ -271,14 +271,15 @@ describe('serve: stops and reloads at any moment', () => {
   // hang-up on an open connection as a read error. Hit directly, a saturated `serve` has most
   // of wrk's clients waiting in the kernel's accept queue at any moment; when the listening
   // socket closes for good, Linux resets that queue, so each client can be reset once, at that
-  // moment (docs/deploy.md, "Under load"). Nothing else may reset: a drain that closed sockets
-  // whose request is on its way, or cut connections, resets clients over and over (a sweeper
-  // closing every idle socket at once made 38-59 per shutdown, 247 in all). Behind nginx those resets are
-  // retried on another upstream and no request fails (test/e2e/nginx-drain.test.ts).
+  // moment (docs/deploy.md, "Under load"), and a client that reconnects at once can land in the
+  // queue again before the last worker's listener is gone. Nothing else may reset: a drain that
+  // closed sockets whose request is on its way, or cut connections, resets clients over and over
+  // (a sweeper closing every idle socket at once made 38-59 per shutdown, 247 in all). Behind
+  // nginx those resets are retried on another upstream and no request fails (test/e2e/nginx-drain.test.ts).
   testWithWrk(`SIGTERM under load (wrk, ${loadClients} connections), ${loadRounds.length} shutdowns: every answered request is a 200, none times out, resets only at the listener close, exit 0`, async () => {
     const { ini } = deployment('host = 127.0.0.1\nport = 0\nworkers = 2', '[global]\ngraceful_shutdown_interval = 0.5\n');
     const results: string[] = [];
-    let resets = 0;
+    const resets: number[] = [];
     for (const [mode, keepAlive] of loadRounds) {
       serve = startServe([ini]);
       const port = await listeningPort(serve);
@@ -289,11 +290,13 @@ describe('serve: stops and reloads at any moment', () => {
       const result = await load.done;
       expect(result.requests).toBeGreaterThan(300);
       results.push(`${mode}: timeout ${result.timeout}, non-2xx ${result.non2xx}`);
-      resets += result.read;
+      resets.push(result.read);
       process.stderr.write(`serve drain under wrk (${mode}): ${result.requests} requests, resets at the listener close ${result.read}, refused ${result.write}\n`);
     }
     expect(results).toEqual(loadRounds.map(([mode]) => `${mode}: timeout 0, non-2xx 0`));
-    // About one reset per client per shutdown (measured 16-22, once 27); a quarter of slack.
-    expect(resets).toBeLessThanOrEqual(loadClients * loadRounds.length * 1.25);
+    // About one reset per client per shutdown: measured 13-38 (127 in all on a loaded machine,
+    // about 100 on a quiet one). At most two per client in any shutdown, and half again in all.
+    expect(Math.max(...resets)).toBeLessThanOrEqual(loadClients * 2);
+    expect(resets.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(loadClients * loadRounds.length * 1.5);
   }, 240_000);
 });
