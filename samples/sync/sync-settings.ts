@@ -9,7 +9,6 @@ import { ConfigError, type FlatConfig, type SettingsSchema } from '../../src';
 /** The keys the sample reads (`static settingsSchema`): `services-core config` and `serve` refuse others in these sections. */
 export const SYNC_SETTINGS_SCHEMA: SettingsSchema = {
   'global.shared_secret': ['string', 'none', 'the X-Weave-Secret value that creates accounts without a captcha'],
-  'global.shared_secret_env': ['string', 'none', 'the environment variable holding the shared secret (read when global.shared_secret is unset)'],
   'auth.strict_usernames': ['boolean', 'true', 'a new account name must be the hashed e-mail address (respcode 15)'],
   'auth.fallback_node': ['string', 'none', 'alias of nodes.fallback_node'],
   'nodes.fallback_node': ['URL', "this server's root", 'the storage node answered by node/weave'],
@@ -96,19 +95,13 @@ function cleanLocation(location: string | undefined): string | undefined {
   return result;
 }
 
-/**
- * `global.shared_secret` (alias `reg.shared_secret`), else the environment variable that
- * `global.shared_secret_env` names; an empty value is no secret.
- */
-function sharedSecret(config: FlatConfig, env: NodeJS.ProcessEnv): string | undefined {
-  const direct = text(config, ['global.shared_secret', 'reg.shared_secret']);
-  if (direct !== undefined) return direct;
-  const name = text(config, ['global.shared_secret_env']);
-  const value = name === undefined ? undefined : env[name];
-  return value === undefined || value === '' ? undefined : value;
+/** `global.shared_secret` (alias `reg.shared_secret`); an empty value (`${SYNC_SECRET:-}` unset) is no secret. */
+function sharedSecret(config: FlatConfig): string | undefined {
+  const value = text(config, ['global.shared_secret', 'reg.shared_secret']);
+  return value === '' ? undefined : value;
 }
 
-export function readSyncSettings(config: FlatConfig, env: NodeJS.ProcessEnv = process.env): SyncSettings {
+export function readSyncSettings(config: FlatConfig): SyncSettings {
   const backend = text(config, ['storage.backend']);
   if (backend !== undefined && !STORAGE_BACKENDS.has(backend)) {
     throw new ConfigError(`storage.backend: unsupported storage '${backend}' (this server stores in SQL: use sql)`);
@@ -124,7 +117,7 @@ export function readSyncSettings(config: FlatConfig, env: NodeJS.ProcessEnv = pr
     batchMaxBytes: int(config, ['storage.batch_max_bytes'], 1024 * 1024, 1),
     strictUsernames: bool(config, ['auth.strict_usernames', 'reg.strict_usernames'], true),
     fallbackNode: cleanLocation(text(config, ['nodes.fallback_node', 'auth.fallback_node'])),
-    sharedSecret: sharedSecret(config, env),
+    sharedSecret: sharedSecret(config),
     captcha: {
       use: captchaUse,
       publicKey: text(config, ['captcha.public_key']),

@@ -73,7 +73,8 @@ function unquote(inner: string): string {
 
 /**
  * Replaces each `${NAME}` (NAME starting with a word character, up to the first `}`) with the
- * variable from `env`; `${}` and a missing variable throw. Substituted text is not rescanned.
+ * variable from `env`; `${}` and a missing variable throw. `${NAME:-text}` gives `text` when the
+ * variable is unset or empty, as the shell does. Substituted text is not rescanned.
  */
 function substituteEnv(value: string, env: Env, origin: Origin): string {
   let start = value.indexOf('${');
@@ -83,9 +84,12 @@ function substituteEnv(value: string, env: Env, origin: Origin): string {
   while (start !== -1) {
     const end = value.indexOf('}', start + 2);
     if (end === -1) break;
-    const name = value.slice(start + 2, end);
-    if (name === '' || WORD_CHAR.test(name[0])) {
-      const found = name === '' ? undefined : env[name];
+    const inside = value.slice(start + 2, end);
+    if (inside === '' || WORD_CHAR.test(inside[0])) {
+      const dash = inside.indexOf(':-');
+      const name = dash === -1 ? inside : inside.slice(0, dash);
+      let found = name === '' ? undefined : env[name];
+      if (dash !== -1 && !found) found = inside.slice(dash + 2);
       if (found === undefined) throw new EnvironmentNotFoundError(name === '' ? null : name, origin);
       out += value.slice(done, start) + found;
       done = end + 1;

@@ -102,6 +102,21 @@ describe('convert: ${VAR} (docs/compatibility.md A.5)', () => {
     expect(convert('${V}', { V: '${A}', A: 'no' })).toBe('${A}');
   });
 
+  test('${VAR:-text} gives the text when the variable is unset or empty, as the shell does', () => {
+    expect(convert('${A:-fallback}', env)).toBe('x');
+    expect(convert('${EMPTY:-fallback}', env)).toBe('fallback');
+    expect(convert('${MISSING_VAR_2:-fallback}', env)).toBe('fallback');
+    expect(convert('${MISSING_VAR_2:-}', env)).toBe('');
+    expect(convert('sqlite:///${MISSING_VAR_2:-/var/lib/sync}/sync.db', env)).toBe('sqlite:////var/lib/sync/sync.db');
+    expect(convert('${MISSING_VAR_2:-a:-b}', env)).toBe('a:-b');
+    // The default is text: not typed, not scanned again; a literal '${' needs quotes as before.
+    expect(convert('${MISSING_VAR_2:-10}', env)).toBe('10');
+    expect(convert('${MISSING_VAR_2:-${A}', env)).toBe('${A');
+    expect(convert('"${MISSING_VAR_2:-x}"', env)).toBe('${MISSING_VAR_2:-x}');
+    expect(() => convert('${MISSING_VAR_2:x}', env)).toThrow(EnvironmentNotFoundError);
+    expect(convert('${:-x}', env)).toBe('${:-x}');
+  });
+
   test('a missing variable throws EnvironmentNotFoundError with .varname', () => {
     let caught: unknown;
     try {
