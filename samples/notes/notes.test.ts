@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { main } from '../../src/cli/main';
-import { createTestApp } from '../../src/testing';
-import { ROOT, listeningPort, startServe, stopGracefully, stopServe, type ServeProcess } from '../../test/e2e/fixtures/serve-process';
+import { createTestApp, serveApp, type ServedApp } from '../../src/testing';
+
+const ROOT = join(__dirname, '../..');
 import { NotesApp } from './notes-app';
 
 const CONFIG = `
@@ -234,10 +235,10 @@ function call(port: number, method: string, path: string, body?: unknown, login 
 }
 
 describe('samples/notes under `services-core serve` with development.ini (2 workers)', () => {
-  let serve: ServeProcess | undefined;
+  let serve: ServedApp | undefined;
   let dir: string | undefined;
   afterAll(async () => {
-    if (serve) await stopGracefully(serve).catch(() => stopServe(serve));
+    await serve?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -248,9 +249,9 @@ describe('samples/notes under `services-core serve` with development.ini (2 work
     writeFileSync(ini, readFileSync(join(__dirname, 'development.ini'), 'utf8')
       .replace('use = ./notes-app.ts', `use = ${join(__dirname, 'notes-app.ts')}`)
       .replace('file:%(here)s/notes.conf', `file:${join(__dirname, 'notes.conf')}`));
-    serve = startServe([ini, '--port', '0']);
-    const port = await listeningPort(serve);
-    await serve.waitForCount('demo user: demo', 2);
+    serve = await serveApp(ini);
+    const port = serve.port;
+    await serve.waitFor(/demo user: demo[^]*demo user: demo/);
 
     // Both workers ran the seeding hook on one fresh database: one user, one welcome note.
     const first = await call(port, 'GET', '/demo/notes');

@@ -1,19 +1,18 @@
 /**
- * Smoke test: `services-core serve samples/sync/development.ini --port P` (2 workers, SQLite),
+ * Smoke test: `services-core serve samples/sync/development.ini` through `serveApp` (2 workers, SQLite),
  * driven over HTTP as a client would: create a user, write, read, change the password, delete.
  * The deployment file is copied to a temporary folder (its database and CEF log go there).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServe, type ServeProcess } from '../../test/e2e/fixtures/serve-process';
-import { freePort } from '../../test/support/free-port';
+import { serveApp, type ServedApp } from '../../src/testing';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 describe('samples/sync under services-core serve (2 workers, SQLite)', () => {
   let dir: string;
-  let serve: ServeProcess;
+  let served: ServedApp | undefined;
   let base: string;
 
   beforeAll(async () => {
@@ -22,17 +21,12 @@ describe('samples/sync under services-core serve (2 workers, SQLite)', () => {
       .replace('use = ./sync-app.ts#SyncApp', `use = ${join(__dirname, 'sync-app.ts')}#SyncApp`)
       .replace('file:%(here)s/sync.conf', `file:${join(__dirname, 'sync.conf')}`);
     writeFileSync(join(dir, 'development.ini'), ini);
-    const port = await freePort();
-    serve = startServe([join(dir, 'development.ini'), '--port', String(port)], { env: { SYNC_SECRET: 'smoke-secret' } });
-    await serve.waitFor(/listening on http:\/\/[^\s"]+:(\d+) with/);
-    base = `http://127.0.0.1:${port}`;
+    served = await serveApp(join(dir, 'development.ini'), { env: { SYNC_SECRET: 'smoke-secret' } });
+    base = served.url;
   }, 120_000);
 
   afterAll(async () => {
-    if (serve && serve.child.exitCode === null) {
-      serve.child.kill('SIGTERM');
-      await serve.exited;
-    }
+    expect(await served?.stop()).toEqual({ code: 0, signal: null });
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -9,7 +9,7 @@
 #     added by the installed `services-core users` into SQLite (better-sqlite3 and argon2 native
 #     code as installed), requested (a public route, a Basic-auth route, a 401), then stopped;
 #     `services-core config` names the `npm i` for each driver it lacks (pg, mysql2, ldapjs);
-#  5. the app's jest test runs through ts-jest and `services-core/testing`.
+#  5. the app's jest tests run through ts-jest and `services-core/testing` (createTestApp, serveApp).
 # SC_CONSUMER_KEEP=1 keeps the temporary folder. Prints the time each step took.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -90,7 +90,7 @@ export class NotesApp extends SyncServerApp {
 EOF
 cat >src/notes-app.test.ts <<'EOF'
 import request from 'supertest';
-import { createTestApp } from 'services-core/testing';
+import { createTestApp, serveApp } from 'services-core/testing';
 import { NotesApp } from './notes-app';
 
 test('the routes answer through createTestApp', async () => {
@@ -100,6 +100,12 @@ test('the routes answer through createTestApp', async () => {
   await request(app.callback()).post('/bob/notes').auth('bob', 'pw').send({}).expect(400);
   await app.close();
 });
+
+test('serveApp runs the compiled app under the installed serve', async () => {
+  const served = await serveApp('legacy.ini', { workers: 1 });
+  expect(await (await fetch(`${served.url}/hello/serve`)).json()).toEqual({ hello: 'serve' });
+  expect(await served.stop()).toEqual({ code: 0, signal: null });
+}, 60_000);
 EOF
 cat >tsconfig.legacy.json <<'EOF'
 {
@@ -202,5 +208,5 @@ module.exports = {
 };
 EOF
 npx jest --ci >"$work/jest.log" 2>&1 || { cat "$work/jest.log"; fail "jest"; }
-step "jest + ts-jest ran the app's test through services-core/testing"
+step "jest + ts-jest ran the app's tests through services-core/testing (createTestApp, serveApp)"
 echo "consumer: passed in $((SECONDS - started)) s"
