@@ -131,6 +131,7 @@ export class AccountsApp extends SyncServerApp {
     if ((await this.users.getUserId(name)) === null) {
       await this.users.createUser(name, password, String(this.config['accounts.demo_email'] ?? `${name}@example.com`));
     }
-    this.logger.info({ demoUser: name, demoPassword: password }, `demo user: ${name}, password: ${password}`);
+    // The password is the config's (accounts.demo_password); a log never holds one.
+    this.logger.info({ demoUser: name }, `demo user: ${name}, password: accounts.demo_password`);
   }
 }

@@ -108,7 +108,8 @@ describe('samples/accounts', () => {
     try {
       await request(demo.app.callback()).get('/user/1.0/demo/info').set('Authorization', basic('demo', 'demo-password-1234'))
         .expect(200, { username: 'demo', email: 'demo@example.com' });
-      expect(demo.logs.filter((l) => l.msg === 'demo user: demo, password: demo-password-1234')).toHaveLength(1);
+      expect(demo.logs.filter((l) => l.msg === 'demo user: demo, password: accounts.demo_password')).toHaveLength(1);
+      expect(JSON.stringify(demo.logs)).not.toContain('demo-password-1234');
     } finally {
       await demo.app.close();
     }
@@ -121,7 +122,7 @@ describe('samples/accounts', () => {
       const port = (server.address() as { port: number }).port;
       const res = await fetch(`http://127.0.0.1:${port}/user/1.0/demo/info`, { headers: { Authorization: basic('demo', 'demo-password-1234') } });
       expect(await res.json()).toEqual({ username: 'demo', email: 'demo@example.com' });
-      expect(demo.logs.some((l) => l.msg === 'demo user: demo, password: demo-password-1234')).toBe(true);
+      expect(demo.logs.some((l) => l.msg === 'demo user: demo, password: accounts.demo_password')).toBe(true);
     } finally {
       await demo.app.close();
     }

@@ -10,6 +10,9 @@ import {
 import { NoteEntity, type Note } from './note-entity';
 import { ById, Import, ListQuery, NewBody, NewNote } from './note-input';
 
+/** What the timing hooks keep on `ctx.state`. */
+type Timed = { startedAt: number };
+
 /** A note as the API shows it. */
 type NoteView = Pick<Note, 'id' | 'title' | 'body'>;
 
@@ -169,10 +172,11 @@ export class NotesApp extends SyncServerApp {
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
     }
-    this.logger.info({ demoUser: name }, `demo user: ${name}, password: ${password}`);
+    // The password is the config's (notes.demo_password); a log never holds one.
+    this.logger.info({ demoUser: name }, `demo user: ${name}, password: notes.demo_password`);
   }
 
-  protected override onRequest(ctx: AppContext): void {
+  protected override onRequest(ctx: AppContext<Timed>): void {
     ctx.state.startedAt = performance.now();
   }
 
@@ -180,8 +184,8 @@ export class NotesApp extends SyncServerApp {
    * Every response, errors and preflights included: how long the app took (`Server-Timing`,
    * shown by browsers' dev tools), and notes are private: no cache may keep them.
    */
-  protected override onResponse(ctx: AppContext): void {
-    const took = performance.now() - (ctx.state.startedAt as number);
+  protected override onResponse(ctx: AppContext<Timed>): void {
+    const took = performance.now() - ctx.state.startedAt;
     ctx.set('Server-Timing', `app;dur=${took.toFixed(1)}`);
     if (ctx.state.user) ctx.set('Cache-Control', 'private, no-store');
   }

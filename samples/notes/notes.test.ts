@@ -50,7 +50,8 @@ describe('samples/notes through createTestApp', () => {
   test('the start hook seeded the demo user and a welcome note; each user sees only their own', async () => {
     const res = await http.get('/alice/notes').auth(...ALICE).expect(200);
     expect(res.body).toEqual([{ id: 1, title: 'Welcome', body: expect.stringContaining('first note') }]);
-    expect(t.logs.filter((l) => l.msg === 'demo user: alice, password: alice password')).toHaveLength(1);
+    expect(t.logs.filter((l) => l.msg === 'demo user: alice, password: notes.demo_password')).toHaveLength(1);
+    expect(JSON.stringify(t.logs)).not.toContain('alice password');
     // The config is clean: no unknown key, nothing to warn about.
     expect(t.logs.filter((l) => l.level >= 40)).toEqual([]);
     await http.get('/bob/notes').auth(...BOB).expect(200, []);

@@ -35,7 +35,11 @@ export interface AppContextExtras {
   request: { body?: unknown };
 }
 
-export type AppContext = ParameterizedContext<AppState, AppContextExtras>;
+/**
+ * The context handlers and hooks get. `State` types what the app keeps on `ctx.state` itself
+ * (`AppContext<{ startedAt: number }>` in a hook and a handler); without it, extras are `unknown`.
+ */
+export type AppContext<State extends object = Record<never, never>> = ParameterizedContext<AppState & State, AppContextExtras>;
 
 export interface AppOptions {
   /** The auth backend; default: built from `auth.*` when `auth.backend` is set. */

@@ -25,16 +25,12 @@ function send(message: WorkerMessage): Promise<void> {
 }
 
 /**
- * The worker's states. `starting`: the log output, the app and its listener are being opened.
- * `cancelled`: a stop came before the app existed; it drains as soon as the app is built (or
- * the start failed). `serving`: listening, `ready` sent. `draining`: `app.close()` runs (valid in
- * every app state, so a stop while the app starts drains at once and no `ready` is sent).
+ * The worker's states. `starting`: the log output, the app and its listener are being opened
+ * (synchronously up to the listen, so a stop can only come once the app exists). `serving`:
+ * listening, `ready` sent. `draining`: `app.close()` runs; it is valid in every app state, so a
+ * stop while the app starts drains at once, and no `ready` is sent.
  */
-type WorkerState =
-  | { name: 'starting' }
-  | { name: 'cancelled'; reason: string }
-  | { name: 'serving' }
-  | { name: 'draining' };
+type WorkerState = 'starting' | 'serving' | 'draining';
 
 /**
  * One worker process. Before it opens anything it listens for stops (`shutdown` from the
@@ -44,7 +40,7 @@ type WorkerState =
  * Its plan comes from the primary: the one its generation was checked with.
  */
 export async function runWorker(readPlan: () => ServePlan): Promise<number> {
-  let state: WorkerState = { name: 'starting' };
+  let state = 'starting' as WorkerState;
   let app: SyncServerApp | undefined;
   let output: LogOutput | undefined;
   let drained!: (exitCode: Promise<number>) => void;
@@ -62,12 +58,11 @@ export async function runWorker(readPlan: () => ServePlan): Promise<number> {
         return 1;
       }
     })();
-    state = { name: 'draining' };
+    state = 'draining';
     drained(closing);
   };
   const stop = (reason: string): void => {
-    if (state.name === 'starting' && !app) state = { name: 'cancelled', reason };
-    else if (state.name === 'starting' || state.name === 'serving') drain(reason);
+    if (state !== 'draining') drain(reason);
   };
   const reopen = () => {
     const reopened = output?.reopen() ?? true;
@@ -89,7 +84,7 @@ export async function runWorker(readPlan: () => ServePlan): Promise<number> {
   process.on('disconnect', () => stop('primary gone'));
 
   // Read through a function: the handlers above change `state` while this awaits.
-  const now = (): WorkerState => state;
+  const starting = () => state === 'starting';
   try {
     const plan = readPlan();
     output = openLogOutput(plan.config);
@@ -99,28 +94,22 @@ export async function runWorker(readPlan: () => ServePlan): Promise<number> {
       logger.fatal({ err, crashId }, `crash id ${crashId}: uncaught exception, worker exits`);
       process.exit(1);
     });
-    if (now().name === 'starting') {
-      const AppClass = loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
-      app = new AppClass(plan.config, { baseDir: plan.baseDir, logger });
-      attachClusterMetrics(app); // scrapes answer the sum over all workers (src/cli/cluster-metrics.ts)
-      linkAuthPurges(app); // a purge in one worker reaches the others through the primary (src/cli/cluster-auth.ts)
-      const current = now();
-      if (current.name === 'cancelled') drain(current.reason);
-      const server = await app.listen(plan.port, plan.host);
-      if (now().name === 'starting') {
-        state = { name: 'serving' };
-        await send({ type: 'ready', host: plan.host, port: (server.address() as AddressInfo).port });
-      }
+    const AppClass = loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
+    app = new AppClass(plan.config, { baseDir: plan.baseDir, logger });
+    attachClusterMetrics(app); // scrapes answer the sum over all workers (src/cli/cluster-metrics.ts)
+    linkAuthPurges(app); // a purge in one worker reaches the others through the primary (src/cli/cluster-auth.ts)
+    const server = await app.listen(plan.port, plan.host);
+    if (starting()) {
+      state = 'serving';
+      await send({ type: 'ready', host: plan.host, port: (server.address() as AddressInfo).port });
     }
   } catch (err) {
-    if (now().name === 'starting') {
+    if (starting()) {
       await send({ type: 'failed', error: (err as Error).message });
       await app?.close().catch(() => undefined);
       return 1;
     }
     log()?.warn({ err }, 'the worker was stopped while starting, and the start failed');
   }
-  const last = now();
-  if (last.name === 'cancelled') drain(last.reason);
   return exitCode;
 }
