@@ -42,8 +42,17 @@ function tell(worker: Worker, message: AuthPurge | AuthPurged): void {
   }
 }
 
-/** In the primary: holds the throttle counters and passes each purge on to the other workers. */
-export function startAuthRelay(): AuthRelay {
+/**
+ * In the primary: holds the throttle counters and passes each purge on to the other workers.
+ * A change waits only for the workers that `serving` says answer requests: one still starting
+ * has no login to drop, and would answer only once its start is done.
+ */
+export function startAuthRelay(options: {
+  serving: (worker: Worker) => boolean;
+  /** The primary's workers (default: node:cluster's). */
+  workers?: () => Worker[];
+}): AuthRelay {
+  const { serving, workers = () => Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined) } = options;
   // A process-wide singleton (its own module: the package index loads every store). It listens
   // to every worker itself; that listener is taken off and fed only checked messages, so a
   // malformed one cannot throw in the primary.
@@ -64,14 +73,14 @@ export function startAuthRelay(): AuthRelay {
   };
   return {
     purge(from, message) {
-      const others = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => !!worker && worker !== from && worker.isConnected());
+      const others = workers().filter((worker) => worker !== from && worker.isConnected());
       const relayId = ++relayed;
       const timer = setTimeout(() => {
         pending.get(relayId)?.waiting.clear();
         settle(relayId);
       }, PURGE_WAIT_MS);
       timer.unref();
-      pending.set(relayId, { from, id: message.id, waiting: new Set(others), timer });
+      pending.set(relayId, { from, id: message.id, waiting: new Set(others.filter(serving)), timer });
       for (const worker of others) tell(worker, { type: 'auth-purge', userId: message.userId, id: relayId });
       settle(relayId);
     },

@@ -73,7 +73,6 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
   const policy = options.policy ?? new RestartPolicy();
   const readyTimeoutMs = (options.readyTimeout ?? 60) * 1000;
   cluster.setupPrimary({ exec: options.exec, args: options.args, execArgv: options.execArgv });
-  const relay: AuthRelay = startAuthRelay();
 
   return new Promise<number>((resolve) => {
     let state = 'starting' as State;
@@ -87,6 +86,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
     let reloadAbort: AbortController | undefined;
     let killTimer: NodeJS.Timeout | undefined;
     const members = new Map<number, Member>();
+    const relay: AuthRelay = startAuthRelay({ serving: (worker) => members.get(worker.id)?.ready === true });
     const restarts = new Set<NodeJS.Timeout>();
 
     function newGeneration(generationPlan: ServePlan): Generation {
