@@ -16,7 +16,7 @@ import { LDAP_SETTINGS } from './ldap/ldap-schema';
 import { SQLAuth } from './sql/sql-auth';
 import { SQL_SETTINGS } from './sql/sql-schema';
 
-/** Names → factories. A built-in loads its driver (TypeORM, ldapjs) only when it is built. */
+/** Names → factories. A built-in loads its driver (TypeORM, ldapjs) only when it opens. */
 export class AuthRegistry {
   private readonly factories = new Map<string, AuthBackendFactory>();
   private readonly schemas = new Map<string, SettingsSchema>();
