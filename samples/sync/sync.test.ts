@@ -41,8 +41,16 @@ function json(res: request.Response): unknown {
   return JSON.parse(res.text);
 }
 
-function sleep(ms: number) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Resolves once the clock is 10 ms past `stamp` (a two-decimal server time in seconds), so the
+ * next write is stamped later. Polls; fails after 5 s.
+ */
+async function pastStamp(stamp: string | number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() / 1000 < Number(stamp) + 0.01) {
+    if (Date.now() > deadline) throw new Error(`the clock did not pass ${stamp} within 5 s`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
 }
 
 /** A fresh database per test: its config (both `sqluri`s) and how to drop it. */
@@ -57,6 +65,17 @@ function onServer(dialect: 'postgres' | 'mysql'): Database {
   };
 }
 
+/** A fresh database and the app on it: the test app, an agent, and what closes both. */
+async function openApp(database: Database) {
+  const db = await database();
+  const t = createTestApp(SyncApp, db.config);
+  const close = async () => {
+    await t.app.close();
+    await db.drop();
+  };
+  return { t, http: request(t.app.callback()), close };
+}
+
 defineSuites('SQLite', inMemory);
 describeService('pg', 'samples/sync on PostgreSQL', () => defineSuites('PostgreSQL', onServer('postgres')));
 describeService('maria', 'samples/sync on MariaDB', () => defineSuites('MariaDB', onServer('mysql')));
@@ -65,18 +84,12 @@ function defineSuites(label: string, database: Database): void {
 describe(`samples/sync: user API (${label})`, () => {
   let t: ReturnType<typeof createTestApp<SyncApp>>;
   let http: Agent;
-  let drop: () => Promise<void>;
+  let close: () => Promise<void>;
 
   beforeEach(async () => {
-    const db = await database();
-    drop = db.drop;
-    t = createTestApp(SyncApp, db.config);
-    http = request(t.app.callback());
+    ({ t, http, close } = await openApp(database));
   });
-  afterEach(async () => {
-    await t.app.close();
-    await drop();
-  });
+  afterEach(() => close());
 
   const create = (name: string, body: object, secret = 's3cret') =>
     http.put(`/user/1.0/${name}`).set('Content-Type', 'application/x-www-form-urlencoded').set('X-Weave-Secret', secret).send(JSON.stringify(body));
@@ -199,24 +212,17 @@ describe(`samples/sync: storage API (${label})`, () => {
   const post = (path: string, body: unknown) => http.post(root + path).set('Authorization', auth).set('Content-Type', 'application/x-www-form-urlencoded').send(JSON.stringify(body));
   const del = (path: string) => http.delete(root + path).set('Authorization', auth);
 
-  let drop: () => Promise<void>;
+  let close: () => Promise<void>;
 
   beforeEach(async () => {
-    const db = await database();
-    drop = db.drop;
-    t = createTestApp(SyncApp, db.config);
-    http = request(t.app.callback());
+    ({ t, http, close } = await openApp(database));
     await http.put('/user/1.0/tester').set('X-Weave-Secret', 's3cret').send(JSON.stringify({ password: PASSWORD, email: 't@example.com' })).expect(200);
     for (let i = 0; i < 3; i++) await put(`/storage/col1/${i}`, { payload: 'xxx' }).expect(200);
     for (let i = 0; i < 5; i++) {
-      await put(`/storage/col2/${i}`, { payload: 'xxx' }).expect(200);
-      await sleep(15);
+      await pastStamp((await put(`/storage/col2/${i}`, { payload: 'xxx' }).expect(200)).text);
     }
   });
-  afterEach(async () => {
-    await t.app.close();
-    await drop();
-  });
+  afterEach(() => close());
 
   test('auth: 401 without credentials and for another user in the path', async () => {
     await http.get(`${root}/info/collections`).expect(401);
@@ -279,7 +285,7 @@ describe(`samples/sync: storage API (${label})`, () => {
     expect((json(await get('/storage/col2?parentid=papa').expect(200)) as string[]).sort()).toEqual(['126', '127']);
     await del('/storage/col2').expect(200);
     const ts = (await put('/storage/col2/128', { id: '128', payload: 'x' }).expect(200)).text;
-    await sleep(30);
+    await pastStamp(ts);
     const ts2 = (await put('/storage/col2/129', { id: '129', payload: 'x' }).expect(200)).text;
     expect(Number(ts) < Number(ts2)).toBe(true);
     expect(json(await get(`/storage/col2?older=${ts2}`).expect(200))).toEqual(['128']);
@@ -372,14 +378,14 @@ describe(`samples/sync: storage API (${label})`, () => {
     await del('/storage/col2').expect(200);
     let res = await post('/storage/col2', [{ id: 12, payload: PLD }, { id: 13, payload: PLD }]).expect(200);
     let now = (Number(res.headers['x-weave-timestamp']) + 0.01).toFixed(6);
-    await sleep(30);
+    await pastStamp(now);
     await post('/storage/col2', [{ id: 14, payload: PLD }]).expect(200);
     await del(`/storage/col2?older=${now}`).expect(200);
     expect(await count()).toBe(1);
     await del('/storage/col2').expect(200);
     res = await post('/storage/col2', [{ id: 12, payload: PLD }, { id: 13, payload: PLD }]).expect(200);
     now = (Number(res.headers['x-weave-timestamp']) + 0.01).toFixed(6);
-    await sleep(30);
+    await pastStamp(now);
     await post('/storage/col2', [{ id: 14, payload: PLD }]).expect(200);
     await del(`/storage/col2?newer=${now}`).expect(200);
     expect(await count()).toBe(2);
@@ -400,7 +406,7 @@ describe(`samples/sync: storage API (${label})`, () => {
   test('collection timestamps: a DELETE moves them even when nothing matched; they never go back', async () => {
     const stamps = async () => json(await get('/info/collections').expect(200)) as Record<string, number>;
     const before = (await stamps()).col2;
-    await sleep(20);
+    await pastStamp(before);
     const res = await del('/storage/col2?ids=nothing').expect(200);
     const after = (await stamps()).col2;
     expect(after).toBe(Number(res.headers['x-weave-timestamp']));

@@ -30,6 +30,8 @@ export function testWithWrk(title: string, fn: () => Promise<void>, timeout?: nu
       throw new Error(`${WRK_MISSING}; CI=true or REQUIRE_SERVICES=1 requires it (apt-get install wrk)`);
     });
   } else {
+    // Skipped because wrk is not installed (the SKIPPED line says so); CI sets CI=true, so it
+    // never skips there: the branch above fails instead.
     process.stderr.write(`SKIPPED (${WRK_MISSING}): ${title}\n`);
     test.skip(title, fn, timeout);
   }
