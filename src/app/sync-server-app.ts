@@ -10,6 +10,7 @@ import { maxPasswordLength } from '../auth/password-length';
 import { createAuthBackend } from '../auth/registry';
 import { CefLogger } from '../cef';
 import { type Config, loadConfigFile } from '../config';
+import { copyFlat } from '../config/origins';
 import type { SettingsSchema } from '../config/schema';
 import { AppData, type AppDataDeclaration } from '../data/app-data';
 import { SqlConnection } from '../data/sql-connection';
@@ -100,7 +101,7 @@ export abstract class SyncServerApp {
   }
 
   constructor(config: Config | FlatConfig, options: AppOptions = {}) {
-    this.config = typeof (config as Config).getMap === 'function' ? (config as Config).getMap() : { ...config as FlatConfig };
+    this.config = typeof (config as Config).getMap === 'function' ? (config as Config).getMap() : copyFlat(config as FlatConfig);
     this.#lifecycle = new Lifecycle(this.constructor.name);
     const settings = readSettings(this.config, {
       appSettings: appSettingsSchema(this.constructor as typeof SyncServerApp), baseDir: options.baseDir,
@@ -111,9 +112,7 @@ export abstract class SyncServerApp {
     const warn = (message: string) => this.logger.warn(message);
     for (const message of settings.keys.warnings) warn(message);
     this.hostConfigs = settings.hosts as Map<string, FlatConfig>;
-    const ownAuthentication = this.authenticate !== SyncServerApp.prototype.authenticate;
-    const backendConfigured = options.auth !== undefined || this.config['auth.backend'] !== undefined;
-    const routes = readRouteTable(this, SyncServerApp, { hasAuth: backendConfigured || ownAuthentication });
+    const routes = readRouteTable(this, SyncServerApp, { backendConfigured: options.auth !== undefined || this.config['auth.backend'] !== undefined });
     this.cef = new CefLogger(this.config, { sink: options.cefSink, warn, openLater: true, settings: settings.cef });
     // Builds the backend object only (loading its driver); it connects in start().
     this.auth = options.auth ??

@@ -56,11 +56,9 @@ export async function checkFrameworkConfig(config: FlatConfig, source: ConfigSou
   const { versionPath, versionFile } = settings.operability;
   if (versionPath !== undefined) check(() => readVersionFile(versionFile, source.baseDir));
   if (appClass && base) {
-    const authenticate = (proto: object) => (proto as Record<string, unknown>).authenticate;
-    const ownAuthentication = authenticate(appClass.prototype) !== authenticate(base.prototype);
     // Loaded here: the app module has loaded the decorators already; a plain file needs none.
     const { readRouteTable } = await import('../app/routing/route-table');
-    check(() => readRouteTable(Object.create(appClass.prototype) as object, base, { hasAuth: config['auth.backend'] !== undefined || ownAuthentication }));
+    check(() => readRouteTable(Object.create(appClass.prototype) as object, base, { backendConfigured: config['auth.backend'] !== undefined }));
   }
   if (config['auth.backend'] !== undefined) {
     const backend = check(() => createAuthBackend(config, { baseDir: source.baseDir, warn: () => undefined }));

@@ -47,8 +47,10 @@ export async function runWorker(readPlan: () => ServePlan): Promise<number> {
   const exitCode = new Promise<number>((resolve) => (drained = resolve));
   const log = (): Logger | undefined => output?.logger;
 
-  const drain = (reason: string): void => {
-    const closing = (async () => {
+  const stop = (reason: string): void => {
+    if (state === 'draining') return;
+    state = 'draining';
+    drained((async () => {
       log()?.info({ reason }, 'worker draining');
       try {
         await app?.close();
@@ -57,12 +59,7 @@ export async function runWorker(readPlan: () => ServePlan): Promise<number> {
         log()?.error({ err }, 'worker did not close cleanly');
         return 1;
       }
-    })();
-    state = 'draining';
-    drained(closing);
-  };
-  const stop = (reason: string): void => {
-    if (state !== 'draining') drain(reason);
+    })());
   };
   const reopen = () => {
     const reopened = output?.reopen() ?? true;

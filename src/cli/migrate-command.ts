@@ -1,5 +1,5 @@
-import { type AppDataDeclaration, checkAppDataDeclaration, readAppDataSettings } from '../data/app-data';
 import { runMigrations } from '../data/migrations';
+import { checkAppData } from './check-app-data';
 import { asConfigError } from './check-config';
 import type { CommandIO } from './command-io';
 import { loadAppClass } from './load-app-class';
@@ -19,24 +19,20 @@ export async function migrateCommand(args: string[], io: CommandIO): Promise<num
     return 2;
   }
   const plan = readServePlan(args);
-  let declaration: AppDataDeclaration | undefined;
-  let settings;
   let owner: string;
+  let data;
   try {
     const AppClass = loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
     owner = AppClass.name;
-    declaration = (AppClass as { data?: AppDataDeclaration }).data;
-    if (declaration !== undefined) {
-      checkAppDataDeclaration(declaration, owner);
-      settings = readAppDataSettings(declaration, plan.config, plan.baseDir);
-    }
+    data = checkAppData(AppClass, plan.config, plan.baseDir);
   } catch (err) {
     throw asConfigError(err, plan.iniPath);
   }
-  if (declaration === undefined || settings === undefined) {
+  if (data === undefined) {
     io.stderr.write(`services-core migrate: ${owner} declares no data (static data = { entities, migrations }): nothing to migrate\n`);
     return 1;
   }
+  const { declaration, settings } = data;
   const migrations = declaration.migrations ?? [];
   if (migrations.length === 0) {
     io.stdout.write(`${owner}: no migrations declared (${settings.section}): nothing to run\n`);

@@ -79,7 +79,6 @@ function promptLine(input: CommandInput, prompt: string, output: { write(text: s
 function firstLine(input: CommandInput): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     let text = '';
-    let sawData = false;
     const done = (err?: Error) => {
       input.removeListener('data', onData);
       input.removeListener('end', onEnd);
@@ -90,7 +89,6 @@ function firstLine(input: CommandInput): Promise<string> {
     };
     const onData = (chunk: Buffer | string) => {
       text += String(chunk); // a string: the encoding is set below
-      sawData ||= text.length > 0;
       const newline = text.indexOf('\n');
       if (newline !== -1) {
         text = text.slice(0, newline);
@@ -99,7 +97,7 @@ function firstLine(input: CommandInput): Promise<string> {
         done(new PasswordInputError(`the password line is longer than ${MAX_PASSWORD_INPUT} characters`));
       }
     };
-    const onEnd = () => (sawData ? done() : done(new PasswordInputError('no password on stdin (give it as the first line)')));
+    const onEnd = () => done(text === '' ? new PasswordInputError('no password on stdin (give it as the first line)') : undefined);
     const onError = (err: Error) => done(new PasswordInputError(`cannot read stdin: ${err.message}`));
     input.on('data', onData);
     input.once('end', onEnd);

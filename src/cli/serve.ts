@@ -8,19 +8,12 @@ import { openLogOutput } from './log-output';
 import { CHECK_ENV, checkInChild } from './reload-check';
 import { planFromEnv } from './reload-plan';
 import type { CommandIO } from './command-io';
-import { type ServePlan, USAGE, UsageError, parseServeArgs, readServePlan } from './serve-plan';
+import { USAGE, UsageError, parseServeArgs, readServePlan } from './serve-plan';
 
 // Workers run the bin again; from the TypeScript sources (development, tests) they need ts-node too.
 function workerExecArgv(exec: string): string[] {
   const hasLoader = process.execArgv.some((arg) => arg.includes('ts-node'));
   return exec.endsWith('.ts') && !hasLoader ? [...process.execArgv, '-r', 'ts-node/register/transpile-only'] : process.execArgv;
-}
-
-/** The checks `serve` makes before it forks (and a reload makes in a new process): the .ini, the app module, every framework key. */
-async function checkedPlan(args: string[]): Promise<ServePlan> {
-  const plan = readServePlan(args);
-  await checkDeployment(plan);
-  return plan;
 }
 
 function pidIn(file: string): string | undefined {
@@ -31,9 +24,13 @@ function pidIn(file: string): string | undefined {
   }
 }
 
-/** The process a reload runs to check the files on disk: the plan goes back to the primary, an error to stderr. */
+/**
+ * The process a reload runs to check the files on disk as `serve` does before it forks (the
+ * .ini, the app module, every framework key): the plan goes back to the primary, an error to stderr.
+ */
 async function checkForReload(args: string[]): Promise<number> {
-  const plan = await checkedPlan(args);
+  const plan = readServePlan(args);
+  await checkDeployment(plan);
   await new Promise<void>((done) => process.send!({ type: 'checked', plan }, undefined, {}, () => done()));
   process.disconnect();
   return 0;
@@ -49,9 +46,9 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   if (cluster.isWorker) process.exit(await runWorker(() => planFromEnv() ?? readServePlan(args)));
   if (process.env[CHECK_ENV] === '1' && process.send) return checkForReload(args);
   let plan;
-  let pidFile;
+  let flags;
   try {
-    pidFile = parseServeArgs(args)['pid-file'];
+    flags = parseServeArgs(args);
     plan = readServePlan(args);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
@@ -65,13 +62,13 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   const exec = require.resolve('./main');
   const execArgv = workerExecArgv(exec);
   const serveArgs = ['serve', ...args];
-  const pidPath = pidFile === undefined ? undefined : resolve(pidFile);
+  const pidPath = flags['pid-file'] === undefined ? undefined : resolve(flags['pid-file']);
   if (pidPath) writeFileSync(pidPath, `${process.pid}\n`);
   try {
     return await runPrimary({
       plan, io, logger: output.logger, reopenLog: output.reopen, exec, args: serveArgs, execArgv,
       checkReload: (signal) => checkInChild({ exec, args: serveArgs, execArgv, signal }),
-      workersFromCommandLine: parseServeArgs(args).workers !== undefined,
+      workersFromCommandLine: flags.workers !== undefined,
     });
   } finally {
     // Another serve may have taken the file over since: only ours is removed.

@@ -4,6 +4,7 @@ import { createAuthBackend } from '../auth/registry';
 import { ConfigError } from '../config/errors';
 import { loadConfigFile } from '../config/load-config-file';
 import type { FlatConfig } from '../config/types';
+import { databaseIdentity } from '../data/sql-uri';
 import { isBackendError, isHttpError } from '../util/errors';
 import type { CommandIO } from './command-io';
 import { PasswordInputError, readPassword } from './read-password';
@@ -105,7 +106,7 @@ function openBackendFor(file: string, io: CommandIO): AuthBackend {
   if (spec === undefined || spec === '') throw new ConfigError(`${file}: auth.backend is not set, so there are no users to manage`);
   if (spec === 'dummy') throw new ConfigError(`${file}: auth.backend = dummy keeps no users`);
   const sqluri = config['auth.sqluri'];
-  if (spec === 'sql' && (sqluri === undefined || /^sqlite:\/\/\/(?::memory:)?(?:\?|$)/.test(String(sqluri)))) {
+  if (spec === 'sql' && (sqluri === undefined || databaseIdentity(String(sqluri)) === undefined)) {
     throw new ConfigError(`${file}: auth.sqluri is an in-memory database, so users added here would be lost; set auth.sqluri`);
   }
   return createAuthBackend(config, { baseDir: dirname(file), warn: (message) => io.stderr.write(`services-core users: ${message}\n`) });

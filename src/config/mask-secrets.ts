@@ -7,8 +7,9 @@ const AUTHORITY_END = /[\s/?#]/;
 
 /**
  * The framework's secret-bearing keys, `section.option`; `*` stands for a whole section or option
- * name (`*.password`: an option named exactly `password` in any section). Other keys show, e.g.
- * `auth.password_scheme` or `keyexchange.*`: masking goes by this list, not by substrings.
+ * name (`*.password`: an option named exactly `password` in any section). Most are also caught by
+ * the last-word rule below; the list names them all (and `cef.tls.passphrase`, `cef.tls.pfx`,
+ * which only it catches). Masking goes by this list and by whole words, never by substrings.
  */
 export const SECRET_KEYS: readonly string[] = [
   '*.password', '*.secret',

@@ -23,3 +23,8 @@ export function attachOrigins(flat: FlatConfig, origins: () => Map<string, KeyOr
 export function originsOf(flat: FlatConfig): Map<string, KeyOrigin> {
   return (flat as Holder)[ORIGINS]?.() ?? new Map();
 }
+
+/** A copy of a flat map that keeps where its keys came from (a spread copy drops them). */
+export function copyFlat(flat: FlatConfig): FlatConfig {
+  return attachOrigins({ ...flat }, () => originsOf(flat));
+}

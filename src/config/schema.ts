@@ -161,7 +161,7 @@ export function nearest(word: string, names: Iterable<string>): string | undefin
   for (const name of names) {
     if (name === w) continue;
     const d = editDistance(w, name, bestDistance);
-    if (d <= bestDistance && (best === undefined || d < editDistance(w, best, bestDistance))) {
+    if (d < bestDistance || (d === bestDistance && best === undefined)) {
       best = name;
       bestDistance = d;
     }

@@ -6,6 +6,8 @@ import { loadOptional } from '../util/load-optional';
  * importing services-core, or any module of it, does not pay for it. Modules import its types
  * only, and its values through this.
  */
+let loaded: typeof TypeOrm | undefined;
+
 export function typeorm(): typeof TypeOrm {
-  return loadOptional<typeof TypeOrm>('typeorm', 'SQL (auth.sqluri, static data)');
+  return (loaded ??= loadOptional<typeof TypeOrm>('typeorm', 'SQL (auth.sqluri, static data)'));
 }

@@ -22,14 +22,17 @@ export interface RouteDefinition {
 const KNOWN_METHODS = new Set(METHODS);
 const MAX_LIMIT = 2 ** 31;
 
+type AnyClass = abstract new (...args: never[]) => unknown;
+
 /**
  * Reads the decorator metadata of every class between `app`'s own class and `base`, once.
  * A method without decorators that overrides a decorated one keeps the inherited routes;
  * one with decorators replaces them. Every problem is reported at once, naming `Class.method`.
+ * `@authenticated` needs a configured backend (`backendConfigured`) or the app's own `authenticate()`.
  */
-type AnyClass = abstract new (...args: never[]) => unknown;
-
-export function readRouteTable(app: object, base: AnyClass, options: { hasAuth: boolean }): RouteDefinition[] {
+export function readRouteTable(app: object, base: AnyClass, options: { backendConfigured: boolean }): RouteDefinition[] {
+  const authenticate = (target: object) => (target as { authenticate?: unknown }).authenticate;
+  const hasAuth = options.backendConfigured || authenticate(app) !== authenticate(base.prototype as object);
   const baseName = base.name;
   const chain: object[] = [];
   for (let proto = Object.getPrototypeOf(app) as object | null; proto && proto !== base.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
@@ -61,7 +64,7 @@ export function readRouteTable(app: object, base: AnyClass, options: { hasAuth: 
     if (meta.cef && !(Number.isInteger(meta.cef.severity) && meta.cef.severity >= 0 && meta.cef.severity <= 10)) {
       problems.push(`${owner}: @cef severity must be an integer from 0 to 10, got ${String(meta.cef.severity)}`);
     }
-    if (meta.authenticated && !options.hasAuth) {
+    if (meta.authenticated && !hasAuth) {
       problems.push(`${owner}: @authenticated needs an auth backend (set auth.backend or pass options.auth)`);
     }
     for (const declared of meta.routes) {

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import type * as Ldapjs from 'ldapjs';
 import { BackendError, BackendTimeoutError, isBackendError } from '../../util/errors';
-import { ConfigError } from '../../config/errors';
+import { readSettingFile } from '../../config/readable-file';
 import { loadOptional } from '../../util/load-optional';
 import type { PoolConnector } from './ldap-pool';
 import type { LdapSettings } from './ldap-settings';
@@ -11,7 +10,8 @@ import type { LdapSettings } from './ldap-settings';
 // The only module that imports ldapjs (docs/compatibility.md R.3): one bound client, its errors
 // mapped to backend errors and LDAP result codes. LDAPAuth (ldap-auth.ts) drives it.
 
-const ldap = (): typeof Ldapjs => loadOptional<typeof Ldapjs>('ldapjs', 'auth.backend = ldap');
+let ldapjs: typeof Ldapjs | undefined;
+const ldap = (): typeof Ldapjs => (ldapjs ??= loadOptional<typeof Ldapjs>('ldapjs', 'auth.backend = ldap'));
 
 /** An LDAP result code other than success, for the callers that turn some of them into `null`/`false`. */
 export class LdapResultError extends Error {
@@ -197,13 +197,7 @@ function mapError(err: Error): Error {
 
 /** The TLS options, with the CA file read the first time (at `open()`, or the first connection without it). */
 export function tlsOptions(settings: LdapSettings): ConnectionOptions {
-  if (settings.caFile !== undefined && settings.tls.ca === undefined) {
-    try {
-      settings.tls.ca = readFileSync(settings.caFile);
-    } catch (err) {
-      throw new ConfigError(`auth.tls_ca: cannot read ${settings.caFile}: ${(err as Error).message}`);
-    }
-  }
+  if (settings.caFile !== undefined && settings.tls.ca === undefined) settings.tls.ca = readSettingFile('auth.tls_ca', settings.caFile);
   return settings.tls;
 }
 

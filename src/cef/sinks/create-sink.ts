@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { ConfigError } from '../../config/errors';
+import { readSettingFile } from '../../config/readable-file';
 import { type CefSettings, sinkAddress } from '../cef-settings';
 import type { CefSink } from '../types';
 import { FileSink } from './file-sink';
@@ -45,14 +45,7 @@ export function createSink(settings: CefSettings & { file: string }, ctx: SinkCo
     const { protocol, host, port } = network;
     const base = { warn: ctx.warn, queueSize: settings.queueSize, flushTimeoutMs: settings.flushTimeoutMs, syslog: settings.syslog, hostname: ctx.hostname, clock: ctx.clock, host, port };
     if (protocol === 'udp') return new UdpSink(base);
-    let ca: Buffer | undefined;
-    if (settings.tls.ca !== null) {
-      try {
-        ca = readFileSync(settings.tls.ca);
-      } catch (err) {
-        throw new ConfigError(`cef.tls.ca: cannot read ${settings.tls.ca}: ${(err as Error).message}`);
-      }
-    }
+    const ca = settings.tls.ca === null ? undefined : readSettingFile('cef.tls.ca', settings.tls.ca);
     return new StreamSink({ ...base, protocol, tls: { ca, rejectUnauthorized: settings.tls.rejectUnauthorized } });
   }
   return new FileSink(file, { warn: ctx.warn });
