@@ -30,6 +30,7 @@ import type { AppMetrics } from './observability/metrics';
 import { setUpOperability } from './observability/operability';
 import { CpuProfiler } from './pages/profiler';
 import { type RequestFrameDeps, requestFrame } from './request/request-frame';
+import { RepeatedErrors } from './request/repeated-errors';
 import { requestIdSource } from './request/request-id';
 import { type Handler, buildRouteChain } from './routing/route-chain';
 import { type ContentTypes, contentTypesProblem } from './routing/accepted-content-types';
@@ -84,6 +85,8 @@ export abstract class SyncServerApp {
   readonly #data?: AppData;
   readonly #throttle?: LoginThrottling;
   readonly #readFiles: () => void;
+  /** Counts repeats of an error logged once; what is counted at close is written then. */
+  readonly #repeatedErrors = new RepeatedErrors();
   private profiler?: CpuProfiler;
   private server?: Server;
   #sweeper?: IdleSweeper;
@@ -182,7 +185,7 @@ export abstract class SyncServerApp {
       configFor: this.hostConfigs.size === 0 ? () => this.config : (host) => (host === undefined ? undefined : this.hostConfigs.get(host)) ?? this.config,
       isDraining: () => this.#lifecycle.draining,
       logger: this.logger,
-      errors: { retryAfter: this.settings.retryAfter, clientDebug: this.settings.clientDebug },
+      errors: { retryAfter: this.settings.retryAfter, clientDebug: this.settings.clientDebug, repeated: this.#repeatedErrors },
     }, tail: [servicePages({
       heartbeatPath: this.settings.heartbeatPath,
       debugPath: this.settings.debugPath,
@@ -375,6 +378,7 @@ export abstract class SyncServerApp {
 
   async #open(register: RegisterPart): Promise<void> {
     this.#readFiles();
+    register('repeated-error counts', () => this.#repeatedErrors.flush());
     this.cef.open();
     register('CEF sink', () => this.cef.close());
     const auth = this.auth;

@@ -54,6 +54,14 @@ describe('repeated backend errors', () => {
     }
   });
 
+  test('the count of repeats not yet written goes to the log when the app closes', async () => {
+    const t = createTestApp(App, { 'auth.throttle_store': 'none' }, { auth: new DownAuth() });
+    for (let i = 0; i < 5; i++) await request(t.app.callback()).get('/whoami').set('Authorization', basic(`user${i}`, 'pw')).expect(503);
+    expect(errorLines(t.logs)).toHaveLength(1);
+    await t.app.close();
+    expect(errorLines(t.logs).map((l) => l.msg)).toContainEqual(expect.stringMatching(/^the same error 4 more times in \d+ s/));
+  });
+
   test('RepeatedErrors: the first in full, then one line per interval with the count and the last crash id', async () => {
     const lines: Record<string, unknown>[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
