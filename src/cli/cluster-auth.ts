@@ -3,7 +3,7 @@ import type { RateLimiterClusterMaster as Master } from 'rate-limiter-flexible';
 import { loadOptional } from '../util/load-optional';
 import type { SyncServerApp } from '../app/sync-server-app';
 import { authCacheOf } from '../auth/cached-auth-backend';
-import { type ThrottleMessage, type WorkerMessage, readPrimaryMessage } from './cluster-messages';
+import { type ThrottleMessage, type WorkerMessage, readPrimaryMessage, sendToPrimary, sendToWorker } from './cluster-messages';
 
 // The auth state `serve` shares between the workers of one host: login-cache purges (a
 // password changed or a user deleted through one worker is dropped from every worker's cache
@@ -30,16 +30,6 @@ export interface AuthRelay {
   gone(worker: Worker): void;
   /** Hands a throttle message to the counters; false when it names no limiter they hold. */
   throttle(from: Worker, message: ThrottleMessage): boolean;
-}
-
-/** Sends without throwing: an exiting worker has no cache left to purge, and no use for an answer. */
-function tell(worker: Worker, message: AuthPurge | AuthPurged): void {
-  if (!worker.isConnected()) return;
-  try {
-    worker.send(message, undefined, {}, () => undefined);
-  } catch {
-    // the worker is gone
-  }
 }
 
 /**
@@ -69,7 +59,7 @@ export function startAuthRelay(options: {
     if (!purge || purge.waiting.size > 0) return;
     clearTimeout(purge.timer);
     pending.delete(relayId);
-    tell(purge.from, { type: 'auth-purged', id: purge.id });
+    sendToWorker(purge.from, { type: 'auth-purged', id: purge.id } satisfies AuthPurged);
   };
   return {
     purge(from, message) {
@@ -81,7 +71,7 @@ export function startAuthRelay(options: {
       }, PURGE_WAIT_MS);
       timer.unref();
       pending.set(relayId, { from, id: message.id, waiting: new Set(others.filter(serving)), timer });
-      for (const worker of others) tell(worker, { type: 'auth-purge', userId: message.userId, id: relayId });
+      for (const worker of others) sendToWorker(worker, { type: 'auth-purge', userId: message.userId, id: relayId } satisfies AuthPurge);
       settle(relayId);
     },
     purged(from, message) {
@@ -96,16 +86,8 @@ export function startAuthRelay(options: {
     throttle(from, message) {
       if (!('opts' in message) && !Object.hasOwn(master._rateLimiters, message.keyPrefix)) return false;
       // The library answers asynchronously with `worker.send`: to an exiting worker that must not throw.
-      const to = {
-        send: (reply: unknown) => {
-          if (!from.isConnected()) return;
-          try {
-            from.send(reply as object, undefined, {}, () => undefined);
-          } catch {
-            // the worker is gone; its limiter call times out there
-          }
-        },
-      };
+      // (An exiting worker's limiter call times out there.)
+      const to = { send: (reply: unknown) => sendToWorker(from, reply as object) };
       for (const handler of handlers) handler(to, message);
       return true;
     },
@@ -119,15 +101,6 @@ export function startAuthRelay(options: {
 export function linkAuthPurges(app: SyncServerApp): void {
   const cache = app.auth ? authCacheOf(app.auth) : undefined;
   if (!cache || !process.send) return;
-  const send = (message: AuthPurge | AuthPurged, onSent?: (err: Error | null) => void) => {
-    if (!process.connected) return false;
-    try {
-      process.send!(message, undefined, {}, onSent);
-      return true;
-    } catch {
-      return false; // the primary is gone: no other worker to tell
-    }
-  };
   const waiting = new Map<number, () => void>();
   let sent = 0;
   cache.onForget = (userId) => new Promise<void>((resolve) => {
@@ -140,13 +113,14 @@ export function linkAuthPurges(app: SyncServerApp): void {
     const timer = setTimeout(done, PURGE_WAIT_MS * 2);
     timer.unref();
     waiting.set(id, done);
-    if (!send({ type: 'auth-purge', userId, id }, (err) => err && done())) done();
+    // Not sent (the primary is gone): no other worker to tell.
+    void sendToPrimary({ type: 'auth-purge', userId, id }).then((sent) => sent || done());
   });
   process.on('message', (value: unknown) => {
     const message = readPrimaryMessage(value);
     if (message?.type === 'auth-purge') {
       cache.purgeUser(message.userId);
-      send({ type: 'auth-purged', id: message.id });
+      void sendToPrimary({ type: 'auth-purged', id: message.id });
     } else if (message?.type === 'auth-purged') {
       waiting.get(message.id)?.();
     }

@@ -1,3 +1,4 @@
+import type { Worker } from 'node:cluster';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { Scrape } from '../app/observability/metrics-listener';
 import type { UserId } from '../auth/backend';
@@ -126,4 +127,34 @@ export function readPrimaryMessage(value: unknown): PrimaryMessage | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * Sends to a worker, never throwing: a worker that is exiting has closed its channel (EPIPE, a
+ * closed channel), which is expected. `onError` hears why a send failed.
+ */
+export function sendToWorker(worker: Worker, message: PrimaryMessage | object, onError?: (err: Error) => void): void {
+  if (!worker.isConnected()) return;
+  try {
+    worker.send(message, undefined, {}, (err: Error | null) => {
+      if (err) onError?.(err);
+    });
+  } catch (err) {
+    onError?.(err as Error);
+  }
+}
+
+/** Sends to the primary, never throwing (a primary that is gone is expected): true once written. */
+export function sendToPrimary(message: WorkerMessage): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) {
+      resolve(false);
+      return;
+    }
+    try {
+      process.send(message, undefined, {}, (err: Error | null) => resolve(!err));
+    } catch {
+      resolve(false);
+    }
+  });
 }

@@ -7,7 +7,7 @@ import { readMetricsSettings } from '../app/observability/operability-settings';
 import type { SyncServerApp } from '../app/sync-server-app';
 import type { FlatConfig } from '../config/types';
 import { loadOptional } from '../util/load-optional';
-import { type PrimaryMessage, type WorkerMessage, type WorkerMetrics, readPrimaryMessage } from './cluster-messages';
+import { type PrimaryMessage, type WorkerMessage, type WorkerMetrics, readPrimaryMessage, sendToPrimary, sendToWorker } from './cluster-messages';
 
 /**
  * Metrics under `serve`: every scrape answers the sum over all workers. The primary holds no
@@ -27,16 +27,6 @@ interface Collection {
   waiting: Set<number>;
   replies: WorkerMetrics[];
   settle: (err?: Error) => void;
-}
-
-// A worker that is exiting closes its channel: a failed send is expected then.
-function tell(worker: Worker, message: ToWorker): void {
-  if (!worker.isConnected()) return;
-  try {
-    worker.send(message, undefined, {}, () => undefined);
-  } catch {
-    // the worker is gone; its collection ends with its exit
-  }
 }
 
 /** The primary's side: collects and sums the workers' metrics. */
@@ -97,7 +87,7 @@ export class ClusterMetrics {
         },
       };
       this.collections.set(id, collection);
-      for (const worker of workers) tell(worker, { type: 'metrics:collect', id });
+      for (const worker of workers) sendToWorker(worker, { type: 'metrics:collect', id } satisfies ToWorker);
       if (workers.length === 0) collection.settle();
     });
   }
@@ -105,7 +95,7 @@ export class ClusterMetrics {
   /** A worker's metrics message, already checked by the primary. */
   receive(worker: Worker, message: ToPrimary): void {
     if (message.type === 'metrics:scrape') {
-      const reply = (body: { scrape?: Scrape; error?: string }) => tell(worker, { type: 'metrics:aggregate', id: message.id, ...body });
+      const reply = (body: { scrape?: Scrape; error?: string }) => sendToWorker(worker, { type: 'metrics:aggregate', id: message.id, ...body } satisfies ToWorker);
       this.aggregate().then((scrape) => reply({ scrape }), (err: Error) => reply({ error: err.message }));
       return;
     }
@@ -144,9 +134,7 @@ export class ClusterMetrics {
 export function attachClusterMetrics(app: SyncServerApp): void {
   const metrics = app.metrics;
   if (!metrics || !process.send) return;
-  const send = (message: ToPrimary) => {
-    if (process.connected) process.send!(message);
-  };
+  const send = (message: ToPrimary) => void sendToPrimary(message);
   const scrapes = new Map<number, { resolve: (scrape: Scrape) => void; reject: (err: Error) => void }>();
   let nextId = 0;
   process.on('message', (value: unknown) => {

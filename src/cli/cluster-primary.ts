@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { type AuthRelay, startAuthRelay } from './cluster-auth';
-import { type PrimaryMessage, type WorkerMessage, readWorkerMessage } from './cluster-messages';
+import { type PrimaryMessage, type WorkerMessage, readWorkerMessage, sendToWorker } from './cluster-messages';
 import { ClusterMetrics } from './cluster-metrics';
 import type { CommandIO } from './command-io';
 import { PLAN_ENV, planForReload } from './reload-plan';
@@ -96,17 +96,8 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
     const live = () => [...members.values()].filter((m) => !m.worker.isDead());
     const pid = (worker: Worker) => worker.process.pid;
 
-    // A worker that is exiting closes its channel: EPIPE or a closed channel is expected then.
-    const tell = (worker: Worker, message: PrimaryMessage) => {
-      if (!worker.isConnected()) return;
-      try {
-        worker.send(message, undefined, {}, (err: Error | null) => {
-          if (err) logger.debug({ worker: pid(worker), err: err.message }, `could not send '${message.type}'`);
-        });
-      } catch (err) {
-        logger.debug({ worker: pid(worker), err: (err as Error).message }, `could not send '${message.type}'`);
-      }
-    };
+    const tell = (worker: Worker, message: PrimaryMessage) => sendToWorker(worker, message,
+      (err) => logger.debug({ worker: pid(worker), err: err.message }, `could not send '${message.type}'`));
 
     const fork = (generation: Generation) => {
       const worker = cluster.fork({ [PLAN_ENV]: JSON.stringify(generation.plan) });

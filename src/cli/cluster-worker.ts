@@ -4,25 +4,10 @@ import type { Logger } from 'pino';
 import type { SyncServerApp } from '../app/sync-server-app';
 import { linkAuthPurges } from './cluster-auth';
 import { attachClusterMetrics } from './cluster-metrics';
-import { type WorkerMessage, readPrimaryMessage } from './cluster-messages';
+import { readPrimaryMessage, sendToPrimary } from './cluster-messages';
 import { loadAppClass } from './load-app-class';
 import { type LogOutput, openLogOutput } from './log-output';
 import type { ServePlan } from './serve-plan';
-
-/** Sends to the primary; a primary that is gone (EPIPE, closed channel) is expected, never thrown. */
-function send(message: WorkerMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send || !process.connected) {
-      resolve();
-      return;
-    }
-    try {
-      process.send(message, undefined, {}, () => resolve());
-    } catch {
-      resolve();
-    }
-  });
-}
 
 /**
  * The worker's states. `starting`: the log output, the app and its listener are being opened
@@ -98,11 +83,11 @@ export async function runWorker(readPlan: () => ServePlan): Promise<number> {
     const server = await app.listen(plan.port, plan.host);
     if (starting()) {
       state = 'serving';
-      await send({ type: 'ready', host: plan.host, port: (server.address() as AddressInfo).port });
+      await sendToPrimary({ type: 'ready', host: plan.host, port: (server.address() as AddressInfo).port });
     }
   } catch (err) {
     if (starting()) {
-      await send({ type: 'failed', error: (err as Error).message });
+      await sendToPrimary({ type: 'failed', error: (err as Error).message });
       await app?.close().catch(() => undefined);
       return 1;
     }
