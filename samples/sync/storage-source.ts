@@ -1,11 +1,11 @@
 /**
- * Opens the storage database: a TypeORM DataSource from `storage.sqluri`, and the original
- * tables when missing. Stands in for the framework's app data (`app.data`) until it lands;
- * see README.md "Framework gaps".
+ * Opens the storage database without the app: a TypeORM DataSource from `storage.sqluri`, and
+ * the original tables when missing. The app itself uses its `static data`; this is for the
+ * bench's bare Koa server (bench/sync.ts).
  */
 import path from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { BackendError } from '../../src';
+import { BackendError, maskSqlUri } from '../../src';
 
 export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 
@@ -14,11 +14,6 @@ export interface StorageSource {
   dialect: Dialect;
   /** Whether the storage closes the DataSource (false: its owner, such as the app's data, does). */
   owned?: boolean;
-}
-
-/** The URI with its password masked, for messages. */
-export function maskUri(uri: string): string {
-  return uri.replace(/^([a-z][\w+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@');
 }
 
 /** SQLAlchemy-style URIs, as `auth.sqluri` takes them (docs/auth-sql.md "URI forms"). */
@@ -39,7 +34,7 @@ export function dataSourceOptions(uri: string): { dialect: Dialect; options: Dat
   if (scheme === 'mysql' || scheme === 'mariadb') {
     return { dialect: 'mysql', options: { type: 'mysql', url: `mysql://${rest}`, poolSize: 20, charset: 'utf8mb4', supportBigNumbers: true, bigNumberStrings: false } };
   }
-  throw new Error(`storage.sqluri: unsupported database '${maskUri(uri)}' (use sqlite:///, postgresql:// or mysql://)`);
+  throw new Error(`storage.sqluri: unsupported database '${maskSqlUri(uri)}' (use sqlite:///, postgresql:// or mysql://)`);
 }
 
 /** The original server-storage tables (sqlmappers.py), plus `collection_stamps` (README.md). */
@@ -96,7 +91,7 @@ export async function openStorageSource(uri: string, createTables: boolean): Pro
     }
   } catch (err) {
     if (source.isInitialized) await source.destroy().catch(() => undefined);
-    throw new BackendError(`cannot open the storage database ${maskUri(uri)}: ${(err as Error).message}`);
+    throw new BackendError(`cannot open the storage database ${maskSqlUri(uri)}: ${(err as Error).message}`);
   }
   return { source, dialect };
 }

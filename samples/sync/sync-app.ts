@@ -362,11 +362,12 @@ export class SyncApp extends SyncServerApp {
     return this.setItem(ctx, ctx.params.item, this.body(ctx));
   }
 
-  private async setItem(ctx: AppContext, itemId: string, body: string | { value: unknown }) {
+  /** `unmodifiedChecked`: the caller (a batch of one) has checked `X-If-Unmodified-Since` already. */
+  private async setItem(ctx: AppContext, itemId: string, body: string | { value: unknown }, unmodifiedChecked = false) {
     const collection = this.collection(ctx);
     const user = this.userId(ctx);
     const left = await this.checkQuota(ctx);
-    await this.checkUnmodified(ctx, collection);
+    if (!unmodifiedChecked) await this.checkUnmodified(ctx, collection);
     const parsed = typeof body === 'string' ? parseJson(body) : body;
     if (!parsed) throw jsonBadRequest(ERROR_MALFORMED_JSON);
     let raw: Record<string, unknown>;
@@ -403,7 +404,7 @@ export class SyncApp extends SyncServerApp {
       const checked = validateWbo(parseWboOr400(single));
       const id = checked.ok ? checked.wbo.id as string : String(single.id);
       if (id.includes('/')) throw jsonBadRequest(ERROR_INVALID_WBO);
-      return this.setItem(ctx, id, parsed);
+      return this.setItem(ctx, id, parsed, true);
     }
     const success: string[] = [];
     const failed: Record<string, string[] | string> = {};

@@ -2,3 +2,4 @@
 export type { AppData, AppDataDeclaration, AppDataSettings, ClassOf } from './app-data';
 export type { MigrationReport } from './migrations';
 export { SqlRequestError, classifySqlError, isUniqueViolation, sqlErrorCode, type SqlErrorKind } from './sql-errors';
+export { maskSqlUri } from './sql-uri';
