@@ -57,6 +57,8 @@ export interface ReadSettingsOptions {
   serveWorker?: boolean;
   /** `error` (the default; `config` and `serve`'s pre-check): an unknown key throws; `warn`: it is reported in `keys.warnings`. */
   unknownKeys?: 'error' | 'warn';
+  /** An auth backend is given in code (`options.auth`): the common `auth.*` settings are read as with `auth.backend`. */
+  authGiven?: boolean;
   /** A CEF sink is given in code, so `cef.file` is not required. */
   cefSinkGiven?: boolean;
   warn?: (message: string) => void;
@@ -88,7 +90,7 @@ export function readSettings(config: FlatConfig, options: ReadSettingsOptions = 
   const clientIp = new ClientIpResolver(app.trustedProxies);
   const hosts = hostConfigs(config);
   const cef = parseCefSettings(config, { requireFile: !options.cefSinkGiven, warn });
-  const auth = config['auth.backend'] === undefined ? undefined : Object.freeze({
+  const auth = config['auth.backend'] === undefined && !options.authGiven ? undefined : Object.freeze({
     throttle: readThrottleSettings(config, { serveWorker: options.serveWorker }),
     maxPasswordLength: maxPasswordLength({ max_password_length: config['auth.max_password_length'] }),
   });

@@ -6,7 +6,6 @@ import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { authCacheOf, uncachedBackend } from '../auth/cached-auth-backend';
 import type { AuthBackend } from '../auth/backend';
-import { maxPasswordLength } from '../auth/password-length';
 import { createAuthBackend } from '../auth/registry';
 import { CefLogger } from '../cef';
 import { type Config, loadConfigFile } from '../config';
@@ -108,7 +107,7 @@ export abstract class SyncServerApp {
     this.#lifecycle = new Lifecycle(this.constructor.name);
     const settings = readSettings(this.config, {
       appSettings: appSettingsSchema(this.constructor as typeof SyncServerApp), baseDir: options.baseDir,
-      unknownKeys: 'warn', cefSinkGiven: options.cefSink !== undefined,
+      unknownKeys: 'warn', cefSinkGiven: options.cefSink !== undefined, authGiven: options.auth !== undefined,
     });
     this.settings = settings.app;
     this.logger = options.logger ?? createLogger(this.config);
@@ -122,10 +121,12 @@ export abstract class SyncServerApp {
       (this.config['auth.backend'] === undefined ? undefined : createAuthBackend(this.config, { baseDir: options.baseDir, warn }));
     this.#data = this.#appData(options.baseDir, warn);
     if (this.auth) {
-      this.#throttle = createLoginThrottling(this.config, this.cef, warn, settings.auth?.throttle);
+      // settings.auth is read whenever there is a backend (auth.backend, or options.auth).
+      const authSettings = settings.auth!;
+      this.#throttle = createLoginThrottling(this.cef, warn, authSettings.throttle);
       this.#authenticator = new BasicAuthenticator({
         backend: this.auth, cef: this.cef, realm: this.settings.realm, logins: authCacheOf(this.auth),
-        maxPasswordLength: settings.auth?.maxPasswordLength ?? maxPasswordLength({ max_password_length: this.config['auth.max_password_length'] }),
+        maxPasswordLength: authSettings.maxPasswordLength,
         throttle: this.#throttle,
       });
     }

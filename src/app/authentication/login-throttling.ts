@@ -1,7 +1,6 @@
-import { LoginThrottle, readThrottleSettings, type LoginThrottleSettings, type ThrottleKey } from '../../auth/throttle/login-throttle';
+import { LoginThrottle, type LoginThrottleSettings, type ThrottleKey } from '../../auth/throttle/login-throttle';
 import type { CefLogger } from '../../cef';
 import { ACCOUNT_LOCKED } from '../../cef/signatures';
-import type { FlatConfig } from '../../config/types';
 import { HttpError } from '../responses/errors';
 import type { AppContext } from '../types';
 
@@ -51,8 +50,7 @@ export class LoginThrottling {
 const KEY_LABEL: Record<ThrottleKey, string> = { user: 'user', address: 'address' };
 
 /** The throttling `auth.throttle_*` asks for, or undefined with `auth.throttle_store = none`. */
-export function createLoginThrottling(config: FlatConfig, cef: Pick<CefLogger, 'log'>, warn: (message: string) => void,
-  read: LoginThrottleSettings = readThrottleSettings(config)): LoginThrottling | undefined {
-  const settings = read;
+export function createLoginThrottling(cef: Pick<CefLogger, 'log'>, warn: (message: string) => void,
+  settings: LoginThrottleSettings): LoginThrottling | undefined {
   return settings.store === 'none' ? undefined : new LoginThrottling(new LoginThrottle(settings, warn), cef);
 }
