@@ -2,7 +2,7 @@
  * Response bodies with timestamps as two-decimal JSON numbers (`1297417122.30`, as the legacy
  * server's Decimal output), in JSON, `application/newlines` or `application/whoisi`.
  */
-import { HttpResponse, preferredFormat, type AcceptSource } from '../../src';
+import { HttpResponse, jsonTextsResponse, type AcceptSource } from '../../src';
 import type { StoredWbo } from './sync-storage';
 
 /** JSON text of a WBO; `modified` is written as its two-decimal text. */
@@ -36,25 +36,11 @@ export function rawJson(text: string, headers: Record<string, string> = {}, stat
 }
 
 /**
- * Items already serialised as JSON texts, in the format `Accept` prefers (the legacy
- * `convert_response`): a JSON list, one JSON text per line, or length-prefixed texts.
+ * Items already serialised as JSON texts (two-decimal `modified`), in the format `Accept` prefers
+ * (the legacy `convert_response`); the JSON list is separated as Python's json.dumps does.
  */
 export function itemsResponse(accept: AcceptSource, texts: string[], headers: Record<string, string> = {}): HttpResponse {
-  const format = preferredFormat(accept);
-  if (format === 'newlines') {
-    return new HttpResponse(texts.map((t) => `${t}\n`).join(''), { headers: { 'Content-Type': 'application/newlines', ...headers } });
-  }
-  if (format === 'whoisi') {
-    const parts: Buffer[] = [];
-    for (const text of texts) {
-      const body = Buffer.from(text);
-      const length = Buffer.alloc(4);
-      length.writeUInt32BE(body.length);
-      parts.push(length, body);
-    }
-    return new HttpResponse(Buffer.concat(parts), { headers: { 'Content-Type': 'application/whoisi', ...headers } });
-  }
-  return rawJson(`[${texts.join(', ')}]`, headers);
+  return jsonTextsResponse(accept, texts, { headers }, ', ');
 }
 
 /** Python's `str(float)` for a quota figure: `5.0`, `0.0765625`. */

@@ -5,7 +5,7 @@ import { isHttpError } from '../../src/app/responses/errors';
 import * as codes from '../../src/util/respcodes';
 import {
   HttpResponse, convertResponse, preferredFormat, htmlResponse, isHttpResponse, jsonBadRequest, jsonResponse, newlinesResponse,
-  textResponse, whoisiResponse,
+  jsonTextsResponse, textResponse, whoisiResponse,
 } from '../../src/app/responses/responses';
 
 describe('HttpResponse', () => {
@@ -87,6 +87,22 @@ describe('response helpers (docs/compatibility.md C.11)', () => {
     function* items() { yield 'a'; yield 'b'; }
     expect(newlinesResponse(items()).body).toBe('"a"\n"b"\n');
     expect(convertResponse(undefined, items()).body).toBe('["a","b"]');
+  });
+});
+
+describe('jsonTextsResponse: texts the app serialised itself, in the format convertResponse would use', () => {
+  const texts = ['{"id":"a","modified":1.50}', '{"id":"b","modified":2.00}'];
+  it('a JSON list, with the separator given (default ",")', () => {
+    expect(jsonTextsResponse(undefined, texts).body).toBe(`[${texts.join(',')}]`);
+    const r = jsonTextsResponse('application/json', texts, { headers: { 'X-Weave-Records': '2' } }, ', ');
+    expect(r.body).toBe(`[${texts.join(', ')}]`);
+    expect(r.headers).toEqual({ 'Content-Type': 'application/json', 'X-Weave-Records': '2' });
+  });
+  it('newlines and whoisi as newlinesResponse and whoisiResponse write them', () => {
+    expect(jsonTextsResponse('application/newlines', texts).body).toBe(texts.map((t) => `${t}\n`).join(''));
+    expect(jsonTextsResponse('application/newlines', ['"x"']).body).toBe(newlinesResponse(['x']).body);
+    expect(jsonTextsResponse('application/whoisi', ['"x"', '"é"'])).toEqual(whoisiResponse(['x', 'é']));
+    expect(jsonTextsResponse('application/whoisi', texts).headers['Content-Type']).toBe('application/whoisi');
   });
 });
 

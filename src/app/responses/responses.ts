@@ -54,23 +54,33 @@ export function htmlResponse(html: string, init?: HttpResponseInit): HttpRespons
   return typed('text/html; charset=utf-8', html, init);
 }
 
-/** Each item as JSON followed by `\n` (`application/newlines`). */
-export function newlinesResponse(items: Iterable<unknown>, init?: HttpResponseInit): HttpResponse {
+const jsonText = (item: unknown): string => JSON.stringify(item) ?? 'null';
+
+function newlinesBody(texts: Iterable<string>): string {
   let body = '';
-  for (const item of items) body += `${JSON.stringify(item) ?? 'null'}\n`;
-  return typed(NEWLINES_TYPE, body, init);
+  for (const text of texts) body += `${text}\n`;
+  return body;
 }
 
-/** Each item as JSON prefixed with its byte length, 4 bytes big-endian (`application/whoisi`). */
-export function whoisiResponse(items: Iterable<unknown>, init?: HttpResponseInit): HttpResponse {
+function whoisiBody(texts: Iterable<string>): Buffer {
   const parts: Buffer[] = [];
-  for (const item of items) {
-    const json = Buffer.from(JSON.stringify(item) ?? 'null');
+  for (const text of texts) {
+    const json = Buffer.from(text);
     const length = Buffer.alloc(4);
     length.writeUInt32BE(json.length);
     parts.push(length, json);
   }
-  return typed(WHOISI_TYPE, Buffer.concat(parts), init);
+  return Buffer.concat(parts);
+}
+
+/** Each item as JSON followed by `\n` (`application/newlines`). */
+export function newlinesResponse(items: Iterable<unknown>, init?: HttpResponseInit): HttpResponse {
+  return typed(NEWLINES_TYPE, newlinesBody(Array.from(items, jsonText)), init);
+}
+
+/** Each item as JSON prefixed with its byte length, 4 bytes big-endian (`application/whoisi`). */
+export function whoisiResponse(items: Iterable<unknown>, init?: HttpResponseInit): HttpResponse {
+  return typed(WHOISI_TYPE, whoisiBody(Array.from(items, jsonText)), init);
 }
 
 /** Where `convertResponse` reads `Accept`: the header's value, a Koa context or request. */
@@ -98,6 +108,19 @@ export function convertResponse(accept: AcceptSource, items: Iterable<unknown>, 
     case 'newlines': return newlinesResponse(items, init);
     case 'whoisi': return whoisiResponse(items, init);
     default: return jsonResponse(Array.isArray(items) ? items : [...items], init);
+  }
+}
+
+/**
+ * Items the app has serialised as JSON texts itself (numbers written its own way), in the list
+ * format `Accept` prefers, as `convertResponse` writes items: a JSON list (`separator` between
+ * the texts), one text per line, or length-prefixed texts.
+ */
+export function jsonTextsResponse(accept: AcceptSource, texts: readonly string[], init?: HttpResponseInit, separator = ','): HttpResponse {
+  switch (preferredFormat(accept)) {
+    case 'newlines': return typed(NEWLINES_TYPE, newlinesBody(texts), init);
+    case 'whoisi': return typed(WHOISI_TYPE, whoisiBody(texts), init);
+    default: return typed(JSON_TYPE, `[${texts.join(separator)}]`, init);
   }
 }
 
