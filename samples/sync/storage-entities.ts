@@ -6,6 +6,8 @@
  */
 import { EntitySchema } from 'typeorm';
 
+export const COLLECTIONS_NAME_INDEX = 'collections_userid_name';
+
 export const CollectionsTable = new EntitySchema({
   name: 'collections',
   tableName: 'collections',
@@ -14,6 +16,9 @@ export const CollectionsTable = new EntitySchema({
     collectionid: { type: 'int', primary: true },
     name: { type: 'varchar', length: 32 },
   },
+  // One id per (user, name): concurrent first writes to a new collection cannot create two
+  // (README.md "Collections"). Added to an existing database at start (SyncStorage.upgradeSchema).
+  indices: [{ name: COLLECTIONS_NAME_INDEX, columns: ['userid', 'name'], unique: true }],
 });
 
 export const WboTable = new EntitySchema({

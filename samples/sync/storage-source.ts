@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { BackendError, maskSqlUri } from '../../src';
+import { COLLECTIONS_NAME_INDEX } from './storage-entities';
 
 export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 
@@ -65,6 +66,7 @@ export function tableDdl(dialect: Dialect): string[] {
       modified BIGINT NOT NULL,
       PRIMARY KEY (userid, collection))${tail}`,
     'CREATE INDEX IF NOT EXISTS wbo_user_collection_modified ON wbo (username, collection, modified)',
+    `CREATE UNIQUE INDEX IF NOT EXISTS ${COLLECTIONS_NAME_INDEX} ON collections (userid, name)`,
   ];
 }
 

@@ -3,7 +3,7 @@ import {
   ERROR_INVALID_CAPTCHA, ERROR_INVALID_COLLECTION, ERROR_INVALID_RESET_CODE, ERROR_INVALID_USER, ERROR_INVALID_WBO,
   ERROR_INVALID_WRITE, ERROR_MALFORMED_JSON, ERROR_MISSING_PASSWORD, ERROR_NO_EMAIL_ADDRESS, ERROR_OVER_QUOTA,
   ERROR_USERNAME_EMAIL_MISMATCH, ERROR_WEAK_PASSWORD, BadRequestError, HttpError, NotFoundError, ServiceUnavailableError, SyncServerApp,
-  UnauthorizedError, authenticated, cef, extractUsername, getUrl, htmlResponse, jsonBadRequest, parseBasicAuth,
+  UnauthorizedError, authenticated, cef, classifySqlError, extractUsername, getUrl, htmlResponse, jsonBadRequest, parseBasicAuth,
   roundTime, route, textResponse, time2bigint, validEmail, validPassword,
   type AppContext, type AppDataDeclaration, type AppOptions, type AuthBackend, type FlatConfig,
 } from '../../src';
@@ -77,6 +77,8 @@ export class SyncApp extends SyncServerApp {
    */
   protected override async onStart(): Promise<void> {
     await this.storage.open();
+    const merged = await this.storage.upgradeSchema();
+    if (merged > 0) this.logger.warn(`collections: merged ${merged} duplicate collection id(s) into one per user and name`);
     if (this.data.dialect !== 'mysql') return;
     const source = this.data.source;
     const [column] = await source.query(
@@ -380,6 +382,7 @@ export class SyncApp extends SyncServerApp {
     const checked = validateWbo(raw);
     if (!checked.ok || itemId.length > MAX_ID_SIZE) throw jsonBadRequest(ERROR_INVALID_WBO);
     const wbo: Wbo = { ...checked.wbo, id: itemId };
+    if (this.storage.unstorable(wbo) !== undefined) throw jsonBadRequest(ERROR_INVALID_WBO);
     const now = ctx.state.serverTime;
     await this.storage.setItems(user, collection, [wbo], now, true);
     const modified = wbo.payload !== undefined ? now : await this.storage.itemModified(user, collection, itemId);
@@ -437,20 +440,31 @@ export class SyncApp extends SyncServerApp {
         failed[id] = ['retry bytes'];
         return;
       }
+      const unstorable = this.storage.unstorable(checked.wbo);
+      if (unstorable !== undefined) {
+        failed[id] = [unstorable];
+        return;
+      }
       kept.push(checked.wbo);
     });
     const left = await this.checkQuota(ctx);
     const now = ctx.state.serverTime;
-    for (let i = 0; i < kept.length; i += this.sync.batchSize) {
-      const chunk = kept.slice(i, i + this.sync.batchSize);
+    const write = async (chunk: Wbo[]) => {
       try {
         await this.storage.setItems(user, collection, chunk, now, false);
         for (const wbo of chunk) success.push(wbo.id as string);
       } catch (err) {
+        // An object the database refused (not an outage): the others of its chunk are written
+        // one by one, so only it fails.
+        if (chunk.length > 1 && classifySqlError(err) === 'invalid') {
+          for (const wbo of chunk) await write([wbo]);
+          return;
+        }
         (ctx.state.log ?? this.logger).error({ err }, 'Could not set items');
         for (const wbo of chunk) failed[wbo.id as string] = 'db error';
       }
-    }
+    };
+    for (let i = 0; i < kept.length; i += this.sync.batchSize) await write(kept.slice(i, i + this.sync.batchSize));
     const body = `{"success": ${JSON.stringify(success)}, "failed": ${JSON.stringify(failed)}, "modified": ${now}}`;
     return rawJson(body, this.quotaHeaders(left));
   }

@@ -7,6 +7,7 @@
 import type { DataSource } from 'typeorm';
 import { BackendError, bigint2time, isUniqueViolation, time2bigint } from '../../src';
 import type { ItemQuery } from './query-args';
+import { COLLECTIONS_NAME_INDEX } from './storage-entities';
 import type { Dialect, StorageSource } from './storage-source';
 import { NO_EXPIRY, type Wbo } from './wbo';
 
@@ -33,6 +34,9 @@ const STANDARD: Record<string, number> = {
 };
 const STANDARD_BY_ID = new Map(Object.entries(STANDARD).map(([name, id]) => [id, name]));
 const FIRST_CUSTOM_STANDARD = 11;
+
+/** Tries at creating a collection whose id other new collections keep taking. */
+const CREATE_ATTEMPTS = 20;
 
 const FULL_FIELDS = 'id, parentid, predecessorid, sortindex, modified, payload';
 const ROW_FIELDS = ['id', 'parentid', 'predecessorid', 'sortindex', 'modified', 'payload', 'payload_size', 'ttl'] as const;
@@ -108,14 +112,16 @@ export class SyncStorage {
 
   // --- collections ---------------------------------------------------------------------------
 
+  /**
+   * The id of a collection, created when missing with `create`. Race-safe: the unique
+   * (userid, name) index refuses a second row for the name, and the loser reads the winner's id;
+   * an id another new collection took meanwhile is chosen again.
+   */
   async collectionId(user: UserId, name: string, create: boolean): Promise<number | null> {
     if (this.standard && name in STANDARD) return STANDARD[name];
-    const p = await this.params();
-    const rows = await this.query<{ collectionid: number }>('collectionId',
-      `SELECT collectionid FROM collections WHERE userid = ${p.add(user)} AND name = ${p.add(name)}`, p.values);
-    if (rows.length > 0) return Number(rows[0].collectionid);
-    if (!create) return null;
-    for (let attempt = 0; attempt < 5; attempt++) {
+    const existing = await this.findCollection(user, name);
+    if (existing !== null || !create) return existing;
+    for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
       const q = await this.params();
       const [max] = await this.query<{ m: number | string | null }>('collectionId',
         `SELECT MAX(collectionid) AS m FROM collections WHERE userid = ${q.add(user)}`, q.values);
@@ -123,17 +129,56 @@ export class SyncStorage {
       const next = max.m === null ? min : Math.max(min, Number(max.m) + 1);
       const i = await this.params();
       try {
-        const { source } = await this.source();
-        await run(source, `INSERT INTO collections (userid, collectionid, name) VALUES (${i.list([user, next, name])})`, i.values);
+        await this.query('collectionId', `INSERT INTO collections (userid, collectionid, name) VALUES (${i.list([user, next, name])})`, i.values);
         return next;
       } catch (err) {
-        // Another request took that id (or created the collection): look again.
+        // Another request created the collection (the name index) or took that id (the key).
         if (!isUniqueViolation(err)) throw err;
-        const again = await this.collectionId(user, name, false);
+        const again = await this.findCollection(user, name);
         if (again !== null) return again;
       }
     }
     throw new BackendError(`SyncStorage.collectionId: could not create collection ${name}`);
+  }
+
+  private async findCollection(user: UserId, name: string): Promise<number | null> {
+    const p = await this.params();
+    const rows = await this.query<{ collectionid: number }>('collectionId',
+      `SELECT collectionid FROM collections WHERE userid = ${p.add(user)} AND name = ${p.add(name)}`, p.values);
+    return rows.length > 0 ? Number(rows[0].collectionid) : null;
+  }
+
+  /**
+   * Gives a database created before the unique (userid, name) index of `collections` that
+   * index (README.md "Collections"). A name the old schema let concurrent writes create twice
+   * is merged first into its lowest id: objects stored under both keep the later one, the
+   * collection's timestamp the later one. Does nothing when the index is there; returns how
+   * many duplicate ids were merged.
+   */
+  async upgradeSchema(): Promise<number> {
+    const { source, dialect } = await this.source();
+    if (await hasNameIndex(source, dialect)) return 0;
+    const merged = await source.transaction((manager) => mergeDuplicateCollections(
+      (sql, params) => manager.query(sql, params) as Promise<Record<string, unknown>[]>, dialect));
+    try {
+      await source.query(`CREATE UNIQUE INDEX ${COLLECTIONS_NAME_INDEX} ON collections (userid, name)`);
+    } catch (err) {
+      // Another worker created it meanwhile.
+      if (!(await hasNameIndex(source, dialect))) throw err;
+    }
+    return merged;
+  }
+
+  /**
+   * Why the database cannot store an object, or undefined: PostgreSQL text holds no NUL
+   * character (README.md "WBO validation"), so such an object fails alone in its batch.
+   */
+  unstorable(wbo: Wbo): string | undefined {
+    if (this.dialect !== 'postgres') return undefined;
+    for (const field of ['id', 'parentid', 'predecessorid', 'payload'] as const) {
+      if (wbo[field]?.includes('\0')) return `invalid ${field}`;
+    }
+    return undefined;
   }
 
   private async collectionNames(user: UserId): Promise<Map<number, string>> {
@@ -393,4 +438,58 @@ function toStored(row: Record<string, unknown>): StoredWbo {
     else (wbo as unknown as Record<string, unknown>)[field] = String(value);
   }
   return wbo;
+}
+
+type Run = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
+
+async function hasNameIndex(source: DataSource, dialect: Dialect): Promise<boolean> {
+  const sql = dialect === 'postgres' ? "SELECT 1 AS one FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'collections' AND indexname = $1"
+    : dialect === 'mysql' ? "SELECT 1 AS one FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'collections' AND INDEX_NAME = ?"
+      : "SELECT 1 AS one FROM sqlite_master WHERE type = 'index' AND tbl_name = 'collections' AND name = ?";
+  return (await source.query(sql, [COLLECTIONS_NAME_INDEX]) as unknown[]).length > 0;
+}
+
+/** Merges each (userid, name) held by several ids into the lowest one, in the caller's transaction. */
+async function mergeDuplicateCollections(run: Run, dialect: Dialect): Promise<number> {
+  const ph = (n: number) => (dialect === 'postgres' ? `$${n}` : '?');
+  // Other writers of `collections` wait until the merge is committed.
+  if (dialect === 'postgres') await run('LOCK TABLE collections IN SHARE ROW EXCLUSIVE MODE', []);
+  const lock = dialect === 'mysql' ? ' FOR UPDATE' : '';
+  const rows = await run(`SELECT userid, collectionid, name FROM collections ORDER BY userid, collectionid${lock}`, []);
+  const keep = new Map<string, number>();
+  let merged = 0;
+  for (const row of rows) {
+    const user = Number(row.userid);
+    const id = Number(row.collectionid);
+    // MySQL/MariaDB compare names without case: the index will too.
+    const key = `${user}\n${dialect === 'mysql' ? String(row.name).toLowerCase() : String(row.name)}`;
+    const target = keep.get(key);
+    if (target === undefined) {
+      keep.set(key, id);
+      continue;
+    }
+    const pair = [user, id, target];
+    // Objects in both: the earlier copy goes, from whichever side holds it.
+    await run(`DELETE FROM wbo WHERE username = ${ph(1)} AND collection = ${ph(3)} AND id IN (SELECT id FROM (
+        SELECT o.id FROM wbo o JOIN wbo k ON k.username = o.username AND k.id = o.id
+        WHERE o.username = ${ph(1)} AND o.collection = ${ph(2)} AND k.collection = ${ph(3)} AND COALESCE(o.modified, 0) > COALESCE(k.modified, 0)) newer)`,
+    dialect === 'postgres' ? pair : [user, target, user, id, target]);
+    await run(`DELETE FROM wbo WHERE username = ${ph(1)} AND collection = ${ph(2)} AND id IN (SELECT id FROM (
+        SELECT k.id FROM wbo k WHERE k.username = ${ph(1)} AND k.collection = ${ph(3)}) kept)`,
+    dialect === 'postgres' ? pair : [user, id, user, target]);
+    await run(`UPDATE wbo SET collection = ${ph(3)} WHERE username = ${ph(1)} AND collection = ${ph(2)}`,
+      dialect === 'postgres' ? pair : [target, user, id]);
+    const [stamp] = await run(`SELECT modified FROM collection_stamps WHERE userid = ${ph(1)} AND collection = ${ph(2)}`, [user, id]);
+    if (stamp) {
+      const [kept] = await run(`SELECT modified FROM collection_stamps WHERE userid = ${ph(1)} AND collection = ${ph(2)}`, [user, target]);
+      if (!kept) await run(`INSERT INTO collection_stamps (userid, collection, modified) VALUES (${ph(1)}, ${ph(2)}, ${ph(3)})`, [user, target, stamp.modified]);
+      else if (Number(stamp.modified) > Number(kept.modified)) {
+        await run(`UPDATE collection_stamps SET modified = ${ph(1)} WHERE userid = ${ph(2)} AND collection = ${ph(3)}`, [stamp.modified, user, target]);
+      }
+      await run(`DELETE FROM collection_stamps WHERE userid = ${ph(1)} AND collection = ${ph(2)}`, [user, id]);
+    }
+    await run(`DELETE FROM collections WHERE userid = ${ph(1)} AND collectionid = ${ph(2)}`, [user, id]);
+    merged++;
+  }
+  return merged;
 }
