@@ -10,6 +10,7 @@ import { type CefSettings, parseCefSettings } from '../cef/cef-settings';
 import { hostConfigs } from '../config/host-configs';
 import { checkReadableFile } from '../config/readable-file';
 import { type KeyReport, type SettingsSchema, checkKeys } from '../config/schema';
+import { readBoolean } from '../config/settings';
 import type { FlatConfig } from '../config/types';
 import { SMTP_SETTINGS } from '../util/smtp-schema';
 import { GLOBAL_SETTINGS, IGNORED_SERVER_KEYS, METRICS_SETTINGS, SERVER_SETTINGS, TOP_LEVEL_SETTINGS } from './app-schema';
@@ -39,7 +40,7 @@ export interface FrameworkSettings {
   /** `[cef]`; null when CEF is off. */
   readonly cef: CefSettings | null;
   /** `auth.throttle_*` and `auth.max_password_length`, when `auth.backend` is set. */
-  readonly auth?: { readonly throttle: LoginThrottleSettings; readonly maxPasswordLength: number };
+  readonly auth?: { readonly throttle: LoginThrottleSettings; readonly maxPasswordLength: number; readonly checkNode: boolean };
   readonly clientIp: ClientIpResolver;
   /** `[host:…]` views (src/config/host-configs.ts). */
   readonly hosts: ReadonlyMap<string, FlatConfig>;
@@ -93,6 +94,7 @@ export function readSettings(config: FlatConfig, options: ReadSettingsOptions = 
   const auth = config['auth.backend'] === undefined && !options.authGiven ? undefined : Object.freeze({
     throttle: readThrottleSettings(config, { serveWorker: options.serveWorker }),
     maxPasswordLength: maxPasswordLength({ max_password_length: config['auth.max_password_length'] }),
+    checkNode: readBoolean('auth.check_node', config['auth.check_node'], false),
   });
   return Object.freeze({ app: Object.freeze(app), operability: Object.freeze(operability), cef, auth, clientIp, hosts, keys });
 }

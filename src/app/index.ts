@@ -14,6 +14,7 @@ export { createLogger } from './observability/logger';
 export { FRAMEWORK_SETTINGS, readSettings, type FrameworkSettings, type ReadSettingsOptions } from './framework-settings';
 export { CEF_BACKEND_FAILURE, CEF_INVALID_USERNAME, CEF_URL_MISMATCH } from './authentication/basic-authentication';
 export { CEF_ACCOUNT_LOCKED, TooManyLoginsError } from './authentication/login-throttling';
+export { CEF_WRONG_NODE } from './authentication/node-check';
 export { proxy, type ProxyOptions } from './responses/proxy';
 export type { HeartbeatCheck, CheckOutcome, CheckStatus, HeartbeatReport } from './pages/dockerflow';
 export type { AppMetrics, AuthOutcome, Scrape } from './observability/metrics';

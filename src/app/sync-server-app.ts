@@ -18,6 +18,7 @@ import type { FlatConfig } from '../config/types';
 import type { AppSettings } from './app-settings';
 import { type Authenticator, BasicAuthenticator } from './authentication/authenticator';
 import { unauthorized } from './authentication/basic-authentication';
+import { checkingNode, userNodeReader } from './authentication/node-check';
 import { type AppHooks, HOOK_NAMES, type HookName, composeHooks } from './hooks';
 import { IdleSweeper } from './idle-sweeper';
 import { Lifecycle, type LifecycleState, type RegisterPart } from './lifecycle';
@@ -144,7 +145,11 @@ export abstract class SyncServerApp {
     this.#heartbeat = ops.heartbeat;
     this.#readFiles = ops.readFiles;
     this.metrics = ops.metrics;
-    const authenticate = (ctx: AppContext, urlUsername?: string) => this.authenticate(ctx, urlUsername);
+    const login = (ctx: AppContext, urlUsername?: string) => this.authenticate(ctx, urlUsername);
+    // auth.check_node: one step after the login of any scheme (src/app/authentication/node-check.ts).
+    const authenticate = settings.auth?.checkNode
+      ? checkingNode(login, { nodeOf: userNodeReader(this.auth), cef: this.cef, realm: this.settings.realm })
+      : login;
 
     const router = new Router<AppState, AppContextExtras>();
     const constraintsOf = new Map<Layer<AppState, AppContextExtras>, CompiledPath['constraints']>();

@@ -8,6 +8,8 @@ import type { FlatConfig } from '../config/types';
 export interface AppUser {
   id: UserId;
   name: string;
+  /** The user's storage node, when the scheme that logged in knows it (read by `auth.check_node`). */
+  syncNode?: string;
 }
 
 /** What the app puts on `ctx.state` before any handler runs. */

@@ -8,6 +8,7 @@ export const AUTH_SETTINGS: SettingsSchema = {
   'auth.cache_size': ['integer', '`10000`', 'login cache entries per process'],
   'auth.cache_mode': ['`stamp` | `ttl`', '`stamp`', 'remembered logins keyed on the stored credential (`ttl`: per process)'],
   'auth.cache_recheck': ['seconds', '`0.5`', 'seconds a credential-stamp read serves (a change made anywhere is refused within it)'],
+  'auth.check_node': ['boolean', '`false`', "a login succeeds only on the user's storage node: its host must be the request's Host, else 401 and the CEF event `User authenticated to wrong node` (docs/app.md)"],
   'auth.max_password_length': ['integer', '`256`', 'longest password in characters: a longer one is refused when set (400, respcode 9 `ERROR_WEAK_PASSWORD`) and is a 401 at login, before any hash (SQL, LDAP)'],
 };
 

@@ -12,17 +12,12 @@ import { type LdapSettings, parseSettings } from './ldap-settings';
 import { checkNewPasswordLength, maxPasswordLength } from '../password-length';
 import { hashPassword } from '../passwords';
 import { LdapSqlSide } from './ldap-sql-auth';
+import { NodeAttributionError, nodeUrl } from '../node-assignment';
+
+export { NodeAttributionError } from '../node-assignment';
 
 // The LDAP backend (docs/compatibility.md D.7, LDAP + SQL hybrid, and D.8); it speaks ldapjs only
 // through ldap-connector.ts, the one module that imports it (docs/compatibility.md R.3).
-
-/** No node could be assigned to a user (legacy `NodeAttributionError`); answered as 503. */
-export class NodeAttributionError extends BackendError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, options);
-    this.name = 'NodeAttributionError';
-  }
-}
 
 /**
  * Users in an LDAP directory (docs/compatibility.md D.7). A user's id is its `uidNumber` (a string) when the
@@ -312,7 +307,7 @@ export class LDAPAuth implements AuthBackend {
   }
 
   private nodeUrl(node: string): string {
-    return `${this.settings.nodesScheme}://${node}/`;
+    return nodeUrl(this.settings.nodesScheme, node);
   }
 
   /** The first entry under `users_root` with `attribute = value`, searched as the bind user. */

@@ -21,6 +21,5 @@ export const LDAP_SETTINGS: SettingsSchema = {
   'auth.ldap_stamp_attributes': ['attribute names', '`entryCSN modifyTimestamp`', 'LDAP attributes the login cache keys on'],
   'auth.check_account_state': ['boolean', '`true`', 'refuse disabled accounts'],
   'auth.single_box': ['boolean', '`false`', 'node assignment: one box'],
-  'auth.nodes_scheme': ['scheme', '`https`', 'node assignment URL scheme'],
   ...SQL_SETTINGS,
 };

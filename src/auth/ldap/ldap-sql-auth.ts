@@ -1,19 +1,12 @@
 import type { DataSource, EntitySchema } from 'typeorm';
 import { typeorm } from '../../data/load-typeorm';
 import type { FlatConfig } from '../../config/types';
+import { availableNodesEntity, claimNode, pickNode } from '../node-assignment';
 import { ResetCodes, storedResetCode } from '../reset-code';
 import { SqlConnection, affectedAny, dateTimeType, sqlConnectionParams, type SqlDialect } from '../sql/sql-connection';
 
 // The SQL half of the LDAP + SQL hybrid (docs/compatibility.md D.7): uidNumber allocation, node assignment
 // and reset codes. No ldapjs here; LDAPAuth (ldap.ts) drives it.
-
-interface AvailableNodeRow {
-  node: string;
-  availableAssignments: number;
-  downed: number;
-  backoff: number;
-  actives: number;
-}
 
 interface ResetCodeRow {
   username: string;
@@ -26,18 +19,6 @@ const userIdsEntity = (): EntitySchema<{ id: number }> => new (typeorm().EntityS
   name: 'user_ids',
   tableName: 'user_ids',
   columns: { id: { type: 'integer', primary: true, generated: 'increment' } },
-});
-
-const availableNodesEntity = (): EntitySchema<AvailableNodeRow> => new (typeorm().EntitySchema)<AvailableNodeRow>({
-  name: 'available_nodes',
-  tableName: 'available_nodes',
-  columns: {
-    node: { type: 'varchar', length: 256, primary: true, default: '' },
-    availableAssignments: { name: 'available_assignments', type: 'smallint' },
-    downed: { type: 'smallint', default: 0 },
-    backoff: { type: 'smallint', default: 0 },
-    actives: { type: 'integer' },
-  },
 });
 
 /** Keyed by the user id in a column named `username`, as legacy `ResetCodeManager` did. */
@@ -102,23 +83,12 @@ export class LdapSqlSide {
 
   /** The available node with the fewest active users (legacy ordering), or null. */
   pickNode(): Promise<string | null> {
-    return this.db.run('LDAPAuth picking a node', async (ds) => {
-      const row = await ds.getRepository<AvailableNodeRow>('available_nodes').createQueryBuilder('n')
-        .where('n.availableAssignments > 0 AND n.downed = 0')
-        .orderBy('n.actives', 'ASC')
-        .limit(1)
-        .getOne();
-      return row?.node ?? null;
-    });
+    return this.db.run('LDAPAuth picking a node', (ds) => pickNode(ds));
   }
 
-  nodeAssigned(node: string): Promise<void> {
-    return this.db.run('LDAPAuth counting a node assignment', async (ds) => {
-      await ds.getRepository<AvailableNodeRow>('available_nodes').createQueryBuilder().update()
-        .set({ availableAssignments: () => 'available_assignments - 1', actives: () => 'actives + 1' })
-        .where('node = :node', { node })
-        .execute();
-    });
+  /** Counts the assignment (after the entry was written, as the original did). */
+  async nodeAssigned(node: string): Promise<void> {
+    await this.db.run('LDAPAuth counting a node assignment', (ds) => claimNode(ds, node));
   }
 
   checkHealth(): Promise<void> {

@@ -13,8 +13,9 @@ import type { ResetCodeStore, StoredResetCode } from '../reset-code';
 import { SqlConnection, affectedAny, sqlConnectionParams } from '../../data/sql-connection';
 import { typeorm } from '../../data/load-typeorm';
 import { isUniqueViolation } from '../../data/sql-errors';
-import { usersEntity } from './sql-users';
-import type { UserRow } from './sql-users';
+import { NodeAttributionError, availableNodesEntity, claimNode, nodeUrl, pickNode, releaseNode } from '../node-assignment';
+import { userNodesEntity, usersEntity } from './sql-users';
+import type { UserNodeRow, UserRow } from './sql-users';
 
 const MAX_USERNAME = 32;
 
@@ -23,6 +24,8 @@ interface PgPool {
   query<R>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }>;
 }
 const MAX_EMAIL = 64;
+/** Nodes tried for one assignment before giving up (each try finds the previous one full). */
+const MAX_NODE_TRIES = 8;
 
 /** A SQL id from a `UserId`; anything that is not a positive integer matches no row. */
 function rowId(userId: UserId): number {
@@ -47,6 +50,11 @@ export class SQLAuth implements AuthBackend {
   /** `auth.max_password_length`: longer passwords are refused before any hash is computed. */
   private readonly maxPasswordLength: number;
   private readonly stampQuery: string;
+  /** `auth.assign_nodes`: users get a storage node from `available_nodes`; else `getUserNode` is null. */
+  private readonly assignNodes: boolean;
+  private readonly nodesScheme: string;
+  /** `getUserNode` lookups under way, by user and `assign`. */
+  private readonly nodeLookups = new Map<string, Promise<string | null>>();
 
   constructor(params: FlatConfig = {}, context?: AuthBackendContext) {
     this.warn = context?.warn ?? (() => undefined);
@@ -57,8 +65,11 @@ export class SQLAuth implements AuthBackend {
     this.scheme = scheme;
     this.rehash = boolParam(params, 'rehash', false);
     this.maxPasswordLength = maxPasswordLength(params);
+    this.assignNodes = boolParam(params, 'assign_nodes', false);
+    this.nodesScheme = stringParam(params, 'nodes_scheme', 'https');
+    const nodeTables = this.assignNodes ? [availableNodesEntity(), userNodesEntity()] : [];
     this.connection = new SqlConnection(sqluri, {
-      entities: (dialect) => [usersEntity(dialect)],
+      entities: (dialect) => [usersEntity(dialect), ...nodeTables],
       ...sqlConnectionParams(params, true),
     });
     this.resetCodes = new ResetCodes(this.resetCodeStore());
@@ -166,6 +177,7 @@ export class SQLAuth implements AuthBackend {
   async deleteUser(userId: UserId, password?: string): Promise<boolean> {
     if (password !== undefined && !(await this.checkPassword(userId, password))) return false;
     const result = await this.users('SQLAuth.deleteUser', (users) => users.delete({ id: rowId(userId) }));
+    if (affectedAny(result) && this.assignNodes) await this.leaveNode(rowId(userId));
     return affectedAny(result);
   }
 
@@ -200,9 +212,67 @@ export class SQLAuth implements AuthBackend {
     return this.resetCodes.clear(userId);
   }
 
-  /** Node assignment is an LDAP-hybrid feature; SQL users have none (docs/compatibility.md D.5). */
-  async getUserNode(): Promise<string | null> {
-    return null;
+  /**
+   * `<nodes_scheme>://<node>/` of the user's row in `user_nodes`. Without one and with `assign`,
+   * the least loaded node of `available_nodes` with assignments left and not down is recorded
+   * (the row's key makes one request per user the winner; the others answer its node), then
+   * counted; when it filled up meanwhile the next one is taken, so a node never takes more
+   * users than it has assignments. No node left: `NodeAttributionError` (503). Null without
+   * `auth.assign_nodes` (the original's SQL backend had no nodes, docs/compatibility.md D.5) or
+   * for an unknown user.
+   */
+  async getUserNode(userId: UserId, assign = true): Promise<string | null> {
+    if (!this.assignNodes) return null;
+    const id = rowId(userId);
+    // One assignment at a time per user in this process: a request that would lose the race
+    // to record the row answers the winner's node, which moves while that node fills up.
+    const key = `${id}:${assign}`;
+    let pending = this.nodeLookups.get(key);
+    if (!pending) {
+      pending = this.userNode(id, assign).finally(() => this.nodeLookups.delete(key));
+      this.nodeLookups.set(key, pending);
+    }
+    const node = await pending;
+    return node === null ? null : nodeUrl(this.nodesScheme, node);
+  }
+
+  private userNode(id: number, assign: boolean): Promise<string | null> {
+    return this.connection.run('SQLAuth.getUserNode', async (ds) => {
+      const userNodes = ds.getRepository<UserNodeRow>('user_nodes');
+      const current = await userNodes.findOneBy({ userId: id });
+      if (current || !assign) return current?.node ?? null;
+      if (!(await ds.getRepository<UserRow>('users').existsBy({ id }))) return null;
+      let picked = await pickNode(ds);
+      if (picked === null) throw new NodeAttributionError('SQLAuth.getUserNode: no node has available assignments');
+      try {
+        await userNodes.insert({ userId: id, node: picked });
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        return (await userNodes.findOneByOrFail({ userId: id })).node;
+      }
+      const full: string[] = [];
+      while (!(await claimNode(ds, picked))) {
+        full.push(picked);
+        const next = full.length < MAX_NODE_TRIES ? await pickNode(ds, full) : null;
+        if (next === null) {
+          await userNodes.delete({ userId: id, node: picked });
+          throw new NodeAttributionError('SQLAuth.getUserNode: no node has available assignments');
+        }
+        await userNodes.update({ userId: id, node: picked }, { node: next });
+        picked = next;
+      }
+      return picked;
+    });
+  }
+
+  /** A deleted user's node takes a new user in its place. */
+  private async leaveNode(id: number): Promise<void> {
+    await this.connection.run('SQLAuth.deleteUser (its node)', async (ds) => {
+      const userNodes = ds.getRepository<UserNodeRow>('user_nodes');
+      const row = await userNodes.findOneBy({ userId: id });
+      if (!row) return;
+      if (affectedAny(await userNodes.delete({ userId: id }))) await releaseNode(ds, row.node);
+    });
   }
 
   async checkHealth(): Promise<void> {

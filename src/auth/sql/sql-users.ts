@@ -37,3 +37,22 @@ export function usersEntity(dialect: SqlDialect): EntitySchema<UserRow> {
     uniques: [{ name: 'users_username_key', columns: ['username'] }],
   });
 }
+
+/** A user's storage node (`auth.assign_nodes`): one row per user, its `available_nodes` host. */
+export interface UserNodeRow {
+  userId: number;
+  node: string;
+}
+
+/**
+ * `user_nodes`, next to `users` rather than a column of it: legacy `users` tables (shared with
+ * the Python servers) stay as they are, and `create_tables` makes it when it is missing.
+ */
+export const userNodesEntity = (): EntitySchema<UserNodeRow> => new (typeorm().EntitySchema)<UserNodeRow>({
+  name: 'user_nodes',
+  tableName: 'user_nodes',
+  columns: {
+    userId: { name: 'user_id', type: 'integer', primary: true },
+    node: { type: 'varchar', length: 256 },
+  },
+});
