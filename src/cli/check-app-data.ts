@@ -1,6 +1,6 @@
 import { type AppDataDeclaration, type AppDataSettings, checkAppDataDeclaration, readAppDataSettings } from '../data/app-data';
 import type { FlatConfig } from '../config/types';
-import type { AppClass } from './load-app-class';
+import type { AppClass } from '../serve/load-app-class';
 
 /**
  * The app's `static data` and its section's settings (`sqluri`, `pool_size`…), checked as the

@@ -3,11 +3,11 @@ import { createLogger } from '../app/observability/logger';
 import type { SyncServerApp } from '../app/sync-server-app';
 import { readVersionFile } from '../app/pages/dockerflow';
 import { createAuthBackend } from '../auth/registry';
-import { ConfigError } from '../config/errors';
+import { asConfigError } from '../config/errors';
 import { appSettingsSchema } from '../data/data-schema';
 import type { FlatConfig } from '../config/types';
 import { checkAppData } from './check-app-data';
-import { type AppClass, loadAppClass } from './load-app-class';
+import { type AppClass, loadAppClass } from '../serve/load-app-class';
 
 export interface ConfigSource {
   /** The file the config came from: every message names it. */
@@ -16,16 +16,6 @@ export interface ConfigSource {
   baseDir: string;
   /** The app class of a deployment .ini: its declared keys are checked and its route table built. */
   appClass?: AppClass;
-}
-
-/** Any error as a one-line ConfigError naming the file: no stack, whatever threw it. */
-export function asConfigError(err: unknown, file: string): ConfigError {
-  if (err instanceof ConfigError && err.file !== undefined) return err;
-  const e = err as Error | null;
-  const text = err instanceof ConfigError ? err.message : `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`;
-  // A multi-line message (the route table lists every problem) becomes one line.
-  const oneLine = text.replace(/:\n\s*/, ': ').replace(/\n\s*/g, '; ');
-  return new ConfigError(oneLine, { file });
 }
 
 /**
@@ -80,7 +70,7 @@ function baseClassOf(appClass: typeof SyncServerApp): typeof SyncServerApp | und
   return base;
 }
 
-/** What the pre-check needs of a `ServePlan` (src/cli/serve-plan.ts). */
+/** What the pre-check needs of a `ServePlan` (src/serve/serve-plan.ts). */
 export interface DeploymentPlan {
   iniPath: string;
   config: FlatConfig;

@@ -3,7 +3,7 @@ import { loadConfigFile } from '../config/load-config-file';
 import { maskSecrets } from '../config/mask-secrets';
 import { checkDeployment, checkFrameworkConfig } from './check-config';
 import type { CommandIO } from './command-io';
-import { readServePlan } from './serve-plan';
+import { readServePlan } from '../serve/serve-plan';
 
 /**
  * `services-core config <file>`: checks every framework key as `serve` would (for a deployment

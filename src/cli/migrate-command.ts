@@ -1,9 +1,9 @@
 import { runMigrations } from '../data/migrations';
 import { checkAppData } from './check-app-data';
-import { asConfigError } from './check-config';
+import { asConfigError } from '../config/errors';
 import type { CommandIO } from './command-io';
-import { loadAppClass } from './load-app-class';
-import { readServePlan } from './serve-plan';
+import { loadAppClass } from '../serve/load-app-class';
+import { readServePlan } from '../serve/serve-plan';
 
 export const MIGRATE_USAGE = 'migrate <deployment.ini>';
 

@@ -2,13 +2,13 @@ import cluster from 'node:cluster';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkDeployment } from './check-config';
-import { runPrimary } from './cluster-primary';
-import { runWorker } from './cluster-worker';
-import { openLogOutput } from './log-output';
-import { CHECK_ENV, checkInChild } from './reload-check';
-import { planFromEnv } from './reload-plan';
+import { runPrimary } from '../serve/cluster-primary';
+import { runWorker } from '../serve/cluster-worker';
+import { openLogOutput } from '../serve/log-output';
+import { CHECK_ENV, checkInChild } from '../serve/reload-check';
+import { planFromEnv } from '../serve/reload-plan';
 import type { CommandIO } from './command-io';
-import { USAGE, UsageError, parseServeArgs, readServePlan } from './serve-plan';
+import { USAGE, UsageError, parseServeArgs, readServePlan } from '../serve/serve-plan';
 
 // Workers run the bin again; from the TypeScript sources (development, tests) they need ts-node too.
 function workerExecArgv(exec: string): string[] {

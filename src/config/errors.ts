@@ -22,3 +22,13 @@ export class EnvironmentNotFoundError extends ConfigError {
     this.varname = varname;
   }
 }
+
+/** Any error as a one-line ConfigError naming the file: no stack, whatever threw it. */
+export function asConfigError(err: unknown, file: string): ConfigError {
+  if (err instanceof ConfigError && err.file !== undefined) return err;
+  const e = err as Error | null;
+  const text = err instanceof ConfigError ? err.message : `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`;
+  // A multi-line message (the route table lists every problem) becomes one line.
+  const oneLine = text.replace(/:\n\s*/, ': ').replace(/\n\s*/g, '; ');
+  return new ConfigError(oneLine, { file });
+}

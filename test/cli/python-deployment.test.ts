@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { LDAPAuth } from '../../src/auth/ldap/ldap-auth';
 import { loadAppConfig } from '../../src/config/app-config';
-import { readServePlan } from '../../src/cli/serve-plan';
+import { readServePlan } from '../../src/serve/serve-plan';
 import { ROOT, listeningPort, startServe, stopServe, type ServeProcess } from '../e2e/fixtures/serve-process';
 import { describeService } from '../services/describe-service';
 import { testDirectory } from '../services/test-directory';

@@ -1,8 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
-// The layers point one way (config → util, cef → auth → app → cli; docs/app.md): checked on the
-// sources' import lines, type-only imports included, so a cycle cannot hide behind `import type`.
+// The layers point one way (config → util, cef → data → auth → app → serve → cli, testing → index;
+// README.md's layout): checked on the sources' import lines, type-only imports included, so a cycle
+// cannot hide behind `import type`.
 const SRC = resolve(__dirname, '../../src');
 const SPECIFIER = /(?:\bfrom\s+|\brequire\(\s*|\bimport\(\s*|^import\s+)'(\.[^']*)'/gm;
 
@@ -28,9 +29,17 @@ const graph = new Map(files.map((file) => {
 }));
 const name = (file: string) => relative(SRC, file);
 
-test('nothing in src/auth imports src/app (or src/cli)', () => {
-  const wrong = [...graph].flatMap(([file, targets]) => (name(file).startsWith('auth/')
-    ? targets.filter((t) => /^(app|cli)\//.test(name(t))).map((t) => `${name(file)} -> ${name(t)}`) : []));
+/** Each folder of src/ by its height: a file imports its own folder and lower ones only. */
+const LAYERS: Record<string, number> = {
+  config: 0, util: 1, cef: 1, data: 2, auth: 3, app: 4, serve: 5, cli: 6, testing: 7, 'index.ts': 8,
+};
+const layerOf = (file: string) => name(file).split('/')[0];
+
+test('every import points down the layers: config → util, cef → data → auth → app → serve → cli, testing → index', () => {
+  expect(Object.keys(LAYERS).sort()).toEqual(readdirSync(SRC).sort());
+  const wrong = [...graph].flatMap(([file, targets]) => targets
+    .filter((t) => layerOf(t) !== layerOf(file) && LAYERS[layerOf(t)] >= LAYERS[layerOf(file)])
+    .map((t) => `${name(file)} -> ${name(t)}`));
   expect(wrong).toEqual([]);
 });
 

@@ -52,6 +52,6 @@ describe('drivers load on first use', () => {
   }, 60_000);
 
   test('the serve primary and worker modules load no prom-client until metrics are on', () => {
-    expect(driversLoaded('src/cli/cluster-primary.ts', 'require(' + JSON.stringify(join(ROOT, 'src/cli/cluster-worker.ts')) + ');')).toEqual([]);
+    expect(driversLoaded('src/serve/cluster-primary.ts', 'require(' + JSON.stringify(join(ROOT, 'src/serve/cluster-worker.ts')) + ');')).toEqual([]);
   }, 60_000);
 });

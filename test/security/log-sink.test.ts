@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LogFileSink } from '../../src/cli/log-file-sink';
-import { openLogOutput } from '../../src/cli/log-output';
+import { LogFileSink } from '../../src/serve/log-file-sink';
+import { openLogOutput } from '../../src/serve/log-output';
 
 // global.log_file fails well: an unwritable file costs one stderr line per interval, not one
 // per record, and the reopen after rotation never closes a descriptor twice (docs/deploy.md, Logs).

@@ -3,14 +3,14 @@ import type { Logger } from 'pino';
 import { type AuthRelay, startAuthRelay } from './cluster-auth';
 import { type PrimaryMessage, type WorkerMessage, readWorkerMessage, sendToWorker } from './cluster-messages';
 import { ClusterMetrics } from './cluster-metrics';
-import type { CommandIO } from './command-io';
 import { PLAN_ENV, planForReload } from './reload-plan';
 import { RestartPolicy } from './restart-policy';
 import type { ServePlan } from './serve-plan';
 
 export interface PrimaryOptions {
   plan: ServePlan;
-  io: CommandIO;
+  /** Where serve's own last words go (the command's stderr). */
+  io: { stderr: { write(text: string): unknown } };
   logger: Logger;
   /** Reopens the primary's log file; a file that cannot be opened is a warning (false). */
   reopenLog: () => boolean;
@@ -18,7 +18,7 @@ export interface PrimaryOptions {
   exec: string;
   args: string[];
   execArgv: string[];
-  /** Checks the deployment file and the app module on disk (src/cli/reload-check.ts); rejects with one line. */
+  /** Checks the deployment file and the app module on disk (src/serve/reload-check.ts); rejects with one line. */
   checkReload: (signal: AbortSignal) => Promise<ServePlan>;
   /** `--workers` was given: the command line wins over a reloaded `[server:main] workers`. */
   workersFromCommandLine?: boolean;
@@ -350,7 +350,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
     cluster.on('message', onMessage);
     for (const signal of SIGNALS) process.on(signal, onSignal);
 
-    // Metrics of all workers, on metrics.port when set (src/cli/cluster-metrics.ts); a scrape sums the serving generation.
+    // Metrics of all workers, on metrics.port when set (src/serve/cluster-metrics.ts); a scrape sums the serving generation.
     ClusterMetrics.start(plan.config, logger, () => [...current.members].map((m) => m.worker)).then((started) => {
       metrics = started;
       if (state !== 'stopping') for (let i = 0; i < plan.workers; i++) fork(current);

@@ -78,8 +78,8 @@ export async function runWorker(readPlan: () => ServePlan): Promise<number> {
     });
     const AppClass = loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
     app = new AppClass(plan.config, { baseDir: plan.baseDir, logger });
-    attachClusterMetrics(app); // scrapes answer the sum over all workers (src/cli/cluster-metrics.ts)
-    linkAuthPurges(app); // a purge in one worker reaches the others through the primary (src/cli/cluster-auth.ts)
+    attachClusterMetrics(app); // scrapes answer the sum over all workers (src/serve/cluster-metrics.ts)
+    linkAuthPurges(app); // a purge in one worker reaches the others through the primary (src/serve/cluster-auth.ts)
     const server = await app.listen(plan.port, plan.host);
     if (starting()) {
       state = 'serving';

@@ -1,5 +1,5 @@
 import type { Worker } from 'node:cluster';
-import { PURGE_WAIT_MS, startAuthRelay } from '../../src/cli/cluster-auth';
+import { PURGE_WAIT_MS, startAuthRelay } from '../../src/serve/cluster-auth';
 
 /** A worker as the relay sees it: what it was sent, whether it is connected. */
 function fakeWorker(name: string) {

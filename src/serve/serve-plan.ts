@@ -2,8 +2,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { readAppSettings } from '../app/app-settings';
 import { loadAppConfig } from '../config/app-config';
-import { ConfigError } from '../config/errors';
-import { asConfigError } from './check-config';
+import { ConfigError, asConfigError } from '../config/errors';
 import type { ConfigValue, FlatConfig } from '../config/types';
 
 /** Everything `serve` needs, from the command line and the deployment .ini. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { readPrimaryMessage, readWorkerMessage } from '../../src/cli/cluster-messages';
-import { isServePlan, planForReload } from '../../src/cli/reload-plan';
-import type { ServePlan } from '../../src/cli/serve-plan';
+import { readPrimaryMessage, readWorkerMessage } from '../../src/serve/cluster-messages';
+import { isServePlan, planForReload } from '../../src/serve/reload-plan';
+import type { ServePlan } from '../../src/serve/serve-plan';
 
 describe('cluster messages: one check for everything a worker sends', () => {
   test('any value is read without throwing; what passes has the shape its handler reads', () => {
