@@ -22,6 +22,10 @@ const ROOT = `/${API}/{username:[a-zA-Z0-9._-]+}`;
 const COLLECTION = `${ROOT}/storage/{collection:[a-zA-Z0-9._-]+}`;
 const ITEM = `${COLLECTION}/{item:[\\\\a-zA-Z0-9._?#~-]+}`;
 
+/** The paths of each API, for `nodes.serve` (README.md "Storage nodes"). */
+const STORAGE_PATH = /^\/(?:1\.0|1|1\.1)\//;
+const USER_PATH = /^\/(?:user|misc)\//;
+
 /** The `collections.name` column holds 32 characters. */
 const MAX_COLLECTION_NAME = 32;
 const MAX_USERNAME = 32;
@@ -99,6 +103,9 @@ export class SyncApp extends SyncServerApp {
    */
   protected override onRequest(ctx: AppContext): void {
     if (ctx.path.includes('//')) ctx.path = ctx.path.replace(/\/{2,}/g, '/');
+    const { user, storage } = this.sync.serve;
+    if (!storage && STORAGE_PATH.test(ctx.path)) throw new NotFoundError();
+    if (!user && USER_PATH.test(ctx.path)) throw new NotFoundError();
   }
 
   /** `X-Weave-Timestamp` on every response, errors included, as the original server did. */
@@ -177,11 +184,18 @@ export class SyncApp extends SyncServerApp {
     if (answer.status !== 200 || answer.body.split('\n')[0].trim() !== 'true') throw jsonBadRequest(ERROR_INVALID_CAPTCHA);
   }
 
-  /** The storage node of the user: `nodes.fallback_node`, else this server's own root. */
+  /**
+   * The user's storage node, as server-reg answered it: the node the auth backend keeps for the
+   * user, assigning the least loaded one to a new user (`getUserNode`; SQL with
+   * `auth.assign_nodes`, LDAP); else `nodes.fallback_node`; else the text `null` (the client then
+   * keeps the server it has). No node with room left is a 503.
+   */
   @route('GET', `${USER_API}/node/weave`)
   async userNode(ctx: AppContext) {
-    if ((await this.users.getUserId(ctx.params.username)) === null) throw new NotFoundError();
-    return textResponse(this.sync.fallbackNode ?? `${ctx.protocol}://${ctx.host}/`);
+    const id = await this.users.getUserId(ctx.params.username);
+    if (id === null) throw new NotFoundError();
+    const node = (await this.users.getUserNode?.(id, true)) ?? this.sync.fallbackNode;
+    return textResponse(node ?? 'null');
   }
 
   /** Deletes the account (and its stored data): `1` when deleted. */

@@ -11,7 +11,8 @@ export const SYNC_SETTINGS_SCHEMA: SettingsSchema = {
   'global.shared_secret': ['string', 'none', 'the X-Weave-Secret value that creates accounts without a captcha'],
   'auth.strict_usernames': ['boolean', 'true', 'a new account name must be the hashed e-mail address (respcode 15)'],
   'auth.fallback_node': ['string', 'none', 'alias of nodes.fallback_node'],
-  'nodes.fallback_node': ['URL', "this server's root", 'the storage node answered by node/weave'],
+  'nodes.fallback_node': ['URL', 'none (`null`)', 'the storage node node/weave answers for a user the auth backend gives none'],
+  'nodes.serve': ['list', 'user storage', 'the APIs this node answers: `user` (server-reg) and/or `storage` (server-storage); the other\'s paths are 404'],
   'storage.backend': ['string', 'sql', 'sql, memcached or the original class names: all store in SQL'],
   'storage.sqluri': ['database URI', 'sqlite:///storage.db', 'the storage database (the app data)'],
   'storage.create_tables': ['boolean', 'true', 'create the missing storage tables at start'],
@@ -49,6 +50,8 @@ export interface SyncSettings {
   batchMaxBytes: number;
   strictUsernames: boolean;
   fallbackNode?: string;
+  /** `nodes.serve`: the user API (`/user/…`, `/misc/…`) and the storage API (`/<version>/…`). */
+  serve: { user: boolean; storage: boolean };
   sharedSecret?: string;
   captcha: { use: boolean; publicKey?: string; privateKey?: string; useSsl: boolean; verifyUrl: string };
   /** Legacy keys read but without effect here, for the start-up log. */
@@ -101,6 +104,17 @@ function sharedSecret(config: FlatConfig): string | undefined {
   return value === '' ? undefined : value;
 }
 
+function servedApis(config: FlatConfig): SyncSettings['serve'] {
+  const value = config['nodes.serve'];
+  if (value === undefined || value === '') return { user: true, storage: true };
+  const apis = (Array.isArray(value) ? value.map(String) : [String(value)]).flatMap((v) => v.split(/[\s,]+/)).filter((v) => v !== '');
+  const unknown = apis.find((api) => api !== 'user' && api !== 'storage');
+  if (unknown !== undefined || apis.length === 0) {
+    throw new ConfigError(`nodes.serve: expected \`user\`, \`storage\` or both, got '${unknown ?? String(value)}'`);
+  }
+  return { user: apis.includes('user'), storage: apis.includes('storage') };
+}
+
 export function readSyncSettings(config: FlatConfig): SyncSettings {
   const backend = text(config, ['storage.backend']);
   if (backend !== undefined && !STORAGE_BACKENDS.has(backend)) {
@@ -117,6 +131,7 @@ export function readSyncSettings(config: FlatConfig): SyncSettings {
     batchMaxBytes: int(config, ['storage.batch_max_bytes'], 1024 * 1024, 1),
     strictUsernames: bool(config, ['auth.strict_usernames', 'reg.strict_usernames'], true),
     fallbackNode: cleanLocation(text(config, ['nodes.fallback_node', 'auth.fallback_node'])),
+    serve: servedApis(config),
     sharedSecret: sharedSecret(config),
     captcha: {
       use: captchaUse,
