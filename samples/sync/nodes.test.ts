@@ -15,6 +15,8 @@ import { serveApp, type ServedApp } from '../../src/testing';
 
 const SECRET = 'nodes-secret';
 const PASSWORD = 'node password 1234';
+/** A start compiles the sources (ts-node) on a shared machine: minutes, not seconds, under load. */
+const START = 240_000;
 const basic = (user: string) => `Basic ${Buffer.from(`${user}:${PASSWORD}`).toString('base64')}`;
 
 /** Polls `read` until `accept` holds, failing after `ms`: for what another process writes. */
@@ -39,10 +41,10 @@ describe('samples/sync over one user node and two storage nodes (three services-
     dir = mkdtempSync(join(tmpdir(), 'sync-nodes-'));
     const common = { SYNC_USERS_DB: usersDb(), SYNC_NODES_SCHEME: 'http', SYNC_SECRET: SECRET };
     // The user node first: it creates the users and node tables the storage nodes then find.
-    userNode = await serveApp(join(__dirname, 'user-node.ini'), { workers: 1, env: { ...common, SYNC_CEF_FILE: cefFile('user') } });
+    userNode = await serveApp(join(__dirname, 'user-node.ini'), { workers: 1, startTimeoutMs: START, env: { ...common, SYNC_CEF_FILE: cefFile('user') } });
     served.push(userNode);
     const starting = ['a', 'b'].map((name) => serveApp(join(__dirname, 'storage-node.ini'), {
-      workers: 1, env: { ...common, SYNC_STORAGE_DB: `sqlite:///${join(dir, `storage-${name}.db`)}`, SYNC_CEF_FILE: cefFile(name) },
+      workers: 1, startTimeoutMs: START, env: { ...common, SYNC_STORAGE_DB: `sqlite:///${join(dir, `storage-${name}.db`)}`, SYNC_CEF_FILE: cefFile(name) },
     }));
     const started = await Promise.allSettled(starting);
     for (const result of started) if (result.status === 'fulfilled') served.push(result.value);
@@ -53,7 +55,7 @@ describe('samples/sync over one user node and two storage nodes (three services-
     const insert = db.prepare('INSERT INTO available_nodes (node, available_assignments, downed, backoff, actives) VALUES (?, 100, 0, 0, 0)');
     for (const node of storageNodes) insert.run(`127.0.0.1:${node.port}`);
     db.close();
-  }, 420_000);
+  }, 3 * START);
 
   afterAll(async () => {
     const exits = await Promise.all(served.map((s) => s.stop()));
