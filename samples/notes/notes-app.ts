@@ -3,7 +3,7 @@ import { Counter } from 'prom-client';
 import { MoreThan } from 'typeorm';
 // In your project: from 'services-core'
 import {
-  ERROR_INVALID_WBO, HttpError, NotFoundError, SyncServerApp, authenticated, cef, jsonResponse, route,
+  HttpError, NotFoundError, SyncServerApp, authenticated, cef, jsonResponse, route,
   isUniqueViolation, type AppContext, type AppDataDeclaration, type AppOptions, type AuthBackend, type Config,
   type FlatConfig, type ValidContext,
 } from '../../src';
@@ -26,9 +26,11 @@ function list(value: unknown): string[] {
 /**
  * A small multi-user notes service: each user reads and writes their own notes, behind HTTP
  * Basic against the SQL user store. The notes live in the app's own table (`static data`), so
- * every `serve` worker sees the same ones.
+ * every `serve` worker sees the same ones. A JSON API: every error is problem details.
  */
 export class NotesApp extends SyncServerApp {
+  // Errors as application/problem+json (RFC 9457), no Sync headers, the realm "NotesApp".
+  static override readonly answerProfile = 'json';
   // `[storage] sqluri` names the database; the same URI as `auth.sqluri` shares its connection.
   static override readonly data: AppDataDeclaration = { entities: [NoteEntity], section: 'storage' };
 
@@ -82,7 +84,7 @@ export class NotesApp extends SyncServerApp {
 
   /**
    * `{ "title": …, "body": … }`: 201 with the note; a title the user already has is a 409.
-   * Bad input is a 400 whose JSON names the failing fields (the route declares no respcode).
+   * Bad input is a 400 whose problem details name the failing fields.
    */
   @route('POST', '/:username/notes', { body: 'json', limit: 16_384, validate: NewNote })
   @authenticated
@@ -95,7 +97,7 @@ export class NotesApp extends SyncServerApp {
       note = await this.notes.save({ owner, title, body });
     } catch (err) {
       // Caught here to say which title; left alone, the framework answers a bare 409 (as for the import).
-      if (isUniqueViolation(err)) throw new HttpError(409, 'Conflict', { body: { status: 'exists', title } });
+      if (isUniqueViolation(err)) throw new HttpError(409, 'You already have a note with this title', { problem: { noteTitle: title } });
       throw err;
     }
     return jsonResponse(view(note), { status: 201, headers: { Location: `/${owner}/notes/${note.id}` } });
@@ -103,12 +105,11 @@ export class NotesApp extends SyncServerApp {
 
   /**
    * What the old desktop client calls: `{ "notes": [{ "title": …, "body": … }, …] }`, all of them
-   * or none, in one transaction. It sends its JSON as a form or as text, and reads respcodes:
-   * bad input is a 400 with body `8` (ERROR_INVALID_WBO). A title that exists (or twice in the
-   * list) rolls the whole import back, and the framework answers 409.
+   * or none, in one transaction. It sends its JSON as a form or as text. A title that exists (or
+   * twice in the list) rolls the whole import back, and the framework answers 409.
    */
   @route('POST', '/:username/notes/import', {
-    body: 'json', limit: 1_048_576, validate: Import, invalid: ERROR_INVALID_WBO,
+    body: 'json', limit: 1_048_576, validate: Import,
     contentTypes: ['application/x-www-form-urlencoded', 'text/plain'],
   })
   @authenticated

@@ -83,7 +83,9 @@ describe('samples/notes through createTestApp', () => {
 
   test('401 without credentials, with wrong ones, or for another user\'s URL', async () => {
     const res = await http.get('/bob/notes').expect(401);
-    expect(res.headers['www-authenticate']).toBe('Basic realm="Sync"');
+    expect(res.headers['www-authenticate']).toBe('Basic realm="NotesApp"');
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.body).toEqual({ type: 'about:blank', title: 'Unauthorized', status: 401 });
     await http.post('/bob/notes').send({ title: 'x' }).expect(401);
     await http.delete('/bob/notes/1').expect(401);
     await http.get('/bob/notes').auth('bob', 'wrong').expect(401);
@@ -93,7 +95,8 @@ describe('samples/notes through createTestApp', () => {
 
   test('a title the user already has is a 409 naming it; another user may use it', async () => {
     await http.post('/bob/notes').auth(...BOB).send({ title: 'milk' }).expect(201);
-    await http.post('/bob/notes').auth(...BOB).send({ title: 'milk', body: 'again' }).expect(409, { status: 'exists', title: 'milk' });
+    const taken = await http.post('/bob/notes').auth(...BOB).send({ title: 'milk', body: 'again' }).expect(409);
+    expect(taken.body).toEqual({ type: 'about:blank', title: 'Conflict', status: 409, detail: 'You already have a note with this title', noteTitle: 'milk' });
     await http.post('/alice/notes').auth(...ALICE).send({ title: 'milk' }).expect(201);
     await http.get('/bob/notes').auth(...BOB).expect(200, [{ id: 2, title: 'milk', body: '' }]);
   });
@@ -101,7 +104,8 @@ describe('samples/notes through createTestApp', () => {
   test('an import is one transaction: a duplicate anywhere in it leaves nothing behind (409)', async () => {
     await http.post('/bob/notes').auth(...BOB).send({ title: 'milk' }).expect(201);
     const refused = await http.post('/bob/notes/import').auth(...BOB).set('Origin', 'https://notes.example')
-      .send({ notes: [{ title: 'eggs' }, { title: 'bread' }, { title: 'milk' }] }).expect(409, 'Conflict');
+      .send({ notes: [{ title: 'eggs' }, { title: 'bread' }, { title: 'milk' }] }).expect(409);
+    expect(refused.body).toEqual({ type: 'about:blank', title: 'Conflict', status: 409 });
     // The framework answered the unique violation, and a browser can read it: the CORS headers are on it.
     expect(refused.headers['access-control-allow-origin']).toBe('https://notes.example');
     await http.post('/bob/notes/import').auth(...BOB).send({ notes: [{ title: 'tea' }, { title: 'tea' }] }).expect(409);
@@ -112,13 +116,18 @@ describe('samples/notes through createTestApp', () => {
     expect(titles).toEqual(['milk', 'eggs', 'bread']);
   });
 
-  test('validation: JSON naming the failing fields, coerced query and params, respcodes for the legacy import', async () => {
+  test('validation: problem details naming the failing fields, coerced query and params', async () => {
     const post = () => http.post('/bob/notes').auth(...BOB);
     const missing = await post().send({ body: 'no title' }).expect(400);
-    expect(missing.body).toEqual({ status: 'invalid', errors: [{ location: 'body', name: 'title', description: expect.any(String) }] });
+    expect(missing.headers['content-type']).toBe('application/problem+json');
+    expect(missing.body).toEqual({
+      type: 'about:blank', title: 'Bad Request', status: 400, detail: 'Invalid request',
+      errors: [{ location: 'body', name: 'title', description: expect.any(String) }],
+    });
     const both = await post().send({ title: 'x'.repeat(201), body: 42 }).expect(400);
     expect(both.body.errors.map((e: { name: string }) => e.name)).toEqual(['title', 'body']);
-    await post().set('Content-Type', 'application/json').send('{"title":').expect(400, '6');
+    expect((await post().set('Content-Type', 'application/json').send('{"title":').expect(400)).body)
+      .toEqual({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'The request body is not valid JSON' });
     await post().set('Content-Type', 'text/plain').send('{"title":"x"}').expect(415);
     // The query string and the id are coerced to numbers, and bounded.
     for (const title of ['a', 'b', 'c', 'd']) await post().send({ title }).expect(201);
@@ -129,10 +138,11 @@ describe('samples/notes through createTestApp', () => {
     await http.get('/bob/notes?limit=ten').auth(...BOB).expect(400);
     expect((await http.get('/bob/notes/x1').auth(...BOB).expect(400)).body.errors).toEqual([expect.objectContaining({ location: 'params', name: 'id' })]);
     await http.delete('/bob/notes/0').auth(...BOB).expect(400);
-    // The import is the old desktop client's: respcode 8, and its JSON sent as a form or as text.
+    // The import is the old desktop client's: its JSON sent as a form or as text.
     const importing = () => http.post('/bob/notes/import').auth(...BOB);
-    await importing().send({ notes: [] }).expect(400, '8');
-    await importing().send({ notes: [{ title: 'ok' }, { title: '' }] }).expect(400, '8');
+    expect((await importing().send({ notes: [] }).expect(400)).body.errors).toEqual([expect.objectContaining({ location: 'body', name: 'notes' })]);
+    expect((await importing().send({ notes: [{ title: 'ok' }, { title: '' }] }).expect(400)).body.errors)
+      .toEqual([expect.objectContaining({ location: 'body', name: 'notes.1.title' })]);
     await importing().set('Content-Type', 'application/x-www-form-urlencoded').send('{"notes":[{"title":"from the form"}]}').expect(200);
     await importing().set('Content-Type', 'text/plain').send('{"notes":[{"title":"from text"}]}').expect(200);
     await importing().set('Content-Type', 'image/png').send('{"notes":[{"title":"png"}]}').expect(415);
@@ -165,6 +175,7 @@ describe('samples/notes through createTestApp', () => {
 
   test('the hooks: Server-Timing on every response, no caching of a user\'s notes', async () => {
     const listed = await http.get('/bob/notes').auth(...BOB).expect(200);
+    expect(listed.headers['x-weave-timestamp']).toBeUndefined();
     expect(listed.headers['server-timing']).toMatch(/^app;dur=\d+\.\d$/);
     expect(listed.headers['cache-control']).toBe('private, no-store');
     const heartbeat = await http.get('/__heartbeat__').expect(200);

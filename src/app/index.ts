@@ -1,6 +1,8 @@
 export { SyncServerApp, type AppMiddleware } from './sync-server-app';
 export type { AppHooks, HookName } from './hooks';
 export type { LifecycleState } from './lifecycle';
+export type { AnswerProfile } from './answer-profile';
+export { PROBLEM_JSON } from './responses/problem-details';
 export { BasicAuthenticator, type Authenticator } from './authentication/authenticator';
 export { route, authenticated, cef, type RouteOptions, type RouteBody, type AuthenticatedOptions, type CefOptions } from './routing/decorators';
 export type { ContentTypes } from './routing/accepted-content-types';

@@ -16,6 +16,7 @@ import { SqlConnection } from '../data/sql-connection';
 import { appSettingsSchema } from '../data/data-schema';
 import type { FlatConfig } from '../config/types';
 import type { AppSettings } from './app-settings';
+import { type AnswerProfile, readAnswerProfile } from './answer-profile';
 import { type Authenticator, BasicAuthenticator } from './authentication/authenticator';
 import { unauthorized } from './authentication/basic-authentication';
 import { checkingNode, userNodeReader } from './authentication/node-check';
@@ -67,6 +68,12 @@ export abstract class SyncServerApp {
    * `services-core config` and `serve`); other app sections are not checked.
    */
   static settingsSchema?: SettingsSchema;
+  /**
+   * How the app answers (docs/app.md "Answer profiles"): `'legacy'` (the default: WebOb's error
+   * pages, respcode bodies, `X-Weave-Timestamp`, as the Python original) or `'json'` (every
+   * error `application/problem+json`, no Weave header, the Basic realm named after the app).
+   */
+  static answerProfile?: AnswerProfile;
 
   /** The flat `section.option` config (docs/compatibility.md A.9). */
   readonly config: FlatConfig;
@@ -78,6 +85,8 @@ export abstract class SyncServerApp {
   /** Prometheus metrics (`metrics.enabled`), else undefined. */
   readonly metrics?: AppMetrics;
   protected readonly settings: AppSettings;
+  /** `static answerProfile`, checked. */
+  readonly answerProfile: AnswerProfile;
   readonly #heartbeat: Heartbeat;
   readonly #lifecycle: Lifecycle;
   private readonly hostConfigs: Map<string, FlatConfig>;
@@ -110,7 +119,10 @@ export abstract class SyncServerApp {
       appSettings: appSettingsSchema(this.constructor as typeof SyncServerApp), baseDir: options.baseDir,
       unknownKeys: 'warn', cefSinkGiven: options.cefSink !== undefined, authGiven: options.auth !== undefined,
     });
-    this.settings = settings.app;
+    this.answerProfile = readAnswerProfile(this.constructor.name, (this.constructor as typeof SyncServerApp).answerProfile);
+    // The JSON profile's realm is the app's name unless auth.realm says otherwise.
+    this.settings = this.answerProfile === 'json' && this.config['auth.realm'] === undefined
+      ? { ...settings.app, realm: this.constructor.name } : settings.app;
     this.logger = options.logger ?? createLogger(this.config);
     const warn = (message: string) => this.logger.warn(message);
     for (const message of settings.keys.warnings) warn(message);
@@ -168,6 +180,7 @@ export abstract class SyncServerApp {
         maxBodySize: this.settings.maxBodySize,
         contentTypes,
         clientDebug: this.settings.clientDebug,
+        weaveTimestamp: this.answerProfile === 'legacy',
       });
       let layer: Layer<AppState, AppContextExtras>;
       try {
@@ -191,7 +204,7 @@ export abstract class SyncServerApp {
       configFor: this.hostConfigs.size === 0 ? () => this.config : (host) => (host === undefined ? undefined : this.hostConfigs.get(host)) ?? this.config,
       isDraining: () => this.#lifecycle.draining,
       logger: this.logger,
-      errors: { retryAfter: this.settings.retryAfter, clientDebug: this.settings.clientDebug, repeated: this.#repeatedErrors },
+      errors: { retryAfter: this.settings.retryAfter, clientDebug: this.settings.clientDebug, repeated: this.#repeatedErrors, profile: this.answerProfile },
     }, tail: [servicePages({
       heartbeatPath: this.settings.heartbeatPath,
       debugPath: this.settings.debugPath,

@@ -9,8 +9,13 @@ export interface HttpErrorOptions {
   /** Whether `message` may be shown to the client (default: true below 500). */
   expose?: boolean;
   headers?: Record<string, string>;
-  /** A body to send instead of the message (objects become JSON). */
+  /** A body to send instead of the message (objects become JSON); the legacy answer profile's. */
   body?: unknown;
+  /**
+   * The JSON answer profile's members of the problem+json answer (RFC 9457 extension members,
+   * and `type`, `title` or `instance`); that profile never sends `body`.
+   */
+  problem?: Readonly<Record<string, unknown>>;
   cause?: unknown;
 }
 
@@ -21,6 +26,7 @@ export class HttpError extends Error {
   readonly expose: boolean;
   readonly headers: Record<string, string>;
   readonly body?: unknown;
+  readonly problem?: Readonly<Record<string, unknown>>;
 
   constructor(status: number, message?: string, options: HttpErrorOptions = {}) {
     super(message ?? defaultMessage(status), { cause: options.cause });
@@ -29,6 +35,7 @@ export class HttpError extends Error {
     this.expose = options.expose ?? status < 500;
     this.headers = options.headers ?? {};
     this.body = options.body;
+    this.problem = options.problem;
   }
 }
 

@@ -9,6 +9,7 @@ import * as basicAuthModule from '../../src/auth/basic-auth';
 import { BasicAuthError, parseBasicAuth } from '../../src/auth/basic-auth';
 import type { FlatConfig } from '../../src/config/types';
 import { createTestApp } from '../../src/testing/test-app';
+import { webobDetail } from '../support/webob-page';
 
 const b64 = (bytes: Buffer | string) => Buffer.from(bytes).toString('base64');
 const basic = (user: string, password: string) => `Basic ${b64(`${user}:${password}`)}`;
@@ -132,7 +133,7 @@ describe('the HTTP Basic flow (docs/compatibility.md C.5)', () => {
   ])('malformed (%s): 401 Invalid token, never a 500, no backend call', async (_what, header) => {
     const { agent, auth } = await setup();
     const res = await agent().get('/me').set('Authorization', header).expect(401);
-    expect(res.text).toBe('Invalid token');
+    expect(webobDetail(res.text)).toBe('Invalid token');
     expect(res.headers['www-authenticate']).toBe('Basic realm="Sync"');
     expect(auth.calls).toBe(0);
   });
@@ -178,7 +179,7 @@ describe('the HTTP Basic flow (docs/compatibility.md C.5)', () => {
     ])('%s: CEF "Invalid characters specified in username " (5, trailing space), 400', async (_what, login) => {
       const { agent, cef, auth } = await setup();
       const res = await agent().get('/me').set('Authorization', basic(login, 'pw')).expect(400);
-      expect(res.text).toBe('Invalid characters specified in username');
+      expect(webobDetail(res.text)).toBe('Invalid characters specified in username');
       expect(auth.calls).toBe(0);
       expect(CEF_INVALID_USERNAME).toBe('Invalid characters specified in username ');
       cef.assertLogged({ name: 'Invalid characters specified in username ', severity: 5, suser: 'none' });
@@ -300,7 +301,7 @@ describe('authenticate can be overridden', () => {
   test('the route uses the override', async () => {
     const { app } = createTestApp(TokenApp);
     await request(app.callback()).get('/eve/data').set('X-Token', 'good').expect(200, { id: 7, name: 'eve' });
-    await request(app.callback()).get('/eve/data').set('X-Token', 'bad').expect(401, 'bad token');
+    expect(webobDetail((await request(app.callback()).get('/eve/data').set('X-Token', 'bad').expect(401)).text)).toBe('bad token');
     const res = await request(app.callback()).get('/eve/data').set('Authorization', basic('eve', 'pw')).expect(401);
     expect(res.headers['www-authenticate']).toBe('Basic realm="Sync"');
   });

@@ -3,6 +3,7 @@ import { SyncServerApp, HttpError, route, type AppContext, type AppOptions } fro
 import { DummyAuth } from '../../src/auth/dummy-auth';
 import type { FlatConfig } from '../../src/config/types';
 import { createTestApp } from '../../src/testing';
+import { webobDetail } from '../support/webob-page';
 
 /** An auth backend that writes its open and close into the shared event list. */
 class RecordingAuth extends DummyAuth {
@@ -176,7 +177,7 @@ describe('request hooks', () => {
 
   test('onRequest throws: the error boundary answers, the route never runs', async () => {
     const { app } = createTestApp(ObservedApp);
-    await request(app.callback()).get('/ok').set('X-Block', 'yes').expect(403, 'blocked by onRequest');
+    expect(webobDetail((await request(app.callback()).get('/ok').set('X-Block', 'yes').expect(403)).text)).toBe('blocked by onRequest');
     expect(app.seen.slice(1)).toEqual(['error 403 blocked by onRequest', 'response 403']);
     await app.close();
   });

@@ -9,6 +9,7 @@ import { DummyAuth } from '../../src/auth/dummy-auth';
 import type { FlatConfig } from '../../src/config/types';
 import { createTestApp } from '../../src/testing/test-app';
 import { waitFor } from '../support/wait-for';
+import { webobDetail } from '../support/webob-page';
 
 class TrackingAuth extends DummyAuth {
   opened = false;
@@ -174,7 +175,7 @@ describe('malformed input on a real socket is never a 500', () => {
   ])('%s in the path: 400', async (_what, pathName) => {
     const res = await fetchText(port, pathName);
     expect(res.status).toBe(400);
-    expect(res.body).toBe('Malformed path: bad percent-encoding');
+    expect(webobDetail(res.body)).toBe('Malformed path: bad percent-encoding');
   });
 
   test('huge headers: 431 from Node before the app', async () => {

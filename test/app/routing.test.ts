@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { HttpError, SyncServerApp, jsonResponse, route, textResponse, type AppContext } from '../../src/app';
 import { createTestApp } from '../../src/testing/test-app';
+import { webobDetail } from '../support/webob-page';
 
 class RoutingApp extends SyncServerApp {
   @route('GET', '/hello/:name')
@@ -136,7 +137,7 @@ describe('routing', () => {
     await agent().delete('/secret').expect(200, 'DELETE');
     const missing = await agent().get('/nowhere').expect(404);
     expect(missing.headers.allow).toBeUndefined();
-    expect(missing.text).toBe('Not Found');
+    expect(missing.text).toBe('404 Not Found\n\nThe resource could not be found.\n\n   ');
   });
 
   test('OPTIONS lists the allowed methods', async () => {
@@ -171,7 +172,8 @@ describe('routing', () => {
   });
 
   test('a returned HttpError is answered like a thrown one', async () => {
-    const res = await agent().get('/returned-error').expect(409, 'Conflict here');
+    const res = await agent().get('/returned-error').expect(409);
+    expect(webobDetail(res.text)).toBe('Conflict here');
     expect(res.headers['x-weave-timestamp']).toBeUndefined();
   });
 
@@ -275,7 +277,7 @@ describe('routing', () => {
       ['a bare +json', 'application/+json'],
     ])('%s is a 415 and the body is not parsed', async (_what, type) => {
       const res = await agent().post('/echo').set('Content-Type', type).serialize((b: unknown) => b as string).send('{"a":1}').expect(415);
-      expect(res.text).toBe('Content-Type must be application/json');
+      expect(webobDetail(res.text)).toBe('Content-Type must be application/json');
     });
 
     test.each([

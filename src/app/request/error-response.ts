@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { classifySqlError, sqlErrorCode } from '../../data/sql-errors';
+import type { AnswerProfile } from '../answer-profile';
 import { isBackendError, isHttpError } from '../responses/errors';
+import { problemDetails } from '../responses/problem-details';
+import { webobPage } from '../responses/webob-page';
 import type { AppContext } from '../types';
 import type { RepeatedErrors } from './repeated-errors';
 
@@ -12,6 +15,8 @@ export interface ErrorResponseOptions {
   clientDebug: boolean;
   /** Where repeated backend errors are counted instead of logged each time. */
   repeated?: RepeatedErrors;
+  /** How error bodies look (default `legacy`: WebOb's pages). */
+  profile?: AnswerProfile;
 }
 
 /** An error from Koa's own `ctx.throw` / http-errors: it has a status and says if it is exposable. */
@@ -19,6 +24,8 @@ interface KoaHttpError extends Error {
   status: number;
   expose: boolean;
   headers?: Record<string, string>;
+  body?: unknown;
+  problem?: Readonly<Record<string, unknown>>;
 }
 
 function isKoaHttpError(err: unknown): err is KoaHttpError {
@@ -45,6 +52,31 @@ function send(ctx: AppContext, status: number, headers: Record<string, string>, 
   ctx.body = body;
 }
 
+/**
+ * The body of an error answer in the app's profile: WebOb's page (docs/compatibility.md C.12;
+ * its Basic challenge, a 401 to a request without credentials, had no charset) or RFC 9457 problem details.
+ */
+function sendError(ctx: AppContext, status: number, headers: Record<string, string>, options: ErrorResponseOptions,
+  detail?: string, members?: Readonly<Record<string, unknown>>): void {
+  const page = options.profile === 'json'
+    ? problemDetails({ status, detail, members })
+    : webobPage({
+      status, detail, method: ctx.method, accept: ctx.get('Accept'),
+      charset: !(status === 401 && ctx.req.headers.authorization === undefined),
+    });
+  resetHeaders(ctx);
+  ctx.status = status;
+  ctx.set(headers);
+  // Set before the body, so Koa keeps it as it is (no charset of its own).
+  ctx.set('Content-Type', page.contentType);
+  ctx.body = page.body;
+}
+
+// What an HttpError tells the client: its message, unless hidden or the bare reason phrase.
+function detailOf(err: KoaHttpError): string | undefined {
+  return err.expose && err.message !== STATUS_CODES[err.status] ? err.message : undefined;
+}
+
 function logCrash(ctx: AppContext, err: unknown, status: number, crashId: string): void {
   ctx.state.log.error({ err, crashId, method: ctx.method, path: ctx.path, user: ctx.state.user?.name, status }, `crash id ${crashId}`);
 }
@@ -56,8 +88,10 @@ function crash(ctx: AppContext, err: unknown, status: number): string {
 }
 
 /**
- * The error boundary's answer (docs/compatibility.md C.8 with the v2 crash ids): HttpErrors keep their status,
- * message, headers and body (a body other than a Buffer is sent as JSON); BackendErrors and
+ * The error boundary's answer (docs/compatibility.md C.8 with the v2 crash ids, C.12): HttpErrors keep their status,
+ * message (as the page's detail) and headers; in the legacy profile an error with a body sends
+ * it instead (a body other than a Buffer is sent as JSON: respcodes), in the JSON profile
+ * every error is problem details with the error's `problem` members; BackendErrors and
  * database outages are a 503 with Retry-After (logged in full the first time, then counted:
  * `RepeatedErrors`); a query the database refused because of the request is a 409 (unique
  * violation) or a 400 (src/data/sql-errors.ts); anything else is a 500 whose short body carries the crash id that is
@@ -70,9 +104,9 @@ export function respondToError(ctx: AppContext, err: unknown, options: ErrorResp
   }
   if (isHttpError(err) || isKoaHttpError(err)) {
     const headers = err.headers ?? {};
-    const body = (err as { body?: unknown }).body;
-    if (body === undefined) {
-      send(ctx, err.status, headers, 'text/plain', err.expose ? err.message : STATUS_CODES[err.status] ?? 'Error');
+    const body = err.body;
+    if (body === undefined || options.profile === 'json') {
+      sendError(ctx, err.status, headers, options, detailOf(err), err.problem);
     } else {
       send(ctx, err.status, headers, Buffer.isBuffer(body) ? 'application/octet-stream' : 'application/json',
         Buffer.isBuffer(body) ? body : JSON.stringify(body) ?? 'null');
@@ -85,7 +119,7 @@ export function respondToError(ctx: AppContext, err: unknown, options: ErrorResp
     // never its message, which may quote the row.
     const status = kind === 'conflict' ? 409 : 400;
     ctx.state.log.info({ sqlCode: sqlErrorCode(err), method: ctx.method, path: ctx.path, status }, `query refused: ${kind === 'conflict' ? 'unique violation' : 'invalid data'}`);
-    send(ctx, status, {}, 'text/plain', STATUS_CODES[status]!);
+    sendError(ctx, status, {}, options);
     return;
   }
   if (kind === 'outage') {
@@ -93,11 +127,15 @@ export function respondToError(ctx: AppContext, err: unknown, options: ErrorResp
     // An outage fails every request the same way: the first in full, then a count per interval.
     if (options.repeated?.first(err, crashId, ctx.state.log) ?? true) logCrash(ctx, err, 503, crashId);
     const retryAfter = (isBackendError(err) ? err.retryAfter : undefined) ?? options.retryAfter;
-    send(ctx, 503, retryAfter > 0 ? { 'Retry-After': String(retryAfter) } : {}, 'text/plain',
-      `Service Unavailable (crash id ${crashId})`);
+    sendError(ctx, 503, retryAfter > 0 ? { 'Retry-After': String(retryAfter) } : {}, options, `crash id ${crashId}`, { crashId });
     return;
   }
   const crashId = crash(ctx, err, 500);
-  const stack = options.clientDebug ? `\n\n${(err as Error | null)?.stack ?? String(err)}` : '';
-  send(ctx, 500, {}, 'text/plain', `An unexpected error occurred (crash id ${crashId})${stack}`);
+  const stack = options.clientDebug ? (err as Error | null)?.stack ?? String(err) : undefined;
+  if (options.profile === 'json') {
+    sendError(ctx, 500, {}, options, `An unexpected error occurred (crash id ${crashId})`, stack === undefined ? { crashId } : { crashId, stack });
+    return;
+  }
+  // The original's catch-all answered this text, not a WebOb page (docs/compatibility.md C.8).
+  send(ctx, 500, {}, 'text/plain', `An unexpected error occurred (crash id ${crashId})${stack === undefined ? '' : `\n\n${stack}`}`);
 }

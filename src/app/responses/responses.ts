@@ -126,10 +126,11 @@ export function jsonTextsResponse(accept: AcceptSource, texts: readonly string[]
 
 /**
  * A 400 whose body is `code`, sent as JSON (legacy `HTTPJsonBadRequest`); used with the
- * `respcodes` constants: `throw jsonBadRequest(ERROR_WEAK_PASSWORD)`.
+ * `respcodes` constants: `throw jsonBadRequest(ERROR_WEAK_PASSWORD)`. `detail` is what the JSON
+ * answer profile says instead (it sends no respcode).
  */
-export function jsonBadRequest(code: unknown): HttpError {
-  return new BadRequestError(`Bad Request (code ${JSON.stringify(code) ?? 'null'})`, { body: code });
+export function jsonBadRequest(code: unknown, detail?: string): HttpError {
+  return new BadRequestError(detail ?? `Bad Request (code ${JSON.stringify(code) ?? 'null'})`, { body: code });
 }
 
 function typed(contentType: string, body: string | Buffer, init: HttpResponseInit = {}): HttpResponse {

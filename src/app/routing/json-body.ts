@@ -52,7 +52,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
  * JSON (missing, `text/plain`, a charset other than UTF-8) is a 415 and the body is not read;
  * `application/*+json` is JSON. Larger than `limit` bytes
  * (by Content-Length or as it arrives) is a 413; bad UTF-8 or bad JSON, an empty body included,
- * is a 400 whose JSON body is respcode 6 (ERROR_MALFORMED_JSON), as the Sync API expects.
+ * is a 400 whose JSON body is respcode 6 (ERROR_MALFORMED_JSON), as the Sync API expects (the JSON
+ * answer profile: problem details saying so).
  * `accepts` widens the Content-Types taken (a route's `contentTypes`, for legacy clients).
  */
 export async function readJsonBody(req: IncomingMessage, limit: number, accepts: (header: string | undefined) => boolean = isJsonContentType): Promise<unknown> {
@@ -60,7 +61,7 @@ export async function readJsonBody(req: IncomingMessage, limit: number, accepts:
   try {
     return JSON.parse(utf8.decode(bytes)) as unknown;
   } catch {
-    throw jsonBadRequest(ERROR_MALFORMED_JSON);
+    throw jsonBadRequest(ERROR_MALFORMED_JSON, 'The request body is not valid JSON');
   }
 }
 

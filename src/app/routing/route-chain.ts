@@ -26,6 +26,8 @@ export interface RouteChainDeps {
   contentTypes?: ContentTypes;
   /** `client_debug`: failing fields in respcode bodies too. */
   clientDebug: boolean;
+  /** `X-Weave-Timestamp` on every answer (the legacy answer profile). */
+  weaveTimestamp: boolean;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -68,7 +70,7 @@ export function buildRouteChain(route: RouteDefinition, deps: RouteChainDeps): M
 
   const finish = (ctx: AppContext, result: unknown, headers?: Headers): void => {
     applyHandlerResult(ctx, result);
-    ctx.res.setHeader('X-Weave-Timestamp', ctx.state.serverTime);
+    if (deps.weaveTimestamp) ctx.res.setHeader('X-Weave-Timestamp', ctx.state.serverTime);
     if (headers) ctx.set(headers);
   };
 

@@ -65,7 +65,7 @@ function describe(location: ValidationLocation, issue: StandardSchemaV1.Issue): 
  * parsed body against their schemas and puts the values on `ctx.valid`. A failure is a 400:
  * the route's `invalid` respcode when it declares one (the fields only with `client_debug`),
  * else JSON naming the failing fields (`{ status: 'invalid', errors: [{ location, name, description }], more? }`,
- * at most 10 of them; `more` counts the rest);
+ * at most 10 of them; `more` counts the rest); in the JSON answer profile, problem details with `errors` and `more`;
  * the fields are always logged.
  */
 export function compileValidation(schemas: RouteValidation, deps: ValidationDeps): (ctx: AppContext) => void | Promise<void> {
@@ -77,8 +77,10 @@ export function compileValidation(schemas: RouteValidation, deps: ValidationDeps
   const fail = (ctx: AppContext, fields: InvalidField[], total: number): never => {
     ctx.state.log.info({ invalid: fields, invalidCount: total }, 'invalid request');
     const more = total > fields.length ? { more: total - fields.length } : {};
-    if (deps.invalid === undefined) throw new HttpError(400, 'Invalid request', { body: { status: 'invalid', errors: fields, ...more } });
-    throw new HttpError(400, 'Invalid request', { body: deps.clientDebug ? { respcode: deps.invalid, errors: fields, ...more } : deps.invalid });
+    // The JSON answer profile lists the fields in its problem+json answer, respcode or not.
+    const problem = { errors: fields, ...more };
+    if (deps.invalid === undefined) throw new HttpError(400, 'Invalid request', { body: { status: 'invalid', errors: fields, ...more }, problem });
+    throw new HttpError(400, 'Invalid request', { body: deps.clientDebug ? { respcode: deps.invalid, errors: fields, ...more } : deps.invalid, problem });
   };
 
   const finish = (ctx: AppContext, results: Array<StandardSchemaV1.Result<unknown>>): void => {
