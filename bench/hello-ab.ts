@@ -5,8 +5,12 @@
  * by ±50% from run to run. The load generator is a raw socket pipelining `depth` keep-alive
  * requests; the figures include its (small, equal) share. Prints medians and the ratios.
  *
+ * `--routes N[,N…]` puts N - 1 other routes (Sync-like shapes, each with params) in every table before
+ * the hello route, so a router that tries routes in turn pays for all of them; `--path /x/y`
+ * requests another path (`--status 404` then counts the 404s: the cost of a miss).
+ *
  *   git worktree add /tmp/base main   # or: git archive main src | tar -x -C /tmp/base, node_modules linked
- *   npx ts-node --transpile-only bench/hello-ab.ts /tmp/base . [--rounds 40] [--requests 2000]
+ *   npx ts-node --transpile-only bench/hello-ab.ts /tmp/base . [--rounds 40] [--requests 2000] [--routes 2,30,200] [--path /nowhere/x --status 404]
  */
 import { connect } from 'node:net';
 import type { Server } from 'node:http';
@@ -15,13 +19,21 @@ import { resolve } from 'node:path';
 import { Router } from '@koa/router';
 import Koa from 'koa';
 import pino from 'pino';
-import { median, numberOption as option } from './support/bench-args';
+import { median, numberOption as option, option as textOption } from './support/bench-args';
 
 const CEF = { 'cef.vendor': 'mozilla', 'cef.version': 0, 'cef.product': 'bench', 'cef.device_version': '1', 'cef.file': '/dev/null' };
 
-async function bareServer(): Promise<Server> {
+/** The routes before hello: `count` Sync-like paths, none of which matches a hello request. */
+function fillerPaths(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `/${['storage', 'info', 'user'][i % 3]}${i}/:username/items/:id`);
+}
+
+async function bareServer(fillers: string[]): Promise<Server> {
   const koa = new Koa();
   const router = new Router();
+  for (const path of fillers) router.get(path, (ctx) => {
+    ctx.body = ctx.params;
+  });
   router.get('/hello/:name', (ctx) => {
     ctx.body = { hello: ctx.params.name };
   });
@@ -32,11 +44,18 @@ async function bareServer(): Promise<Server> {
   return server;
 }
 
-async function appFrom(root: string): Promise<Server> {
+async function appFrom(root: string, fillers: string[]): Promise<Server> {
   // Each checkout's own SyncServerApp and decorators (the types are this checkout's).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const m = require(resolve(root, 'src')) as typeof import('../src');
-  class BenchApp extends m.SyncServerApp {
+  class FillerApp extends m.SyncServerApp {}
+  fillers.forEach((path, i) => {
+    const name = `filler${i}`;
+    Object.defineProperty(FillerApp.prototype, name, { value: (ctx: { params: unknown }) => ctx.params, writable: true, configurable: true });
+    m.route('GET', path)(FillerApp.prototype, name, Object.getOwnPropertyDescriptor(FillerApp.prototype, name));
+  });
+  // Declared last (a subclass's routes come after its base's): the worst place for a router that tries routes in turn.
+  class BenchApp extends FillerApp {
     @m.route('GET', '/hello/:name')
     hello(ctx: { params: Record<string, string> }) {
       return { hello: ctx.params.name };
@@ -47,10 +66,12 @@ async function appFrom(root: string): Promise<Server> {
   return new BenchApp(CEF, { auth, logger }).listen(0, '127.0.0.1');
 }
 
-const REQ = 'GET /hello/world HTTP/1.1\r\nHost: localhost\r\n\r\n';
+const request = (path: string) => `GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`;
 
 /** n requests, `depth` pipelined at a time on one keep-alive connection; resolves with the CPU µs used. */
-function batch(port: number, n: number, depth = 32): Promise<number> {
+function batch(port: number, n: number, { path = '/hello/world', status = 200 } = {}, depth = 32): Promise<number> {
+  const REQ = request(path);
+  const answer = `HTTP/1.1 ${status}`;
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let sent = 0;
@@ -69,10 +90,10 @@ function batch(port: number, n: number, depth = 32): Promise<number> {
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => {
       const text = tail + chunk;
-      let at = text.indexOf('HTTP/1.1 200');
+      let at = text.indexOf(answer);
       while (at !== -1) {
         got++;
-        at = text.indexOf('HTTP/1.1 200', at + 12);
+        at = text.indexOf(answer, at + 12);
       }
       tail = text.slice(-11);
       if (got === n) {
@@ -90,20 +111,30 @@ async function main(): Promise<void> {
   if (!rootA || !rootB) throw new Error('usage: bench/hello-ab.ts <checkout A> <checkout B> [--rounds 40] [--requests 2000]');
   const rounds = option('rounds', 40);
   const n = option('requests', 2000);
-  const servers = { bare: await bareServer(), A: await appFrom(rootA), B: await appFrom(rootB) };
+  // Each table size gets its three servers; every round visits all of them, in alternating order.
+  const sizes = textOption('routes', '1').split(',').map(Number);
+  const target = { path: textOption('path', '/hello/world'), status: option('status', 200) };
   const kinds = ['bare', 'A', 'B'] as const;
+  const runs: Array<{ size: number; kind: typeof kinds[number]; server: Server; cpu: number[] }> = [];
+  for (const size of sizes) {
+    const fillers = fillerPaths(size - 1);
+    const servers = { bare: await bareServer(fillers), A: await appFrom(rootA, fillers), B: await appFrom(rootB, fillers) };
+    for (const kind of kinds) runs.push({ size, kind, server: servers[kind], cpu: [] });
+  }
   const port = (s: Server) => (s.address() as { port: number }).port;
-  for (const s of Object.values(servers)) await batch(port(s), n * 2); // warm-up
-  const res = { bare: [] as number[], A: [] as number[], B: [] as number[] };
+  for (const run of runs) await batch(port(run.server), n * 2, target); // warm-up
   for (let i = 0; i < rounds; i++) {
-    const order = i % 2 ? [...kinds].reverse() : kinds;
-    for (const k of order) res[k].push(await batch(port(servers[k]), n));
+    for (const run of i % 2 ? [...runs].reverse() : runs) run.cpu.push(await batch(port(run.server), n, target));
   }
-  console.log(`${rounds} alternating rounds of ${n} pipelined requests, one process (server + raw client CPU), node ${process.version}`);
-  for (const k of kinds) {
-    console.log(`${(k === 'bare' ? 'Koa + @koa/router' : `${k}: ${k === 'A' ? rootA : rootB}`).padEnd(40)} ${median(res[k]).toFixed(2).padStart(7)} µs/req  ratio to bare ${(median(res[k]) / median(res.bare)).toFixed(3)}`);
+  console.log(`${rounds} alternating rounds of ${n} pipelined GET ${target.path} (${target.status}), one process (server + raw client CPU), node ${process.version}`);
+  for (const size of sizes) {
+    const [bare, A, B] = kinds.map((kind) => runs.find((r) => r.size === size && r.kind === kind)!.cpu);
+    console.log(`${size} route(s):`);
+    for (const [label, cpu] of [['Koa + @koa/router', bare], [`A: ${rootA}`, A], [`B: ${rootB}`, B]] as const) {
+      console.log(`  ${label.padEnd(38)} ${median(cpu).toFixed(2).padStart(7)} µs/req  ratio to bare ${(median(cpu) / median(bare)).toFixed(3)}`);
+    }
+    console.log(`  B/A: ${(median(B) / median(A)).toFixed(3)} (median of per-round ratios ${median(B.map((x, i) => x / A[i])).toFixed(3)})`);
   }
-  console.log(`B/A: ${(median(res.B) / median(res.A)).toFixed(3)} (median of per-round ratios ${median(res.B.map((x, i) => x / res.A[i])).toFixed(3)})`);
   process.exit(0);
 }
 

@@ -1,7 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Layer, Router } from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { authCacheOf, uncachedBackend } from '../auth/cached-auth-backend';
@@ -36,7 +35,8 @@ import { requestIdSource } from './request/request-id';
 import { type Handler, buildRouteChain } from './routing/route-chain';
 import { type ContentTypes, contentTypesProblem } from './routing/accepted-content-types';
 import { routeFallback } from './routing/route-fallback';
-import type { CompiledPath } from './routing/route-path';
+import { type MountedRoute, routeDispatch } from './routing/route-dispatch';
+import { RouteTree } from './routing/route-tree';
 import { readRouteTable } from './routing/route-table';
 import { serverClock } from './request/server-clock';
 import { servicePages } from './pages/service-pages';
@@ -50,7 +50,7 @@ type AppClass<T extends SyncServerApp> = new (config: Config | FlatConfig, optio
 /**
  * The base of every app (docs/compatibility.md C): subclass it, declare routes with `@route`, `@authenticated`
  * and `@cef`, and override the hooks. The constructor only reads settings and builds the route
- * table (one middleware chain per route on @koa/router); nothing is opened before `start()`
+ * table (one middleware chain per route, in a tree of path segments); nothing is opened before `start()`
  * (which `listen()` and the first request through `callback()` call), and `close()` closes it
  * again. `lifecycleState` tells where the app is: see `LifecycleState`.
  */
@@ -163,8 +163,7 @@ export abstract class SyncServerApp {
       ? checkingNode(login, { nodeOf: userNodeReader(this.auth), cef: this.cef, realm: this.settings.realm })
       : login;
 
-    const router = new Router<AppState, AppContextExtras>();
-    const constraintsOf = new Map<Layer<AppState, AppContextExtras>, CompiledPath['constraints']>();
+    const tree = new RouteTree<MountedRoute>();
     const beforeCall = this.beforeCall === SyncServerApp.prototype.beforeCall ? undefined : this.beforeCall.bind(this);
     const { contentTypes } = this.constructor as typeof SyncServerApp;
     const contentTypesError = contentTypes === undefined ? undefined : contentTypesProblem(contentTypes);
@@ -182,13 +181,10 @@ export abstract class SyncServerApp {
         clientDebug: this.settings.clientDebug,
         weaveTimestamp: this.answerProfile === 'legacy',
       });
-      let layer: Layer<AppState, AppContextExtras>;
-      try {
-        layer = router.register(route.compiled.path, route.methods, chain, { name: route.owner }) as Layer<AppState, AppContextExtras>;
-      } catch (err) {
-        throw new TypeError(`${route.owner}: invalid path '${route.source}': ${(err as Error).message}`, { cause: err });
+      const mounted: MountedRoute = { chain, path: route.compiled.path };
+      for (const method of route.methods) {
+        for (const segments of route.compiled.variants) tree.add(method, segments, mounted);
       }
-      constraintsOf.set(layer, route.compiled.constraints);
     }
 
     this.koa = new Koa<AppState, AppContextExtras>();
@@ -212,7 +208,7 @@ export abstract class SyncServerApp {
       isClosing: () => this.#lifecycle.draining,
       ...ops.pages,
       debugServer: (ctx) => this.debugServer(ctx),
-    }), router.routes() as unknown as AppMiddleware, routeFallback(constraintsOf)] };
+    }), routeDispatch(tree, routeFallback((path) => tree.methodsAt(path)))] };
   }
 
   /**

@@ -32,7 +32,10 @@ export interface AppState {
 }
 
 export interface AppContextExtras {
+  /** The matched route's params, decoded. */
   params: Record<string, string>;
+  /** The matched route's path as declared (legacy placeholders as `:name`); undefined when no route matched. */
+  routePath?: string;
   /** `ctx.request.body` holds the parsed body of a `{ body: 'json' }` route. */
   request: { body?: unknown };
 }

@@ -81,16 +81,31 @@ describe('compilePath', () => {
     expect(compiled.constraints.map(([name, re]) => [name, re.source])).toEqual([['api', '^(?:1.0|1.1)$'], ['id', '^(?:\\d{2,3})$']]);
   });
 
-  test('path-to-regexp 8 groups are left alone', () => {
-    expect(compilePath('/users{/:id}').path).toBe('/users{/:id}');
+  test('an optional group serves the path with and without it', () => {
+    const compiled = compilePath('/users{/:id}');
+    expect(compiled.path).toBe('/users{/:id}');
+    expect(compiled.shapes).toEqual(['/users/:', '/users']);
+    expect(compilePath('/a{/b{/:c}}').shapes).toEqual(['/a/b/:', '/a/b', '/a']);
   });
 
-  test('the same route with other param names has the same shape', () => {
-    expect(compilePath('/a/:x/{y}').shape).toBe(compilePath('/a/{p}/:q').shape);
-    expect(compilePath('/a/{x:1}').shape).not.toBe(compilePath('/a/{x:2}').shape);
+  test('the same route with other param names, or static text in another case, has the same shape', () => {
+    expect(compilePath('/a/:x/{y}').shapes).toEqual(compilePath('/a/{p}/:q').shapes);
+    expect(compilePath('/Links/:x').shapes).toEqual(compilePath('/links/:y').shapes);
+    expect(compilePath('/a/{x:1}').shapes).not.toEqual(compilePath('/a/{x:2}').shapes);
   });
 
-  test.each([['/{x:[a-z]', /unclosed/], ['/{x:(}', /bad regex for 'x'/]])('%s is a SyntaxError', (source, message) => {
+  test('segments: static text, whole-segment params with their constraint, a last *rest', () => {
+    const [segments] = compilePath('/files/{id:\\d+}/:name/*rest').variants;
+    expect(segments.map((s) => [s.kind, s.kind === 'static' ? s.text : s.name])).toEqual([['static', 'files'], ['param', 'id'], ['param', 'name'], ['rest', 'rest']]);
+    expect(segments[1].kind === 'param' && segments[1].constraint?.source).toBe('^(?:\\d+)$');
+    expect(compilePath('/').variants).toEqual([[]]);
+    expect(compilePath('/a/').shapes).toEqual(['/a']);
+  });
+
+  test.each([
+    ['/{x:[a-z]', /unclosed/], ['/{x:(}', /bad regex for 'x'/], ['/a{/b', /unclosed '\{'/], ['/a}', /unmatched '\}'/],
+    ['/file.:ext', /a parameter takes a whole segment/], ['/*rest/more', /'\*name' only the last/], ['/a{/b}{/c}{/d}{/e}{/f}', /more than 4 optional groups/],
+  ])('%s is a SyntaxError', (source, message) => {
     expect(() => compilePath(source)).toThrow(message);
   });
 });

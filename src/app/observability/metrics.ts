@@ -115,7 +115,7 @@ export class AppMetrics {
       try {
         await next();
       } finally {
-        const matched = (ctx as unknown as { _matchedRoute?: unknown })._matchedRoute;
+        const matched = ctx.routePath;
         const slot = (matched === undefined ? slots.get(ctx.path) : slots.get(matched)) ?? unmatched;
         slot.observer(ctx.method, ctx.status).observe((performance.now() - start) / 1000);
       }

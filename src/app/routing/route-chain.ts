@@ -5,7 +5,6 @@ import { applyHandlerResult } from './handler-result';
 import { type ContentTypes, acceptsContentType } from './accepted-content-types';
 import { readJsonBody, readTextBody } from './json-body';
 import { compileValidation } from '../validation/route-validation';
-import { satisfies } from './route-path';
 import type { RouteDefinition } from './route-table';
 import type { AppContext, AppContextExtras, AppState, AppUser } from '../types';
 
@@ -35,13 +34,12 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * One route's middleware, built once: legacy constraints (a failing value passes the request
- * on, so it ends as a 404 unless another route matches) → beforeCall → authenticate → body →
+ * One route's middleware, built once (the route tree already checked the legacy constraints):
+ * beforeCall → authenticate → body →
  * validate → handler, audited by @cef whether it returns or throws → the response with X-Weave-Timestamp
  * and the beforeCall headers. The request id and error boundary run before it, app-wide.
  */
 export function buildRouteChain(route: RouteDefinition, deps: RouteChainDeps): Middleware<AppState, AppContextExtras> {
-  const { constraints } = route.compiled;
   const { handler, beforeCall, authenticate, unauthorized, cef } = deps;
   const auth = route.authenticated;
   const audit = route.cef && { ...route.cef, name: route.cef.name ?? String(route.property) };
@@ -74,8 +72,8 @@ export function buildRouteChain(route: RouteDefinition, deps: RouteChainDeps): M
     if (headers) ctx.set(headers);
   };
 
-  // The common route (no constraint, hook, auth, body, validation or audit) skips an async frame per request.
-  if (constraints.length === 0 && !beforeCall && !auth && limit === 0 && !validate && !audit) {
+  // The common route (no hook, auth, body, validation or audit) skips an async frame per request.
+  if (!beforeCall && !auth && limit === 0 && !validate && !audit) {
     return function plainRouteChain(ctx) {
       const result = handler(ctx);
       if (isThenable(result)) return Promise.resolve(result).then((value) => finish(ctx, value));
@@ -84,8 +82,7 @@ export function buildRouteChain(route: RouteDefinition, deps: RouteChainDeps): M
     };
   }
 
-  return async function routeChain(ctx, next) {
-    if (constraints.length > 0 && !satisfies(constraints, ctx.params)) return next();
+  return async function routeChain(ctx) {
     const headers = beforeCall && await beforeCall(ctx);
     if (auth) {
       const user = await authenticate(ctx, ctx.params.username);

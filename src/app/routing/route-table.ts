@@ -71,10 +71,15 @@ export function readRouteTable(app: object, base: AnyClass, options: { backendCo
       const route = checkRoute(owner, declared.methods, declared.path, declared.options, problems);
       if (!route) continue;
       for (const method of route.methods) {
-        const key = `${method} ${route.compiled.shape}`;
-        const other = seen.get(key);
-        if (other) problems.push(`${owner}: duplicate route ${method} ${declared.path} (already served by ${other})`);
-        else seen.set(key, owner);
+        for (const shape of route.compiled.shapes) {
+          const key = `${method} ${shape}`;
+          const other = seen.get(key);
+          if (other) {
+            problems.push(`${owner}: duplicate route ${method} ${declared.path} (already served by ${other})`);
+            break;
+          }
+          seen.set(key, owner);
+        }
       }
       if (problems.length === before) {
         routes.push({ owner, property, ...route, source: declared.path, authenticated: meta.authenticated, cef: meta.cef });
