@@ -48,8 +48,9 @@ export class RouteTree<T> {
   readonly #roots = new Map<string, Node<T>>();
 
   add(method: string, segments: PathSegment[], value: T): void {
-    this.#add(method, segments, value, false);
+    // HEAD first, so `Allow` lists it before GET, as it always did.
     if (method === 'GET') this.#add('HEAD', segments, value, true);
+    this.#add(method, segments, value, false);
   }
 
   #add(method: string, segments: PathSegment[], value: T, implicit: boolean): void {
@@ -87,7 +88,7 @@ export class RouteTree<T> {
     return { value: leaf.value, params };
   }
 
-  /** Every method served at `path` (HEAD with GET), for 405's `Allow`. */
+  /** Every method served at `path` (HEAD with GET), for 405's `Allow`: in the order the methods first appear among the routes. */
   methodsAt(path: string): string[] {
     const segments = path === '/' ? [] : path.slice(1).split('/');
     return [...this.#roots].filter(([, root]) => walk(root, segments, 0, []) !== undefined).map(([method]) => method);
