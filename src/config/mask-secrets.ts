@@ -20,16 +20,29 @@ export const SECRET_KEYS: readonly string[] = [
 ];
 
 /**
- * Last words of an option name that mark a secret whatever the section (`accounts.demo_password`,
- * `sync.secret`, `github.api_token`, `signing_key`); `public_key` is not one. A word, not a
- * substring: `max_password_length` and `auth.password_scheme` show.
+ * The secret-bearing words. A key is secret when its last word (split at `.`, `_`, `-`; any case;
+ * trailing digits dropped: `password2`) is one of them, a plural of one but `keys` (`tokens`,
+ * `secrets`), or a word ending in one (`apikey`, `authtoken`: the INI reader lower-cases keys);
+ * `QUALIFIERS` at the end are skipped first (`password_old`, `secret_key_base`,
+ * `private_key_pem`). `public_key` and `publickey` are not secrets. A last word, not a substring:
+ * `max_password_length`, `auth.password_scheme`, `api_key_id` and `secret_keys` show.
  */
-const SECRET_WORDS: ReadonlySet<string> = new Set(['password', 'secret', 'token', 'key']);
+const SECRET_WORDS = ['password', 'passwd', 'pwd', 'passphrase', 'secret', 'token', 'credential', 'key'] as const;
+const QUALIFIERS: ReadonlySet<string> = new Set(['old', 'new', 'current', 'previous', 'base', 'pem', 'hex', 'b64', 'base64']);
+
+function isSecretWord(raw: string): boolean {
+  let end = raw.length;
+  while (end > 0 && raw.charCodeAt(end - 1) >= 48 && raw.charCodeAt(end - 1) <= 57) end--;
+  const word = raw.slice(0, end);
+  if (word.endsWith('publickey')) return false;
+  return SECRET_WORDS.some((secret) => word.endsWith(secret) || (secret !== 'key' && word.endsWith(`${secret}s`)));
+}
 
 function endsWithSecretWord(key: string): boolean {
   const words = key.toLowerCase().split(/[._-]/);
-  const last = words[words.length - 1];
-  return SECRET_WORDS.has(last) && !(last === 'key' && words[words.length - 2] === 'public');
+  let last = words.length - 1;
+  while (last > 0 && QUALIFIERS.has(words[last])) last--;
+  return isSecretWord(words[last]) && !(words[last] === 'key' && words[last - 1] === 'public');
 }
 
 /** The config key where an app lists its own secret-bearing keys (same `*` patterns). */
@@ -42,9 +55,9 @@ export interface MaskOptions {
 
 /**
  * A copy of `flat` fit for showing: the value of every secret-bearing key (`SECRET_KEYS`, the
- * keys listed in `global.secret_keys`, `options.secretKeys`, and any key whose last word is
- * `password`, `secret`, `token` or `key`, but not `public_key`; any case) becomes `********`, and
- * credentials in URIs inside the other string values (list items too) become `****:****`.
+ * keys listed in `global.secret_keys`, `options.secretKeys`, and any key whose last word is a
+ * secret word, see `SECRET_WORDS`) becomes `********`, and credentials in URIs inside the other
+ * string values (list items too) become `****:****`, as does a whole value `user:pw@host…`.
  */
 export function maskSecrets(flat: FlatConfig, options: MaskOptions = {}): FlatConfig {
   const isSecret = secretKeyMatcher([...SECRET_KEYS, ...listed(flat[SECRET_KEYS_KEY]), ...(options.secretKeys ?? [])]);
@@ -84,7 +97,7 @@ export function secretKeyMatcher(patterns: readonly string[]): (key: string) => 
 }
 
 function maskValue(value: ConfigValue): ConfigValue {
-  if (typeof value === 'string') return maskUriCredentials(value);
+  if (typeof value === 'string') return maskBareCredentials(maskUriCredentials(value));
   if (Array.isArray(value)) return value.map(maskValue);
   return value;
 }
@@ -111,6 +124,20 @@ export function maskUriCredentials(text: string): string {
     at = text.indexOf('://', end);
   }
   return done === 0 ? text : out + text.slice(done);
+}
+
+/**
+ * A whole value `user:pw@host…` without a scheme (a memcache or proxy address) as
+ * `****:****@host…`: the user-info runs to the last `@` before the first `/`, and holds no space.
+ */
+function maskBareCredentials(value: string): string {
+  if (value.includes('://')) return value;
+  const slash = value.indexOf('/');
+  const authority = slash === -1 ? value : value.slice(0, slash);
+  const at = authority.lastIndexOf('@');
+  const colon = authority.indexOf(':');
+  if (colon <= 0 || at < colon || at === authority.length - 1 || /\s/.test(authority)) return value;
+  return `****:****${value.slice(at)}`;
 }
 
 /** Whether a URI scheme (a letter, then letters, digits, `+`, `-`, `.`) ends at `at`. */

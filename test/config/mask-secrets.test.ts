@@ -21,6 +21,28 @@ describe('maskSecrets', () => {
     expect(maskSecrets(flat)).toStrictEqual(flat);
   });
 
+  test('common spellings: lower-cased compounds (the INI reader lower-cases keys), short forms, plurals, numbered and qualified names', () => {
+    const secret = [
+      'app.apikey', 'app.authtoken', 'app.passwd', 'app.pwd', 'app.passphrase', 'app.credentials', 'app.secrets', 'app.tokens',
+      'app.password2', 'app.password_old', 'rails.secret_key_base', 'tls.private_key_pem', 'app.clientSecret', 'app.db-password',
+    ];
+    const masked = maskSecrets(Object.fromEntries(secret.map((key) => [key, 'xxxx'])));
+    expect(Object.entries(masked).filter(([, v]) => v !== '********')).toEqual([]);
+    const shown = { 'tls.public_key_pem': 'k', 'tls.publickey': 'k', 'app.password_scheme2': 'x', 'app.token_ttl': 60, 'global.secret_keys': ['a.b'] };
+    expect(maskSecrets(shown)).toStrictEqual({ ...shown, 'global.secret_keys': ['a.b'] });
+  });
+
+  test('a scheme-less `user:pw@host` value is masked as a URI\'s user-info is; host:port and e-mail addresses show', () => {
+    const masked = maskSecrets({
+      'cache.server': 'user:xxxx@cache.example.com:11211', 'cache.list': ['u:xx@xx@h1', 'h2:11211'], 'proxy.to': 'u:xxxx@proxy/path',
+      'mail.from': 'ann@example.com', 'db.host': 'db.example.com:5432', 'app.text': 'see a:b@c d',
+    });
+    expect(masked).toStrictEqual({
+      'cache.server': '****:****@cache.example.com:11211', 'cache.list': ['****:****@h1', 'h2:11211'], 'proxy.to': '****:****@proxy/path',
+      'mail.from': 'ann@example.com', 'db.host': 'db.example.com:5432', 'app.text': 'see a:b@c d',
+    });
+  });
+
   test('an app adds its own keys: global.secret_keys in the config, or the secretKeys option; `*` patterns, any case', () => {
     const flat = {
       'global.secret_keys': ['myapp.token', 'vault.*', '*.api_key'],
