@@ -8,6 +8,26 @@ import type { CefEnviron, CefEvent, CefExtra } from './types';
 /** Longest line custom extensions may grow to (docs/compatibility.md B.5.4); the base line is never cut. */
 export const MAX_LENGTH = 1024;
 
+/**
+ * The longest value of each field a client can fill, in characters (ArcSight's documented
+ * lengths: Name 512, Signature ID, `suser`, `request`, `dhost`, `requestMethod` 1023, a custom
+ * string such as `cs1` 4000; `src` as `suser`). A longer value is cut and ends in `…`, so a
+ * failed login with an 8 KB user name writes a bounded line; ordinary values are written whole.
+ */
+export const FIELD_LIMITS = {
+  name: 512, signature: 1023, cs1: 4000, requestMethod: 1023, request: 1023, src: 1023, dhost: 1023, suser: 1023,
+} as const;
+const TRUNCATED = '…';
+
+/** `value` cut to `limit` characters, the last one `…` when it was longer; never half a surrogate pair. */
+export function boundField(value: string, limit: number): string {
+  if (value.length <= limit) return value;
+  let end = limit - TRUNCATED.length;
+  const last = value.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return value.slice(0, end) + TRUNCATED;
+}
+
 /** Extension keys the line always carries; an `extra` entry with one of these names is ignored. */
 const BUILT_IN = new Set(['cs1Label', 'cs1', 'requestMethod', 'request', 'src', 'dhost', 'suser']);
 
@@ -65,12 +85,17 @@ export function renderCef(
   environ: CefEnviron,
   extra: CefExtra = {},
 ): { line: string; event: CefEvent } {
-  const request = readEnviron(environ);
-  const suser = extra.username === undefined ? 'none' : String(extra.username);
-  const signature = extra.signature === undefined ? name : String(extra.signature);
+  const raw = readEnviron(environ);
+  const request = {
+    userAgent: boundField(raw.userAgent, FIELD_LIMITS.cs1), method: boundField(raw.method, FIELD_LIMITS.requestMethod),
+    path: boundField(raw.path, FIELD_LIMITS.request), src: boundField(raw.src, FIELD_LIMITS.src), host: boundField(raw.host, FIELD_LIMITS.dhost),
+  };
+  const suser = extra.username === undefined ? 'none' : boundField(String(extra.username), FIELD_LIMITS.suser);
+  const eventName = boundField(String(name), FIELD_LIMITS.name);
+  const signature = boundField(extra.signature === undefined ? String(name) : String(extra.signature), FIELD_LIMITS.signature);
   let line =
     `${dateText(ctx.now)} ${ctx.hostname} ${ctx.settings.prefix}` +
-    `${escapePrefix(signature)}|${escapePrefix(String(name))}|${escapePrefix(String(severity))}|` +
+    `${escapePrefix(signature)}|${escapePrefix(eventName)}|${escapePrefix(String(severity))}|` +
     `cs1Label=requestClientApplication cs1=${escapeExtension(request.userAgent)} ` +
     `requestMethod=${escapeExtension(request.method)} request=${escapeExtension(request.path)} ` +
     `src=${escapeExtension(request.src)} dhost=${escapeExtension(request.host)} suser=${escapeExtension(suser)}`;
@@ -103,7 +128,7 @@ export function renderCef(
     }
   }
 
-  return { line, event: { name, signature, severity, suser, extensions } };
+  return { line, event: { name: eventName, signature, severity, suser, extensions } };
 }
 
 export interface FormatOptions {

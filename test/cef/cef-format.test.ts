@@ -158,6 +158,34 @@ describe('formatCef: fixes of the legacy quirks (docs/compatibility.md R.6)', ()
   });
 });
 
+describe('formatCef: every field a client fills has a length bound', () => {
+  test('an 8 KB user name in the name, the signature and suser, and 8 KB headers and path: each field cut to its bound, ending in …', () => {
+    const long = 'a'.repeat(8192);
+    const env: WsgiEnviron = {
+      REMOTE_ADDR: '127.0.0.1', HTTP_X_FORWARDED_FOR: `1${'2'.repeat(8192)}`, HTTP_HOST: 'h'.repeat(8192),
+      PATH_INFO: `/${'p'.repeat(8192)}`, REQUEST_METHOD: 'M'.repeat(8192), HTTP_USER_AGENT: 'u'.repeat(8192),
+    };
+    const { line } = format(`Authentication Failed for Backend service ${long}`, { username: long }, env);
+    const parsed = parseCefLine(line);
+    const field = (key: string) => parsed.extensions.find(([k]) => k === key)?.[1] ?? '';
+    expect([parsed.header[4].length, parsed.header[5].length]).toEqual([1023, 512]);
+    expect(parsed.header[5]).toBe(`Authentication Failed for Backend service ${'a'.repeat(512 - 43)}…`);
+    expect(['suser', 'request', 'dhost', 'src', 'requestMethod', 'cs1'].map((k) => [k, field(k).length, field(k).endsWith('…')])).toEqual([
+      ['suser', 1023, true], ['request', 1023, true], ['dhost', 1023, true], ['src', 1023, true], ['requestMethod', 1023, true], ['cs1', 4000, true],
+    ]);
+    expect(line.length).toBeLessThan(12_000);
+  });
+
+  test('a value at its bound is written whole; a cut never leaves half a surrogate pair', () => {
+    const exact = 'b'.repeat(1023);
+    expect(parseCefLine(format('x', { username: exact }).line).extensions.find(([k]) => k === 'suser')).toEqual(['suser', exact]);
+    const emoji = `${'c'.repeat(1021)}😀😀`;
+    const suser = parseCefLine(format('x', { username: emoji }).line).extensions.find(([k]) => k === 'suser')![1];
+    expect(suser).toBe(`${'c'.repeat(1021)}…`);
+    expect(suser.isWellFormed()).toBe(true);
+  });
+});
+
 describe('formatCef: extra extensions (B.5)', () => {
   test('are sorted by value length, key length, key', () => {
     expect(format('x', { zeta: 1, alpha: 22, beta: 1, aa: 1 }).line).toMatch(/ suser=none aa=1 beta=1 zeta=1 alpha=22$/);
@@ -212,8 +240,8 @@ describe('formatCef: extra extensions (B.5)', () => {
     expect(cut).toBe(`${base} a=v k=${'w'.repeat(room - 7)}`);
   });
 
-  test('the base line is never cut', () => {
-    const long = 'p'.repeat(3000);
+  test('the base line is never cut by the extensions\' budget (its fields have their own bounds)', () => {
+    const long = 'p'.repeat(1000);
     const { line, warnings } = format('x', { extra: 'v' }, { ...environ, PATH_INFO: long });
     expect(line).toContain(`request=${long} `);
     expect(line).not.toContain('extra=v');
