@@ -3,6 +3,7 @@ import { SyncServerApp, authenticated, route, type AppContext } from '../../src/
 import type { AuthBackend } from '../../src/auth/backend';
 import { LDAPAuth } from '../../src/auth/ldap/ldap-auth';
 import { SQLAuth } from '../../src/auth/sql/sql-auth';
+import { accountKey } from '../../src/auth/throttle/login-throttle';
 import { canonicalUsername } from '../../src/auth/username';
 import type { FlatConfig } from '../../src/config/types';
 import { createTestApp } from '../../src/testing/test-app';
@@ -78,6 +79,16 @@ describe('user names: what never reaches a backend, and the throttle key of unkn
     const one = canonicalUsername('mvictim');
     for (const variant of ['MVICTIM', 'mVictim', 'mvictim ', ' mvictim\u00a0', 'ｍｖｉｃｔｉｍ', 'ＭＶＩＣＴＩＭ']) expect(canonicalUsername(variant)).toBe(one);
     expect(canonicalUsername('STRASSE')).toBe(canonicalUsername('straße'));
+  });
+
+  test('the throttle key of an unknown name is a fixed-size digest of its canonical form: an 8 KB name costs 48 characters', () => {
+    const long = 'x'.repeat(8192);
+    const key = accountKey(null, long);
+    expect(key).toMatch(/^name:[\w-]{43}$/);
+    expect(accountKey(undefined, `${long.toUpperCase()} `)).toBe(key);
+    expect(accountKey(null, 'ＭＶＩＣＴＩＭ')).toBe(accountKey(null, 'mvictim'));
+    expect(accountKey(null, `${long}y`)).not.toBe(key);
+    expect(accountKey(42, long)).toBe('id:42');
   });
 
   test('a NUL or a control character in a Basic name: 401 and the usual CEF event, and the backend is never called', async () => {

@@ -159,10 +159,11 @@ function isRes(value: unknown): value is RateLimiterRes {
 /**
  * The per-account counter of a login: the account's id when the name matched one (every
  * spelling a case- or accent-insensitive database or directory maps to it counts together),
- * else the name's canonical form (`canonicalUsername`).
+ * else a SHA-256 digest of the name's canonical form (`canonicalUsername`): 48 characters
+ * whatever the client sent, so the throttle's memory is bounded in bytes, not only in entries.
  */
 export function accountKey(id: UserId | null | undefined, name: string): string {
-  return id === null || id === undefined ? `name:${canonicalUsername(name)}` : `id:${String(id)}`;
+  return id === null || id === undefined ? `name:${hash('sha256', canonicalUsername(name), 'base64url')}` : `id:${String(id)}`;
 }
 
 /**
