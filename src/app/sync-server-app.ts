@@ -11,7 +11,7 @@ import { type Config, loadConfigFile } from '../config';
 import { copyFlat } from '../config/origins';
 import type { SettingsSchema } from '../config/schema';
 import { AppData, type AppDataDeclaration } from '../data/app-data';
-import { SqlConnection } from '../data/sql-connection';
+import { SqlConnection, isDataDeclarationError } from '../data/sql-connection';
 import { appSettingsSchema } from '../data/data-schema';
 import type { FlatConfig } from '../config/types';
 import type { AppSettings } from './app-settings';
@@ -391,6 +391,12 @@ export abstract class SyncServerApp {
     for (const start of this.#hooksOf('onStart')) await start();
   }
 
+  /** A start failure; an entity the database refuses names its declaration, not the part that shares the connection. */
+  #startError(err: unknown, what: string): Error {
+    const message = isDataDeclarationError(err) ? err.message : `${what}: ${(err as Error).message}`;
+    return new Error(`${this.constructor.name}.listen: ${message}`, { cause: err });
+  }
+
   async #open(register: RegisterPart): Promise<void> {
     this.#readFiles();
     register('repeated-error counts', () => this.#repeatedErrors.flush());
@@ -402,7 +408,7 @@ export abstract class SyncServerApp {
       try {
         await auth.open?.();
       } catch (err) {
-        throw new Error(`${this.constructor.name}.listen: the auth backend '${auth.name}' cannot be reached: ${(err as Error).message}`, { cause: err });
+        throw this.#startError(err, `the auth backend '${auth.name}' cannot be reached`);
       }
     }
     const data = this.#data;
@@ -411,7 +417,7 @@ export abstract class SyncServerApp {
       try {
         await data.open();
       } catch (err) {
-        throw new Error(`${this.constructor.name}.listen: the app data '${data.section}' cannot be opened: ${(err as Error).message}`, { cause: err });
+        throw this.#startError(err, `the app data '${data.section}' cannot be opened`);
       }
     }
     const throttle = this.#throttle;

@@ -11,5 +11,5 @@ export function checkAppData(AppClass: AppClass, config: FlatConfig, baseDir: st
   const declaration = (AppClass as { data?: AppDataDeclaration }).data;
   if (declaration === undefined) return undefined;
   checkAppDataDeclaration(declaration, AppClass.name);
-  return { declaration, settings: readAppDataSettings(declaration, config, baseDir) };
+  return { declaration, settings: readAppDataSettings(declaration, config, baseDir, AppClass.name) };
 }

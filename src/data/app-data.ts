@@ -92,7 +92,7 @@ export interface AppDataSettings {
  * `create_tables` (default true, false when the app declares migrations: they own the schema),
  * `pool_size`, `pool_recycle`, `pool_timeout`.
  */
-export function readAppDataSettings(declaration: AppDataDeclaration, config: FlatConfig, baseDir?: string): AppDataSettings {
+export function readAppDataSettings(declaration: AppDataDeclaration, config: FlatConfig, baseDir?: string, owner = 'App'): AppDataSettings {
   const section = declaration.section ?? DEFAULT_DATA_SECTION;
   const params = filterParams(section, config);
   const raw = params.sqluri;
@@ -102,6 +102,7 @@ export function readAppDataSettings(declaration: AppDataDeclaration, config: Fla
   const options: SqlConnectionOptions = {
     entities: [...declaration.entities],
     key: `${section}.sqluri`,
+    owner: `the app data (${owner}.data, [${section}])`,
     baseDir,
     ...sqlConnectionParams(params, createTables, section),
   };
@@ -130,7 +131,7 @@ export class AppData {
   constructor(declaration: AppDataDeclaration, config: FlatConfig, options: AppDataOptions) {
     checkAppDataDeclaration(declaration, options.owner);
     this.#owner = options.owner;
-    this.settings = readAppDataSettings(declaration, config, options.baseDir);
+    this.settings = readAppDataSettings(declaration, config, options.baseDir, options.owner);
     const { section, sqluri, options: connectionOptions } = this.settings;
     this.section = section;
     this.migrations = [...(declaration.migrations ?? [])];
@@ -138,7 +139,7 @@ export class AppData {
     const auth = options.authConnection;
     this.shared = identity !== undefined && auth !== undefined && auth.identity === identity;
     if (this.shared) {
-      auth!.attach(connectionOptions.entities, connectionOptions.createTables ?? true);
+      auth!.attach(connectionOptions.entities, connectionOptions.createTables ?? true, connectionOptions.owner!);
       const own = ['pool_size', 'pool_recycle', 'pool_timeout'].filter((key) => config[`${section}.${key}`] !== undefined);
       if (own.length > 0) {
         options.warn?.(`${own.map((key) => `${section}.${key}`).join(', ')} ignored: ${section}.sqluri names the auth database, whose connection (auth.*) the app data shares`);

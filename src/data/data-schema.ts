@@ -4,6 +4,19 @@ import type { SettingsSchema } from '../config/schema';
 export const DEFAULT_DATA_SECTION = 'data';
 
 /**
+ * The SQLite keys of a section that opens a database (`auth`, an app's data section): how
+ * several processes share one file (src/data/sqlite-locking.ts). Ignored for other databases.
+ */
+export function sqliteSettingsSchema(section: string): SettingsSchema {
+  return {
+    [`${section}.sqlite_journal_mode`]: ['`wal` | `delete` | `truncate` | `persist`', '`wal`', 'SQLite journal: `wal` lets readers go on while one process writes'],
+    [`${section}.sqlite_synchronous`]: ['`off` | `normal` | `full` | `extra`', '`normal`', 'SQLite fsync policy (`normal` is safe with `wal`; the last commits may be lost on power loss)'],
+    [`${section}.sqlite_busy_timeout`]: ['integer milliseconds (0–100)', '`2`', 'how long SQLite itself waits for a lock per try, holding the worker (longer waits are timers)'],
+    [`${section}.sqlite_lock_timeout`]: ['seconds', '`5`', 'how long a statement or transaction waits for another process\'s lock before a 503'],
+  };
+}
+
+/**
  * The keys of an app's data section (`static data = { section }`, default `[data]`): declared
  * for the app, so a typo in them is caught like one in `[auth]`.
  */
@@ -14,6 +27,7 @@ export function dataSettingsSchema(section: string): SettingsSchema {
     [`${section}.pool_recycle`]: ['integer seconds', '`3600`', 'SQL connection lifetime'],
     [`${section}.pool_timeout`]: ['seconds', '`10`', 'how long a query waits for a connection'],
     [`${section}.create_tables`]: ['boolean', '`true` without migrations', 'create missing tables at start, never alter existing ones'],
+    ...sqliteSettingsSchema(section),
   };
 }
 

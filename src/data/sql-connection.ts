@@ -1,12 +1,14 @@
 import { statSync } from 'node:fs';
 import type { DataSource, DataSourceOptions, EntityMetadata, EntitySchema, MixedList } from 'typeorm';
 import { BackendError, isBackendError } from '../util/errors';
-import { readBoolean, readInteger, readNumber } from '../config/settings';
+import { readBoolean, readEnum, readInteger, readNumber } from '../config/settings';
 import type { FlatConfig } from '../config/types';
 import { typeorm } from './load-typeorm';
 import { sqlFailure } from './sql-errors';
 import { databaseIdentity, maskSqlUri, parseSqlUri } from './sql-uri';
 import type { ParseSqlUriOptions, SqlDialect } from './sql-uri';
+import { DEFAULT_SQLITE_LOCKING, SQLITE_JOURNAL_MODES, SQLITE_SYNCHRONOUS, installSqliteLocking, preparePragmas } from './sqlite-locking';
+import type { SqliteLocking } from './sqlite-locking';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export type EntityList = MixedList<Function | string | EntitySchema>;
@@ -22,6 +24,10 @@ export interface SqlConnectionOptions extends ParseSqlUriOptions {
   createTables?: boolean;
   /** Seconds to wait for a server connection (PostgreSQL: also for a free pooled one). Default 10. */
   connectTimeout?: number;
+  /** SQLite: journal mode, synchronous, and how long to wait for a lock (src/data/sqlite-locking.ts). */
+  sqlite?: SqliteLocking;
+  /** Who declares `entities`, for messages (`the app data (NotesApp.data, [storage])`). Default: the `<section> tables`. */
+  owner?: string;
 }
 
 export const DEFAULT_POOL_SIZE = 20;
@@ -29,9 +35,9 @@ export const DEFAULT_POOL_RECYCLE = 3600;
 export const DEFAULT_POOL_TIMEOUT = 10;
 
 /**
- * The pool and table options of a config section (`auth` or an app's data section):
- * `pool_size`, `pool_recycle`, `pool_timeout` and `create_tables`. `params` holds the
- * section's keys without the prefix; errors name `<section>.<key>`.
+ * The pool, table and SQLite options of a config section (`auth` or an app's data section):
+ * `pool_size`, `pool_recycle`, `pool_timeout`, `create_tables` and the `sqlite_*` keys.
+ * `params` holds the section's keys without the prefix; errors name `<section>.<key>`.
  */
 export function sqlConnectionParams(params: FlatConfig, createTables: boolean, section = 'auth'): Omit<SqlConnectionOptions, 'entities'> {
   return {
@@ -39,7 +45,21 @@ export function sqlConnectionParams(params: FlatConfig, createTables: boolean, s
     poolRecycle: readInteger(`${section}.pool_recycle`, params.pool_recycle, DEFAULT_POOL_RECYCLE, 1),
     connectTimeout: readNumber(`${section}.pool_timeout`, params.pool_timeout, DEFAULT_POOL_TIMEOUT, 0.001),
     createTables: readBoolean(`${section}.create_tables`, params.create_tables, createTables),
+    sqlite: {
+      journalMode: readEnum(`${section}.sqlite_journal_mode`, params.sqlite_journal_mode, SQLITE_JOURNAL_MODES, DEFAULT_SQLITE_LOCKING.journalMode),
+      synchronous: readEnum(`${section}.sqlite_synchronous`, params.sqlite_synchronous, SQLITE_SYNCHRONOUS, DEFAULT_SQLITE_LOCKING.synchronous),
+      busyTimeoutMs: readInteger(`${section}.sqlite_busy_timeout`, params.sqlite_busy_timeout, DEFAULT_SQLITE_LOCKING.busyTimeoutMs, 0, MAX_SQLITE_BUSY_TIMEOUT_MS),
+      lockTimeout: readNumber(`${section}.sqlite_lock_timeout`, params.sqlite_lock_timeout, DEFAULT_SQLITE_LOCKING.lockTimeout, 0.001),
+      section,
+    },
   };
+}
+
+/** SQLite's own busy wait holds the event loop: at most this many milliseconds per try. */
+export const MAX_SQLITE_BUSY_TIMEOUT_MS = 100;
+
+function sqliteLocking(options: SqlConnectionOptions): SqliteLocking {
+  return options.sqlite ?? { ...DEFAULT_SQLITE_LOCKING, section: (options.key ?? 'auth.sqluri').replace(/\.sqluri$/, '') };
 }
 
 /** DATETIME where the dialect has it; PostgreSQL's equivalent is TIMESTAMP. */
@@ -52,7 +72,7 @@ export function affectedAny(result: { affected?: number | null }): boolean {
   return (result.affected ?? 0) > 0;
 }
 
-function poolOptions(dialect: SqlDialect, options: SqlConnectionOptions): Partial<DataSourceOptions> {
+function poolOptions(dialect: SqlDialect, options: SqlConnectionOptions, database: string): Partial<DataSourceOptions> {
   const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
   const recycle = options.poolRecycle ?? DEFAULT_POOL_RECYCLE;
   const timeout = Math.ceil((options.connectTimeout ?? DEFAULT_POOL_TIMEOUT) * 1000);
@@ -63,7 +83,11 @@ function poolOptions(dialect: SqlDialect, options: SqlConnectionOptions): Partia
     // mysql2 only runs its idle reaper when maxIdle < connectionLimit.
     return { poolSize, connectTimeout: timeout, extra: { idleTimeout: recycle * 1000, maxIdle: Math.max(1, poolSize - 1) } } as Partial<DataSourceOptions>;
   }
-  return {};
+  const locking = sqliteLocking(options);
+  return {
+    timeout: locking.busyTimeoutMs,
+    prepareDatabase: (db: Parameters<typeof preparePragmas>[0]) => preparePragmas(db, locking, database),
+  } as Partial<DataSourceOptions>;
 }
 
 /** How often a table creation that lost a race to another process is tried again. */
@@ -130,10 +154,56 @@ async function createMissingTables(dataSource: DataSource, tables: EntityMetadat
   }
 }
 
-/** A set of entities on a connection, and whether their missing tables are created at open. */
+/** A set of entities on a connection, whether their missing tables are created at open, and who declares them. */
 interface EntityGroup {
   entities: SqlConnectionOptions['entities'];
   createTables: boolean;
+  owner: string;
+}
+
+function ownerOf(options: SqlConnectionOptions): string {
+  return options.owner ?? `the ${(options.key ?? 'auth.sqluri').replace(/\.sqluri$/, '')} tables`;
+}
+
+/**
+ * An entity declaration the database cannot take (a column type of another dialect, a missing
+ * primary column…): the app's code is at fault, not the database, and the message names who
+ * declared the entity, even on a connection another part shares.
+ */
+export class DataDeclarationError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DataDeclarationError';
+  }
+}
+
+/** By name: jest realms and a second copy of the package make `instanceof` unreliable. */
+export function isDataDeclarationError(err: unknown): err is DataDeclarationError {
+  return (err as Error | null)?.name === 'DataDeclarationError';
+}
+
+function entityName(entity: unknown): string | undefined {
+  if (typeof entity === 'string') return entity;
+  if (typeof entity === 'function') return entity.name;
+  return (entity as { options?: { name?: string } } | null)?.options?.name;
+}
+
+/**
+ * TypeORM's refusal of an entity while it builds the metadata, which names the entity's column
+ * as `"Entity.property"`: a DataDeclarationError naming the group that declares the entity.
+ * Undefined for anything else (a driver's or the network's error).
+ */
+function declarationError(err: unknown, groups: EntityGroup[], dialect: SqlDialect): DataDeclarationError | undefined {
+  if (!(err instanceof typeorm().TypeORMError) || (err as { driverError?: unknown }).driverError !== undefined) return undefined;
+  const named = /"([^".]+)\.([^"]+)"/.exec(err.message);
+  if (!named) return undefined;
+  const [, entity, column] = named;
+  const group = groups.find((g) => listOf(resolveEntities(g.entities, dialect)).some((e) => entityName(e) === entity));
+  if (!group) return undefined;
+  const type = /^Data type "([^"]+)" in /.exec(err.message)?.[1];
+  const what = type === undefined ? err.message
+    : `data type "${type}" is not supported by ${dialect}; use a portable type (docs/app.md, "Storing data", "Column types")`;
+  return new DataDeclarationError(`${group.owner}: entity "${entity}", column "${column}": ${what}`, { cause: err });
 }
 
 function resolveEntities(entities: SqlConnectionOptions['entities'], dialect: SqlDialect): EntityList {
@@ -160,21 +230,25 @@ function tablesToCreate(dataSource: DataSource, groups: EntityGroup[], dialect: 
 async function openGroups(sqluri: string, options: SqlConnectionOptions, groups: EntityGroup[]): Promise<DataSource> {
   const { dialect, options: base } = parseSqlUri(sqluri, options);
   const entities = groups.flatMap((group) => listOf(resolveEntities(group.entities, dialect))) as EntityList;
-  const dataSource = new (typeorm().DataSource)({ ...base, ...poolOptions(dialect, options), entities, synchronize: false, logging: false } as DataSourceOptions);
+  const database = String((base as { database?: unknown }).database);
+  const dataSource = new (typeorm().DataSource)({ ...base, ...poolOptions(dialect, options, database), entities, synchronize: false, logging: false } as DataSourceOptions);
   try {
     await dataSource.initialize();
+    if (dialect === 'sqlite') installSqliteLocking(dataSource, sqliteLocking(options), database);
     const tables = tablesToCreate(dataSource, groups, dialect);
     if (tables.length > 0) await createWithRetries(() => createMissingTables(dataSource, tables));
     return dataSource;
   } catch (err) {
     if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    const declared = declarationError(err, groups, dialect);
+    if (declared) throw declared;
     throw new BackendError(`cannot open SQL database ${maskSqlUri(sqluri)}: ${(err as Error).message}`, { cause: err });
   }
 }
 
 /** Connects a TypeORM data source for `sqluri`. Connection failures are `BackendError`s naming the masked URI. */
 export function openDataSource(sqluri: string, options: SqlConnectionOptions): Promise<DataSource> {
-  return openGroups(sqluri, options, [{ entities: options.entities, createTables: options.createTables ?? true }]);
+  return openGroups(sqluri, options, [{ entities: options.entities, createTables: options.createTables ?? true, owner: ownerOf(options) }]);
 }
 
 /** SQLite's answer to a write on a file that was deleted, moved or replaced under the open handle. */
@@ -213,7 +287,7 @@ export class SqlConnection {
     this.uri = uri;
     this.maskedUri = maskSqlUri(uri);
     this.identity = databaseIdentity(uri, options);
-    this.groups = [{ entities: options.entities, createTables: options.createTables ?? true }];
+    this.groups = [{ entities: options.entities, createTables: options.createTables ?? true, owner: ownerOf(options) }];
     const database = parsed.dialect === 'sqlite' ? String(parsed.options.database) : ':memory:';
     if (database !== ':memory:') this.sqliteFile = database;
   }
@@ -222,9 +296,9 @@ export class SqlConnection {
    * Adds entities of another user of the same database (the app's data next to the users
    * table), before the connection opens: one pool, one data source for both.
    */
-  attach(entities: SqlConnectionOptions['entities'], createTables: boolean): void {
+  attach(entities: SqlConnectionOptions['entities'], createTables: boolean, owner: string): void {
     if (this.opening || this.current) throw new Error(`SqlConnection.attach: ${this.maskedUri} is already open`);
-    this.groups.push({ entities, createTables });
+    this.groups.push({ entities, createTables, owner });
   }
 
   /** The open data source, or undefined before the first open, after close, or after a failed open. */
