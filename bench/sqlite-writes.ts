@@ -71,7 +71,7 @@ async function wrk(server: Server, duration: number, connections: number): Promi
   const before = treeCpuUs(server.child.pid!);
   const { stdout } = await promisify(execFile)('wrk', ['-t2', `-c${connections}`, `-d${duration}s`, `http://127.0.0.1:${server.port}/r/abc`]);
   const cpu = treeCpuUs(server.child.pid!) - before;
-  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1]);
+  const requests = Number(stdout.split('\n').find((line) => line.includes(' requests in '))?.trim().split(' ')[0]);
   const bad = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0) + Number(/timeout (\d+)/.exec(stdout)?.[1] ?? 0);
   return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]), requests, bad, cpuUs: cpu / requests };
 }
