@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { AUTH_SETTINGS, DUMMY_SETTINGS, THROTTLE_SETTINGS } from '../auth/auth-schema';
+import { AUTH_SETTINGS, DUMMY_SETTINGS, THROTTLE_SETTINGS, TOKEN_SETTINGS } from '../auth/auth-schema';
+import { type SchemeSettings, readSchemeSettings } from '../auth/schemes/scheme-settings';
 import { LDAP_SETTINGS } from '../auth/ldap/ldap-schema';
 import { maxPasswordLength } from '../auth/password-length';
 import { type AuthRegistry, backendSettings } from '../auth/registry';
@@ -21,13 +22,13 @@ import { ClientIpResolver } from './request/client-ip';
 /** Every framework key with its docs, built-in backends included: the configuration reference. */
 export const FRAMEWORK_SETTINGS: SettingsSchema = {
   ...TOP_LEVEL_SETTINGS, ...GLOBAL_SETTINGS, ...METRICS_SETTINGS, ...SERVER_SETTINGS,
-  ...AUTH_SETTINGS, ...THROTTLE_SETTINGS, ...DUMMY_SETTINGS, ...SQL_SETTINGS, ...LDAP_SETTINGS,
+  ...AUTH_SETTINGS, ...THROTTLE_SETTINGS, ...TOKEN_SETTINGS, ...DUMMY_SETTINGS, ...SQL_SETTINGS, ...LDAP_SETTINGS,
   ...CEF_SETTINGS, ...SMTP_SETTINGS,
 };
 
 const COMMON: SettingsSchema = {
   ...TOP_LEVEL_SETTINGS, ...GLOBAL_SETTINGS, ...METRICS_SETTINGS, ...SERVER_SETTINGS,
-  ...AUTH_SETTINGS, ...THROTTLE_SETTINGS, ...CEF_SETTINGS, ...SMTP_SETTINGS,
+  ...AUTH_SETTINGS, ...THROTTLE_SETTINGS, ...TOKEN_SETTINGS, ...CEF_SETTINGS, ...SMTP_SETTINGS,
 };
 
 /** The framework's own sections: a key no schema declares there is an error. */
@@ -39,8 +40,10 @@ export interface FrameworkSettings {
   readonly operability: OperabilitySettings;
   /** `[cef]`; null when CEF is off. */
   readonly cef: CefSettings | null;
-  /** `auth.throttle_*` and `auth.max_password_length`, when `auth.backend` is set. */
+  /** `auth.throttle_*`, `auth.max_password_length` and `auth.check_node`, when `auth.backend` is set or a token strategy is configured. */
   readonly auth?: { readonly throttle: LoginThrottleSettings; readonly maxPasswordLength: number; readonly checkNode: boolean };
+  /** `auth.scheme` and the token strategies' settings (docs/auth-tokens.md). */
+  readonly schemes: SchemeSettings;
   readonly clientIp: ClientIpResolver;
   /** `[host:…]` views (src/config/host-configs.ts). */
   readonly hosts: ReadonlyMap<string, FlatConfig>;
@@ -91,12 +94,14 @@ export function readSettings(config: FlatConfig, options: ReadSettingsOptions = 
   const clientIp = new ClientIpResolver(app.trustedProxies);
   const hosts = hostConfigs(config);
   const cef = parseCefSettings(config, { requireFile: !options.cefSinkGiven, warn });
-  const auth = config['auth.backend'] === undefined && !options.authGiven ? undefined : Object.freeze({
+  const basicAvailable = config['auth.backend'] !== undefined || options.authGiven === true;
+  const schemes = readSchemeSettings(config, { baseDir, serveWorker: options.serveWorker, basicAvailable });
+  const auth = !basicAvailable && schemes.bearer === undefined && schemes.hawk === undefined ? undefined : Object.freeze({
     throttle: readThrottleSettings(config, { serveWorker: options.serveWorker }),
     maxPasswordLength: maxPasswordLength({ max_password_length: config['auth.max_password_length'] }),
     checkNode: readBoolean('auth.check_node', config['auth.check_node'], false),
   });
-  return Object.freeze({ app: Object.freeze(app), operability: Object.freeze(operability), cef, auth, clientIp, hosts, keys });
+  return Object.freeze({ app: Object.freeze(app), operability: Object.freeze(operability), cef, auth, schemes, clientIp, hosts, keys });
 }
 
 function sectionsOf(schema: SettingsSchema): string[] {

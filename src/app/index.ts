@@ -17,6 +17,9 @@ export { FRAMEWORK_SETTINGS, readSettings, type FrameworkSettings, type ReadSett
 export { CEF_BACKEND_FAILURE, CEF_INVALID_USERNAME, CEF_URL_MISMATCH } from './authentication/basic-authentication';
 export { CEF_ACCOUNT_LOCKED, TooManyLoginsError } from './authentication/login-throttling';
 export { CEF_WRONG_NODE } from './authentication/node-check';
+export {
+  CEF_BAD_PAYLOAD, CEF_HAWK_REPLAY, CEF_INSUFFICIENT_SCOPE, CEF_INVALID_BEARER, CEF_INVALID_HAWK, type RouteAuth,
+} from './authentication/token-authentication';
 export { proxy, type ProxyOptions } from './responses/proxy';
 export type { HeartbeatCheck, CheckOutcome, CheckStatus, HeartbeatReport } from './pages/dockerflow';
 export type { AppMetrics, AuthOutcome, Scrape } from './observability/metrics';

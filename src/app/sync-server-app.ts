@@ -16,9 +16,12 @@ import { appSettingsSchema } from '../data/data-schema';
 import type { FlatConfig } from '../config/types';
 import type { AppSettings } from './app-settings';
 import { type AnswerProfile, readAnswerProfile } from './answer-profile';
-import { type Authenticator, BasicAuthenticator } from './authentication/authenticator';
-import { unauthorized } from './authentication/basic-authentication';
+import { type Authenticator, BasicAuthenticator, StrategyAuthenticator, missingCredentials } from './authentication/authenticator';
 import { checkingNode, userNodeReader } from './authentication/node-check';
+import type { HawkCredentials } from '../auth/schemes/hawk-credentials';
+import type { TokenScheme } from '../auth/schemes/token-scheme';
+import { buildTokenSchemes } from './authentication/token-strategies';
+import type { RouteAuth } from './authentication/token-authentication';
 import { type AppHooks, HOOK_NAMES, type HookName, composeHooks } from './hooks';
 import { IdleSweeper } from './idle-sweeper';
 import { Lifecycle, type LifecycleState, type RegisterPart } from './lifecycle';
@@ -93,6 +96,8 @@ export abstract class SyncServerApp {
   readonly #authenticator?: Authenticator;
   readonly #data?: AppData;
   readonly #throttle?: LoginThrottling;
+  /** The token strategies configured (`auth.bearer_*`, `auth.hawk_*`), opened by start(). */
+  #tokens: Partial<Record<'bearer' | 'hawk', TokenScheme>> = {};
   readonly #readFiles: () => void;
   /** Counts repeats of an error logged once; what is counted at close is written then. */
   readonly #repeatedErrors = new RepeatedErrors();
@@ -127,21 +132,36 @@ export abstract class SyncServerApp {
     const warn = (message: string) => this.logger.warn(message);
     for (const message of settings.keys.warnings) warn(message);
     this.hostConfigs = settings.hosts as Map<string, FlatConfig>;
-    const routes = readRouteTable(this, SyncServerApp, { backendConfigured: options.auth !== undefined || this.config['auth.backend'] !== undefined });
+    const routes = readRouteTable(this, SyncServerApp, {
+      backendConfigured: options.auth !== undefined || this.config['auth.backend'] !== undefined,
+      schemes: { defaults: settings.schemes.schemes, available: settings.schemes.available },
+    });
     this.cef = new CefLogger(this.config, { sink: options.cefSink, warn, openLater: true, settings: settings.cef });
     // Builds the backend object only (loading its driver); it connects in start().
     this.auth = options.auth ??
       (this.config['auth.backend'] === undefined ? undefined : createAuthBackend(this.config, { baseDir: options.baseDir, warn }));
     this.#data = this.#appData(options.baseDir, warn);
-    if (this.auth) {
-      // settings.auth is read whenever there is a backend (auth.backend, or options.auth).
-      const authSettings = settings.auth!;
-      this.#throttle = createLoginThrottling(this.cef, warn, authSettings.throttle);
-      this.#authenticator = new BasicAuthenticator({
-        backend: this.auth, cef: this.cef, realm: this.settings.realm, logins: authCacheOf(this.auth),
-        maxPasswordLength: authSettings.maxPasswordLength,
-        throttle: this.#throttle,
+    // settings.auth is read whenever there is a backend (auth.backend, or options.auth) or a token strategy.
+    const authSettings = settings.auth;
+    if (authSettings) this.#throttle = createLoginThrottling(this.cef, warn, authSettings.throttle);
+    const basic = this.auth && authSettings && new BasicAuthenticator({
+      backend: this.auth, cef: this.cef, realm: this.settings.realm, logins: authCacheOf(this.auth),
+      maxPasswordLength: authSettings.maxPasswordLength,
+      throttle: this.#throttle,
+    });
+    const { schemes } = settings.schemes;
+    if (settings.schemes.bearer || settings.schemes.hawk) {
+      const own = this.hawkCredentials !== SyncServerApp.prototype.hawkCredentials;
+      this.#tokens = buildTokenSchemes(settings.schemes, {
+        owner: this.constructor.name, warn, users: this.auth,
+        hawkCredentials: own ? (id) => this.hawkCredentials(id) : undefined,
       });
+      this.#authenticator = new StrategyAuthenticator({
+        basic, tokens: this.#tokens, defaults: { optional: false, schemes, scopes: [] },
+        deps: { cef: this.cef, realm: this.settings.realm, throttle: this.#throttle },
+      });
+    } else {
+      this.#authenticator = basic;
     }
     if (!this.cef.enabled && routes.some((r) => r.authenticated || r.cef)) {
       this.logger.warn('CEF logging is off (no cef.* settings): authentication failures and @cef events are not logged');
@@ -157,7 +177,7 @@ export abstract class SyncServerApp {
     this.#heartbeat = ops.heartbeat;
     this.#readFiles = ops.readFiles;
     this.metrics = ops.metrics;
-    const login = (ctx: AppContext, urlUsername?: string) => this.authenticate(ctx, urlUsername);
+    const login = (ctx: AppContext, urlUsername?: string, route?: RouteAuth) => this.authenticate(ctx, urlUsername, route);
     // auth.check_node: one step after the login of any scheme (src/app/authentication/node-check.ts).
     const authenticate = settings.auth?.checkNode
       ? checkingNode(login, { nodeOf: userNodeReader(this.auth), cef: this.cef, realm: this.settings.realm })
@@ -174,7 +194,7 @@ export abstract class SyncServerApp {
         handler,
         beforeCall,
         authenticate: this.metrics?.countAuthOutcomes(authenticate) ?? authenticate,
-        unauthorized: () => unauthorized(this.settings.realm),
+        unauthorized: () => missingCredentials(route.authenticated?.schemes ?? ['basic'], this.settings.realm),
         cef: this.cef,
         maxBodySize: this.settings.maxBodySize,
         contentTypes,
@@ -340,11 +360,21 @@ export abstract class SyncServerApp {
    * Who is calling, for `@authenticated` routes: the user, null when the request carries no
    * credentials, or throws an HttpError. Default: HTTP Basic against the auth backend (the user
    * store). Override it for another scheme; then no auth backend is needed.
-   * `urlUsername` is the route's `username` param, which must name the same user.
+   * `urlUsername` is the route's `username` param, which must name the same user; `route` what
+   * the route's `@authenticated` asks (its schemes, from `auth.scheme` unless it names its own, and scopes).
    */
-  protected authenticate(ctx: AppContext, urlUsername?: string): Promise<AppUser | null> {
+  protected authenticate(ctx: AppContext, urlUsername?: string, route?: RouteAuth): Promise<AppUser | null> {
     if (!this.#authenticator) throw new Error(`${this.constructor.name}: no auth backend to authenticate against`);
-    return this.#authenticator.authenticate(ctx, urlUsername);
+    return this.#authenticator.authenticate(ctx, urlUsername, route);
+  }
+
+  /**
+   * The Hawk credentials of an id, for `auth.hawk_credentials = app` (docs/auth-tokens.md): the
+   * MAC key and algorithm, the user, optionally scopes and an expiry; null when the id is unknown.
+   * A failure of the store behind it should be a `BackendError` (503).
+   */
+  protected hawkCredentials(_id: string): Promise<HawkCredentials | null> {
+    return Promise.reject(new Error(`${this.constructor.name}.hawkCredentials is not implemented`));
   }
 
   /**
@@ -422,6 +452,14 @@ export abstract class SyncServerApp {
     }
     const throttle = this.#throttle;
     if (throttle) register('login throttle', () => throttle.close());
+    for (const scheme of Object.values(this.#tokens)) {
+      register(`${scheme.name} scheme`, () => scheme.close());
+      try {
+        await scheme.open();
+      } catch (err) {
+        throw new Error(`${this.constructor.name}.listen: the ${scheme.name} scheme cannot start: ${(err as Error).message}`, { cause: err });
+      }
+    }
     const metrics = this.metrics;
     if (metrics) {
       register('metrics', () => metrics.close());

@@ -1,6 +1,7 @@
 import type { ParameterizedContext } from 'koa';
 import type { Logger } from 'pino';
 import type { AuthBackend, UserId } from '../auth/backend';
+import type { SchemeName } from '../auth/schemes/token-scheme';
 import type { CefSink } from '../cef/types';
 import type { FlatConfig } from '../config/types';
 
@@ -10,6 +11,10 @@ export interface AppUser {
   name: string;
   /** The user's storage node, when the scheme that logged in knows it (read by `auth.check_node`). */
   syncNode?: string;
+  /** The scheme that authenticated the request (undefined: Basic, or the app's own `authenticate`). */
+  scheme?: SchemeName;
+  /** What a token or Hawk credentials allow (their scopes). */
+  scopes?: ReadonlySet<string>;
 }
 
 /** What the app puts on `ctx.state` before any handler runs. */

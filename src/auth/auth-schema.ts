@@ -31,3 +31,29 @@ export const THROTTLE_SETTINGS: SettingsSchema = {
 export const DUMMY_SETTINGS: SettingsSchema = {
   'auth.allow_dummy': ['boolean', '`false`', 'must be `true` for `auth.backend = dummy` (accepts any password)'],
 };
+
+/** The schemes and the token strategies' keys (src/auth/schemes, docs/auth-tokens.md). */
+export const TOKEN_SETTINGS: SettingsSchema = {
+  'auth.scheme': ['list of `basic` `bearer` `hawk`', '`basic`', 'the app\'s schemes, tried in order (a route may name its own)'],
+  'auth.bearer_issuer': ['text', 'required for `bearer`', 'the `iss` every token must carry'],
+  'auth.bearer_audience': ['text', 'required for `bearer`', 'the `aud` every token must carry'],
+  'auth.bearer_jwks_url': ['URL', 'none', 'the issuer\'s JWKS (one key source of three)'],
+  'auth.bearer_key_file': ['path', 'none', 'a PEM public key or certificate (one key source of three)'],
+  'auth.bearer_secret': ['text', 'none', 'an HMAC shared secret of 32 bytes or more (one key source of three)'],
+  'auth.bearer_algorithms': ['list', '`RS256 ES256 EdDSA` (`HS256` with a secret)', 'the algorithms accepted (never `none`)'],
+  'auth.bearer_clock_skew': ['seconds', '`30`', 'leeway on `exp` and `nbf`'],
+  'auth.bearer_user_claim': ['claim name', '`sub`', 'the claim that names the user'],
+  'auth.bearer_user_lookup': ['boolean', '`false`', 'the user must exist in the auth backend (its id becomes the user\'s)'],
+  'auth.bearer_jwks_refresh': ['seconds', '`60`', 'least time between two JWKS fetches for an unknown `kid`'],
+  'auth.bearer_jwks_timeout': ['seconds', '`5`', 'JWKS fetch deadline'],
+  'auth.bearer_max_length': ['integer', '`8192`', 'longest token in characters (a longer one is a 400)'],
+  'auth.hawk_credentials': ['`app` | `sql`', '`app`', 'where Hawk credentials come from: the app\'s `hawkCredentials(id)` or a table'],
+  'auth.hawk_sqluri': ['database URI', '`auth.sqluri`', 'the database of the credentials table and the `sql` nonce store'],
+  'auth.hawk_table': ['SQL identifier', '`hawk_credentials`', 'the credentials table'],
+  'auth.hawk_skew': ['integer seconds', '`60`', 'timestamp skew allowed either way (then 401 with `ts`/`tsm`)'],
+  'auth.hawk_nonce_store': ['`memory` | `cluster` | `sql`', '`cluster` under `serve`, else `memory`', 'where seen nonces are kept (`sql`: shared by the fleet)'],
+  'auth.hawk_host': ['host name', 'the `Host` header', 'the host clients sign, when a proxy changes it'],
+  'auth.hawk_port': ['integer', 'the `Host` header\'s', 'the port clients sign, when a proxy changes it'],
+  'auth.token_cache_size': ['integer', '`10000`', 'verified tokens and Hawk credentials kept per process (`0`: none)'],
+  'auth.token_cache_ttl': ['seconds', '`300`', 'longest a verified token is served from the cache (never past its `exp`)'],
+};

@@ -10,3 +10,5 @@ export { escapeFilterValue, escapeDnValue } from './ldap/ldap-escape';
 export { DummyAuth } from './dummy-auth';
 export { SQLAuth } from './sql/sql-auth';
 export { LDAPAuth, NodeAttributionError } from './ldap/ldap-auth';
+export { SCHEME_NAMES, TokenFailure, type SchemeName, type TokenIdentity, type TokenScheme } from './schemes/token-scheme';
+export type { HawkCredentials, HawkCredentialsSource } from './schemes/hawk-credentials';

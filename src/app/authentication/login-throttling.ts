@@ -25,13 +25,13 @@ export class LoginThrottling {
   constructor(private readonly throttle: LoginThrottle, private readonly cef: Pick<CefLogger, 'log'>) {}
 
   /** Throws TooManyLoginsError while the account (`accountKey`) or the address is blocked. */
-  async admit(ctx: AppContext, account: string, fresh: boolean): Promise<void> {
+  async admit(ctx: AppContext, account: string | undefined, fresh: boolean): Promise<void> {
     const { blockedForMs } = await this.throttle.check(account, ctx.state.clientIp, fresh);
     if (blockedForMs > 0) throw new TooManyLoginsError(Math.max(1, Math.ceil(blockedForMs / 1000)));
   }
 
-  /** Counts a failed login of `name` against its account; writes the CEF event when it starts a block. */
-  async failed(ctx: AppContext, account: string, name: string): Promise<void> {
+  /** Counts a failed login of `name` against its account (when known) and the address; writes the CEF event when it starts a block. */
+  async failed(ctx: AppContext, account: string | undefined, name: string | undefined): Promise<void> {
     const { started } = await this.throttle.failed(account, ctx.state.clientIp);
     for (const kind of started) {
       const rule = this.throttle.settings[kind];

@@ -31,6 +31,10 @@ export interface RouteDeclaration {
 export interface AuthenticatedOptions {
   /** Run the handler without a user when the request carries no credentials at all. */
   optional?: boolean;
+  /** The strategy (or strategies, tried in order) this route takes instead of `auth.scheme`: `'basic'`, `'bearer'`, `'hawk'`. */
+  scheme?: string | readonly string[];
+  /** Scopes the token (or Hawk credentials) must all carry; a request without them is a 403 `insufficient_scope`. */
+  scopes?: readonly string[];
 }
 
 export interface CefOptions {
@@ -43,7 +47,8 @@ export interface CefOptions {
 /** What the decorators record on a method; read once by the app at construction. */
 export interface HandlerMetadata {
   routes: RouteDeclaration[];
-  authenticated?: Required<AuthenticatedOptions>;
+  /** As written: the route table reader checks it and resolves the schemes. */
+  authenticated?: { optional: boolean; scheme?: unknown; scopes?: unknown };
   cef?: { severity: number } & CefOptions;
 }
 
@@ -132,15 +137,16 @@ export function route(method: string | string[], path: string, options: RouteOpt
 }
 
 /**
- * Requires credentials (HTTP Basic by default, see `SyncServerApp.authenticate`) and puts the
- * user on `ctx.state.user`. Use bare (`@authenticated`) or with options.
+ * Requires credentials (the app's `auth.scheme`, HTTP Basic by default, see
+ * `SyncServerApp.authenticate`) and puts the user on `ctx.state.user`. Use bare
+ * (`@authenticated`) or with options (`@authenticated({ scheme: 'bearer', scopes: ['notes:write'] })`).
  */
 export function authenticated(options?: AuthenticatedOptions): AnyDecorator;
 export function authenticated(target: unknown, context: unknown, descriptor?: unknown): any;
 export function authenticated(...args: unknown[]): any {
   const mark = (options: AuthenticatedOptions = {}) =>
     methodDecorator('@authenticated', (meta) => {
-      meta.authenticated = { optional: options.optional === true };
+      meta.authenticated = { optional: options.optional === true, scheme: options.scheme, scopes: options.scopes };
     });
   if (args.length >= 2) return mark()(...args);
   return mark(args[0] as AuthenticatedOptions | undefined);

@@ -54,10 +54,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
  * (by Content-Length or as it arrives) is a 413; bad UTF-8 or bad JSON, an empty body included,
  * is a 400 whose JSON body is respcode 6 (ERROR_MALFORMED_JSON), as the Sync API expects (the JSON
  * answer profile: problem details saying so).
- * `accepts` widens the Content-Types taken (a route's `contentTypes`, for legacy clients).
+ * `accepts` widens the Content-Types taken (a route's `contentTypes`, for legacy clients);
+ * `check` sees the bytes before they are parsed (the Hawk payload hash).
  */
-export async function readJsonBody(req: IncomingMessage, limit: number, accepts: (header: string | undefined) => boolean = isJsonContentType): Promise<unknown> {
+export async function readJsonBody(req: IncomingMessage, limit: number, accepts: (header: string | undefined) => boolean = isJsonContentType,
+  check?: (bytes: Buffer) => void): Promise<unknown> {
   const bytes = await readChecked(req, limit, accepts, 'Content-Type must be application/json');
+  check?.(bytes);
   try {
     return JSON.parse(utf8.decode(bytes)) as unknown;
   } catch {
@@ -65,9 +68,14 @@ export async function readJsonBody(req: IncomingMessage, limit: number, accepts:
   }
 }
 
-/** The request body as a string, for `{ body: 'text' }` routes: UTF-8 (else a 400), at most `limit` bytes (else 413). */
-export async function readTextBody(req: IncomingMessage, limit: number, accepts: (header: string | undefined) => boolean): Promise<string> {
+/**
+ * The request body as a string, for `{ body: 'text' }` routes: UTF-8 (else a 400), at most `limit` bytes (else 413).
+ * `check` sees the bytes first (the Hawk payload hash).
+ */
+export async function readTextBody(req: IncomingMessage, limit: number, accepts: (header: string | undefined) => boolean,
+  check?: (bytes: Buffer) => void): Promise<string> {
   const bytes = await readChecked(req, limit, accepts, 'Unsupported Content-Type for this resource');
+  check?.(bytes);
   try {
     return utf8.decode(bytes);
   } catch {

@@ -6,6 +6,7 @@ import { type ContentTypes, acceptsContentType } from './accepted-content-types'
 import { readJsonBody, readTextBody } from './json-body';
 import { compileValidation } from '../validation/route-validation';
 import type { RouteDefinition } from './route-table';
+import { type RouteAuth, checkSignedBody } from '../authentication/token-authentication';
 import type { AppContext, AppContextExtras, AppState, AppUser } from '../types';
 
 export type Handler = (ctx: AppContext) => unknown;
@@ -15,7 +16,7 @@ export interface RouteChainDeps {
   handler: Handler;
   /** The app's `beforeCall`, only when an app overrides it. */
   beforeCall?: (ctx: AppContext) => Headers | undefined | Promise<Headers | undefined>;
-  authenticate: (ctx: AppContext, urlUsername?: string) => Promise<AppUser | null>;
+  authenticate: (ctx: AppContext, urlUsername?: string, route?: RouteAuth) => Promise<AppUser | null>;
   /** The 401 for a request without credentials. */
   unauthorized: () => Error;
   cef: Pick<CefLogger, 'log'>;
@@ -85,11 +86,11 @@ export function buildRouteChain(route: RouteDefinition, deps: RouteChainDeps): M
   return async function routeChain(ctx) {
     const headers = beforeCall && await beforeCall(ctx);
     if (auth) {
-      const user = await authenticate(ctx, ctx.params.username);
+      const user = await authenticate(ctx, ctx.params.username, auth);
       if (user) ctx.state.user = user;
       else if (!auth.optional) throw unauthorized();
     }
-    if (limit > 0) ctx.request.body = await readBody(ctx.req, limit, accepts);
+    if (limit > 0) ctx.request.body = await readBody(ctx.req, limit, accepts, auth && ((bytes) => checkSignedBody(ctx, bytes, deps)));
     if (validate) await validate(ctx);
     finish(ctx, await call(ctx), headers);
   };

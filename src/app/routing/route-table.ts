@@ -3,6 +3,8 @@ import { type HandlerMetadata, type RouteOptions, handlerMetadata, ownMisuse } f
 import { type CompiledPath, compilePath } from './route-path';
 import { contentTypesProblem } from './accepted-content-types';
 import { validationProblems } from '../validation/route-validation';
+import { SCHEME_NAMES, type SchemeName } from '../../auth/schemes/token-scheme';
+import type { RouteAuth } from '../authentication/token-authentication';
 
 /** One route of an app, checked and ready to mount. */
 export interface RouteDefinition {
@@ -15,7 +17,8 @@ export interface RouteDefinition {
   source: string;
   compiled: CompiledPath;
   options: RouteOptions;
-  authenticated?: HandlerMetadata['authenticated'];
+  /** `@authenticated` resolved: its schemes (the route's, else `auth.scheme`) and scopes. */
+  authenticated?: RouteAuth;
   cef?: HandlerMetadata['cef'];
 }
 
@@ -28,11 +31,17 @@ type AnyClass = abstract new (...args: never[]) => unknown;
  * Reads the decorator metadata of every class between `app`'s own class and `base`, once.
  * A method without decorators that overrides a decorated one keeps the inherited routes;
  * one with decorators replaces them. Every problem is reported at once, naming `Class.method`.
- * `@authenticated` needs a configured backend (`backendConfigured`) or the app's own `authenticate()`.
+ * `@authenticated` needs a configured strategy for each scheme it takes (Basic: a backend,
+ * `backendConfigured`), or the app's own `authenticate()`.
  */
-export function readRouteTable(app: object, base: AnyClass, options: { backendConfigured: boolean }): RouteDefinition[] {
+export function readRouteTable(app: object, base: AnyClass, options: {
+  backendConfigured: boolean;
+  /** `auth.scheme` and the strategies configured (default: Basic alone). */
+  schemes?: { defaults: readonly SchemeName[]; available: ReadonlySet<SchemeName> };
+}): RouteDefinition[] {
   const authenticate = (target: object) => (target as { authenticate?: unknown }).authenticate;
-  const hasAuth = options.backendConfigured || authenticate(app) !== authenticate(base.prototype as object);
+  const ownAuthenticate = authenticate(app) !== authenticate(base.prototype as object);
+  const schemes = options.schemes ?? { defaults: ['basic'], available: new Set<SchemeName>(options.backendConfigured ? ['basic'] : []) };
   const baseName = base.name;
   const chain: object[] = [];
   for (let proto = Object.getPrototypeOf(app) as object | null; proto && proto !== base.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
@@ -64,9 +73,7 @@ export function readRouteTable(app: object, base: AnyClass, options: { backendCo
     if (meta.cef && !(Number.isInteger(meta.cef.severity) && meta.cef.severity >= 0 && meta.cef.severity <= 10)) {
       problems.push(`${owner}: @cef severity must be an integer from 0 to 10, got ${String(meta.cef.severity)}`);
     }
-    if (meta.authenticated && !hasAuth) {
-      problems.push(`${owner}: @authenticated needs an auth backend (set auth.backend or pass options.auth)`);
-    }
+    const auth = meta.authenticated && routeAuth(owner, meta.authenticated, schemes, ownAuthenticate, options.backendConfigured, problems);
     for (const declared of meta.routes) {
       const route = checkRoute(owner, declared.methods, declared.path, declared.options, problems);
       if (!route) continue;
@@ -82,12 +89,42 @@ export function readRouteTable(app: object, base: AnyClass, options: { backendCo
         }
       }
       if (problems.length === before) {
-        routes.push({ owner, property, ...route, source: declared.path, authenticated: meta.authenticated, cef: meta.cef });
+        routes.push({ owner, property, ...route, source: declared.path, authenticated: auth, cef: meta.cef });
       }
     }
   }
   if (problems.length > 0) throw new TypeError(`Invalid routes:\n  ${problems.join('\n  ')}`);
   return routes;
+}
+
+const MAX_SCOPE = 128;
+
+/** `@authenticated`'s options checked, and its schemes resolved against the configured strategies. */
+function routeAuth(owner: string, written: NonNullable<HandlerMetadata['authenticated']>,
+  schemes: { defaults: readonly SchemeName[]; available: ReadonlySet<SchemeName> }, ownAuthenticate: boolean, backend: boolean,
+  problems: string[]): RouteAuth | undefined {
+  const count = problems.length;
+  const { scheme, scopes } = written;
+  const names = scheme === undefined ? [...schemes.defaults] : Array.isArray(scheme) ? [...scheme as unknown[]] : [scheme];
+  if (names.length === 0) problems.push(`${owner}: @authenticated scheme must name at least one scheme`);
+  for (const name of names) {
+    if (typeof name !== 'string' || !(SCHEME_NAMES as readonly string[]).includes(name)) {
+      problems.push(`${owner}: @authenticated scheme ${JSON.stringify(name)} is unknown (known: ${SCHEME_NAMES.join(', ')})`);
+    } else if (!ownAuthenticate && !schemes.available.has(name as SchemeName)) {
+      problems.push(name === 'basic' && !backend
+        ? `${owner}: @authenticated needs an auth backend (set auth.backend or pass options.auth)`
+        : `${owner}: @authenticated scheme '${name}' is not configured (see docs/auth-tokens.md: auth.${name}_* keys)`);
+    }
+  }
+  if (new Set(names).size !== names.length) problems.push(`${owner}: @authenticated scheme lists a scheme twice`);
+  const list = scopes === undefined ? [] : Array.isArray(scopes) ? [...scopes as unknown[]] : undefined;
+  if (list === undefined || list.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s) || s.length > MAX_SCOPE)) {
+    problems.push(`${owner}: @authenticated scopes must be a list of scope tokens (RFC 6749 3.3), got ${JSON.stringify(scopes)}`);
+  } else if (list.length > 0 && names.every((name) => name === 'basic')) {
+    problems.push(`${owner}: @authenticated scopes need the bearer or hawk scheme (Basic credentials carry no scopes)`);
+  }
+  if (problems.length > count) return undefined;
+  return { optional: written.optional, schemes: names as SchemeName[], scopes: list as string[] };
 }
 
 function checkRoute(owner: string, methods: string[], path: string, options: RouteOptions, problems: string[]):

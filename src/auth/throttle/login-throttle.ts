@@ -58,19 +58,20 @@ export class LoginThrottle {
   /**
    * How long the account (`accountKey`) or the address is blocked. `fresh: false` (a
    * remembered login) may use what was read within `recheckSeconds`; a login that will reach
-   * the backend always reads.
+   * the backend always reads. Without an account (a token whose subject is not known yet) only
+   * the address is read.
    */
-  async check(account: string, clientIp: string, fresh: boolean): Promise<ThrottleVerdict> {
+  async check(account: string | undefined, clientIp: string, fresh: boolean): Promise<ThrottleVerdict> {
     const now = this.now();
     const address = this.addressOf(clientIp);
     // The fast path of remembered logins: one lookup by name and address, no hashing.
-    const pairKey = `${address}\0${account}`;
+    const pairKey = `${address}\0${account ?? ''}`;
     if (!fresh) {
       const pair = this.pairs.get(pairKey);
       if (pair !== undefined && now - pair.at < this.recheckMs) return { blockedForMs: Math.max(0, pair.blockedUntil - now) };
     }
     const [user, client] = await Promise.all([
-      this.call((l) => l.user.get(userKey(account))),
+      account === undefined ? null : this.call((l) => l.user.get(userKey(account))),
       this.call((l) => l.address.get(address)),
     ]);
     const blockedForMs = Math.max(this.note('user', user ?? null, now), this.note('address', client ?? null, now));
@@ -80,10 +81,10 @@ export class LoginThrottle {
     return { blockedForMs };
   }
 
-  /** Counts a failed login against the account (`accountKey`) and the address; says which blocks it started. */
-  async failed(account: string, clientIp: string): Promise<FailureVerdict> {
+  /** Counts a failed login against the account (`accountKey`, when known) and the address; says which blocks it started. */
+  async failed(account: string | undefined, clientIp: string): Promise<FailureVerdict> {
     const address = this.addressOf(clientIp);
-    const keys: [ThrottleKey, string][] = [['user', userKey(account)], ['address', address]];
+    const keys: [ThrottleKey, string][] = account === undefined ? [['address', address]] : [['user', userKey(account)], ['address', address]];
     const now = this.now();
     const started: ThrottleKey[] = [];
     const waits = await Promise.all(keys.map(async ([kind, key]) => {
