@@ -12,7 +12,6 @@
  *   git worktree add /tmp/base main   # or: git archive main src | tar -x -C /tmp/base, node_modules linked
  *   npx ts-node --transpile-only bench/hello-ab.ts /tmp/base . [--rounds 40] [--requests 2000] [--routes 2,30,200] [--path /nowhere/x --status 404]
  */
-import { connect } from 'node:net';
 import type { Server } from 'node:http';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
@@ -20,6 +19,7 @@ import { Router } from '@koa/router';
 import Koa from 'koa';
 import pino from 'pino';
 import { median, numberOption as option, option as textOption } from './support/bench-args';
+import { pipelinedBatch } from './support/pipelined-batch';
 
 const CEF = { 'cef.vendor': 'mozilla', 'cef.version': 0, 'cef.product': 'bench', 'cef.device_version': '1', 'cef.file': '/dev/null' };
 
@@ -68,43 +68,9 @@ async function appFrom(root: string, fillers: string[]): Promise<Server> {
 
 const request = (path: string) => `GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`;
 
-/** n requests, `depth` pipelined at a time on one keep-alive connection; resolves with the CPU µs used. */
-function batch(port: number, n: number, { path = '/hello/world', status = 200 } = {}, depth = 32): Promise<number> {
-  const REQ = request(path);
-  const answer = `HTTP/1.1 ${status}`;
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let sent = 0;
-    let got = 0;
-    let tail = '';
-    let start: NodeJS.CpuUsage;
-    const send = () => {
-      const k = Math.min(depth, n - sent);
-      sent += k;
-      socket.write(REQ.repeat(k));
-    };
-    socket.on('connect', () => {
-      start = process.cpuUsage();
-      send();
-    });
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      const text = tail + chunk;
-      let at = text.indexOf(answer);
-      while (at !== -1) {
-        got++;
-        at = text.indexOf(answer, at + 12);
-      }
-      tail = text.slice(-11);
-      if (got === n) {
-        const used = process.cpuUsage(start);
-        socket.destroy();
-        resolve((used.user + used.system) / n);
-      } else if (got === sent) send();
-    });
-    socket.on('error', reject);
-  });
-}
+/** n requests to `path` pipelined, each answered `status`; the CPU µs per request. */
+const batch = (port: number, n: number, { path = '/hello/world', status = 200 } = {}) =>
+  pipelinedBatch(port, new Array<string>(n).fill(request(path)), { status });
 
 async function main(): Promise<void> {
   const [rootA, rootB] = process.argv.slice(2).filter((arg, i, all) => !arg.startsWith('--') && !all[i - 1]?.startsWith('--'));

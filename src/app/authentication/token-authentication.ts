@@ -1,4 +1,3 @@
-import { accountKey } from '../../auth/throttle/login-throttle';
 import { TokenFailure, type SchemeName, type TokenIdentity, type TokenScheme } from '../../auth/schemes/token-scheme';
 import type { CefLogger } from '../../cef';
 import { AUTH_FAILURE } from '../../cef/signatures';
@@ -22,6 +21,12 @@ export interface RouteAuth {
   /** Scopes the credentials must all carry. */
   scopes: readonly string[];
 }
+
+/**
+ * The throttle's per-subject counter of a token's or Hawk credentials' user: the name as the
+ * issuer wrote it (an identifier, not a name a person typed: no canonical form).
+ */
+const subjectKey = (subject: string) => `token:${subject}`;
 
 const quote = (value: string) => `"${value.replace(/["\\]/g, '\\$&')}"`;
 
@@ -72,24 +77,28 @@ export function checkSignedBody(ctx: AppContext, body: Buffer, deps: Pick<TokenA
 export async function tokenAuthentication(ctx: AppContext, scheme: TokenScheme, header: string, urlUsername: string | undefined,
   route: RouteAuth, deps: TokenAuthenticationDeps): Promise<AppUser> {
   const { cef, realm, throttle } = deps;
-  await throttle?.admit(ctx, undefined, false);
-  let identity: TokenIdentity;
+  // A remembered token costs one throttle read (its subject's and address's); a new one is
+  // refused before any check while its address is blocked.
+  let identity = scheme.recall?.(header);
   try {
-    identity = await scheme.verify(ctx.req, header);
+    if (identity === undefined) {
+      await throttle?.admit(ctx, undefined, false);
+      identity = await scheme.verify(ctx.req, header);
+    }
   } catch (err) {
     if (!(err instanceof TokenFailure)) throw err;
     const subject = err.subject;
     const name = err.reason === 'for an unknown user' ? `${CEF_BACKEND_FAILURE} ${subject ?? ''}`
       : err.reason === 'replayed nonce' ? CEF_HAWK_REPLAY : scheme.name === 'bearer' ? CEF_INVALID_BEARER : CEF_INVALID_HAWK;
     cef.log(name, err.reason === 'replayed nonce' ? 7 : 5, ctx, { signature: AUTH_FAILURE, username: subject, reason: err.reason });
-    await throttle?.failed(ctx, subject === undefined ? undefined : accountKey(null, subject), subject);
+    await throttle?.failed(ctx, subject === undefined ? undefined : subjectKey(subject), subject);
     const headers = err.status === 400 && scheme.name === 'hawk' ? undefined
       : { 'WWW-Authenticate': schemeChallenge(scheme.name, realm, err.challenge) };
     const message = err.challenge.error_description ?? err.challenge.error;
     throw err.status === 400 ? new BadRequestError(message ?? 'Malformed Authorization header', { headers }) : new UnauthorizedError(message, { headers });
   }
   const name = identity.subject;
-  await throttle?.admit(ctx, accountKey(null, name), false);
+  await throttle?.admit(ctx, subjectKey(name), false);
   if (urlUsername !== undefined && urlUsername !== name) {
     cef.log(CEF_URL_MISMATCH, 7, ctx);
     throw new UnauthorizedError(undefined, { headers: { 'WWW-Authenticate': schemeChallenge(scheme.name, realm) } });

@@ -70,10 +70,15 @@ export class BearerScheme implements TokenScheme {
     await this.jwks?.open();
   }
 
+  recall(header: string): TokenIdentity | undefined {
+    return this.cache.get(header);
+  }
+
   async verify(_req: IncomingMessage, header: string): Promise<TokenIdentity> {
-    const token = header.slice(this.word.length + 1).trim();
-    const known = this.cache.get(token);
+    // Keyed on the whole header: a hit costs no slicing.
+    const known = this.cache.get(header);
     if (known !== undefined) return known;
+    const token = header.slice(this.word.length + 1).trim();
     if (token.length > this.settings.maxLength) throw new TokenFailure('too long', 400, { error: 'invalid_request', error_description: 'The access token is too long' });
     if (!B64TOKEN.test(token)) throw new TokenFailure('malformed', 400, { error: 'invalid_request', error_description: 'The Authorization header is malformed' });
     const payload = await this.check(token);
@@ -86,7 +91,7 @@ export class BearerScheme implements TokenScheme {
       id = found;
     }
     const identity: TokenIdentity = { subject, id, scopes: scopesOf(payload), expiresAt: (payload.exp! + this.settings.clockSkewSeconds) * 1000 };
-    this.cache.set(token, identity, identity.expiresAt);
+    this.cache.set(header, identity, identity.expiresAt);
     return identity;
   }
 

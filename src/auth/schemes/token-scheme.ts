@@ -43,13 +43,15 @@ export interface TokenScheme {
   open(): Promise<void>;
   /** The identity a request's `Authorization` header (whose scheme word is `word`) proves; throws a TokenFailure. */
   verify(req: IncomingMessage, header: string): Promise<TokenIdentity>;
+  /** The identity of a header verified before and still valid (the verification cache), without any check. */
+  recall?(header: string): TokenIdentity | undefined;
   /** Throws (a BackendError) when the scheme cannot verify anything new (its key source is gone). */
   checkHealth?(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** `true` when `header` starts with `word` (any case) and a space. */
+/** `true` when `header` starts with `word` (any case; as written is the fast path) and a space. */
 export function hasSchemeWord(header: string, word: string): boolean {
   return header.length > word.length && header.charCodeAt(word.length) === 0x20 &&
-    header.slice(0, word.length).toLowerCase() === word.toLowerCase();
+    (header.startsWith(word) || header.slice(0, word.length).toLowerCase() === word.toLowerCase());
 }
