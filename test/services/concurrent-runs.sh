@@ -16,8 +16,13 @@ chmod 755 "$work"   # the PostgreSQL tools run as the postgres account, from the
 trap 'rm -rf "$work"' EXIT
 for copy in a b; do
   mkdir -p "$work/$copy"
-  # the tracked and new files, as a clone has them; node_modules shared through a link
-  (cd "$root" && git ls-files -z --cached --others --exclude-standard | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$work/$copy"
+  # the tracked and new files, as a clone has them (a tree without .git, e.g. an exported
+  # archive: all of it but node_modules); node_modules shared through a link
+  if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
+    (cd "$root" && git ls-files -z --cached --others --exclude-standard | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$work/$copy"
+  else
+    (cd "$root" && tar --exclude=./node_modules --exclude=./.jest-cache -cf - .) | tar -xf - -C "$work/$copy"
+  fi
   ln -s "$root/node_modules" "$work/$copy/node_modules"
 done
 

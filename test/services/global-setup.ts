@@ -11,4 +11,6 @@ export default async function globalSetup(): Promise<void> {
   const runDir = mkdtempSync(path.join(os.tmpdir(), 'sc-test-'));
   chmodSync(runDir, 0o755); // PostgreSQL runs as the postgres account and must reach its folder
   process.env.SC_TEST_RUN_DIR = runDir;
+  // The servers started for this run stop when this process is gone, even killed (die-with-run.sh).
+  process.env.SC_TEST_OWNER_PID = String(process.pid);
 }

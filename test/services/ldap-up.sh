@@ -35,9 +35,10 @@ start_slapd() {
   echo "slapd did not come up" >&2; cat "$LDAP_DIR/slapd.stderr" >&2; exit 1
 }
 
-if [ "${1:-}" = "--keep" ] && [ -d "$LDAP_DIR/slapd.d" ]; then start_slapd; exit 0; fi
+if [ "${1:-}" = "--keep" ] && [ -d "$LDAP_DIR/slapd.d" ]; then die_with_run ldap LDAP_DIR "$LDAP_DIR"; start_slapd; exit 0; fi
 
 rm -rf "$LDAP_DIR"; mkdir -p "$LDAP_DIR"/{slapd.d,data,run,tls}
+die_with_run ldap LDAP_DIR "$LDAP_DIR"
 
 # a throwaway CA and a server certificate for 127.0.0.1 / localhost (ldaps:// and StartTLS)
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=services-core test CA" \

@@ -35,6 +35,8 @@ export async function ownPostgres(prefix = 'sc-pg-own-'): Promise<OwnPostgres> {
   const uid = execFileSync('id', ['-u', 'postgres']).toString().trim();
   const gid = execFileSync('id', ['-g', 'postgres']).toString().trim();
   chownSync(dir, Number(uid), Number(gid));
+  // Stopped by pg-down.sh if the run is killed before remove() (die-with-run.sh).
+  execFileSync('bash', ['-c', '. "$0"; die_with_run pg PG_DIR "$1"', path.join(__dirname, 'stop-pid.sh'), dir], { stdio: 'ignore' });
   const port = await freePort();
   const start = () => asPostgres('pg_ctl', ['-D', `${dir}/data`, '-l', `${dir}/server.log`, '-w', '-t', '30', 'start',
     '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`]);

@@ -23,3 +23,15 @@ refuse_running() {
   fi
   rm -f "$file"
 }
+
+# die_with_run NAME VAR DIR: under a jest run (SC_TEST_OWNER_PID, set by global-setup.ts), starts
+# the watchdog (die-with-run.sh) that stops the server in DIR with NAME-down.sh if the run is
+# killed before its teardown. Detached (its own session, no inherited output or lock), so a
+# Ctrl-C of the run does not stop it and no caller waits on its output; one per DIR.
+die_with_run() {
+  local name=$1 var=$2 dir=$3 here
+  [ -n "${SC_TEST_OWNER_PID:-}" ] || return 0
+  if [ -f "$dir/.watchdog.pid" ] && kill -0 "$(cat "$dir/.watchdog.pid")" 2>/dev/null; then return 0; fi
+  here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+  setsid bash "$here/die-with-run.sh" "$dir" "$var" "$here/$name-down.sh" </dev/null >/dev/null 2>&1 9>&- &
+}
