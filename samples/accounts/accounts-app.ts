@@ -1,7 +1,7 @@
 // In your project: from 'services-core'
 import {
   ERROR_INVALID_RESET_CODE, ERROR_INVALID_USER, ERROR_INVALID_WRITE, ERROR_MISSING_PASSWORD, ERROR_NO_EMAIL_ADDRESS,
-  ERROR_WEAK_PASSWORD, NotFoundError, SyncServerApp, authenticated, cef, checkResetCode, jsonBadRequest, parseBasicAuth,
+  ERROR_WEAK_PASSWORD, NotFoundError, SyncServerApp, authenticated, cef, checkResetCode, defineSettings, jsonBadRequest, parseBasicAuth,
   route, validEmail, validPassword, type AppContext, type AuthBackend,
 } from '../../src';
 
@@ -19,6 +19,12 @@ interface Body {
  * (SQL on SQLite in development). Bad input is a 400 whose JSON body is a respcode.
  */
 export class AccountsApp extends SyncServerApp {
+  static override settingsSchema = defineSettings({
+    'accounts.demo_user': ['string', 'none', 'a user seeded at start (development only)'],
+    'accounts.demo_password': ['string', 'none', 'its password'],
+    'accounts.demo_email': ['string', '<demo_user>@example.com', 'its e-mail address'],
+  });
+
   private get users(): AuthBackend {
     if (!this.auth) throw new TypeError('AccountsApp needs an auth backend (auth.backend)');
     return this.auth;
@@ -125,11 +131,12 @@ export class AccountsApp extends SyncServerApp {
    * backend is open: seeds `accounts.demo_user` (development) and says how to log in.
    */
   protected override async onStart(): Promise<void> {
-    const name = this.config['accounts.demo_user'];
-    const password = this.config['accounts.demo_password'];
-    if (typeof name !== 'string' || typeof password !== 'string') return;
+    const settings = this.settingsOf(AccountsApp);
+    const name = settings['accounts.demo_user'];
+    const password = settings['accounts.demo_password'];
+    if (name === undefined || password === undefined) return;
     if ((await this.users.getUserId(name)) === null) {
-      await this.users.createUser(name, password, String(this.config['accounts.demo_email'] ?? `${name}@example.com`));
+      await this.users.createUser(name, password, settings['accounts.demo_email'] ?? `${name}@example.com`);
     }
     // The password is the config's (accounts.demo_password); a log never holds one.
     this.logger.info({ demoUser: name }, `demo user: ${name}, password: accounts.demo_password`);

@@ -1,17 +1,9 @@
 // In your project: from 'services-core'
 import {
-  Config, ConfigError, HttpError, HttpResponse, NotFoundError, SyncServerApp, jsonResponse, route,
+  Config, ConfigError, HttpError, HttpResponse, NotFoundError, SyncServerApp, defineSettings, jsonResponse, route,
   type AppContext, type AppOptions, type FlatConfig,
 } from '../../src';
 import { ChannelStore } from './channel-store';
-
-function setting(config: FlatConfig, key: string, fallback: number): number {
-  const value = config[`keyexchange.${key}`] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new ConfigError(`keyexchange.${key}: expected a whole number above 0, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
 
 /** Whether an If-Match / If-None-Match header names this ETag (`*` names any). */
 function matches(header: string, etag: string): boolean {
@@ -27,21 +19,28 @@ function matches(header: string, etag: string): boolean {
  * which is why it closes after `max_gets` reads and expires after `ttl` seconds.
  */
 export class KeyExchangeApp extends SyncServerApp {
+  // Checked by type at construction (and by `config`/`serve`), naming file, line and key.
+  static override settingsSchema = defineSettings({
+    'keyexchange.max_gets': ['integer 1–1000000', '`10`', 'reads after which a channel closes'],
+    'keyexchange.ttl': ['integer 1–86400', '`300`', 'seconds a channel lives after its last write'],
+    'keyexchange.cid_len': ['integer 1–64', '`4`', 'characters of a channel id'],
+    'keyexchange.root_redirect': ['URL', 'none', 'where `GET /` redirects (404 without)'],
+    'keyexchange.use_memory': ['boolean', '`true`', 'the in-memory store, the only one here'],
+  });
+
   readonly channels: ChannelStore;
   private readonly rootRedirect?: string;
 
   constructor(config: Config | FlatConfig, options?: AppOptions) {
     super(config, options);
-    if (this.config['keyexchange.use_memory'] === false) {
+    const settings = this.settingsOf(KeyExchangeApp);
+    if (!settings['keyexchange.use_memory']) {
       throw new ConfigError('keyexchange.use_memory = false: this sample only has the in-memory store (memcached is not implemented)');
     }
     this.channels = new ChannelStore({
-      ttl: setting(this.config, 'ttl', 300),
-      maxGets: setting(this.config, 'max_gets', 10),
-      cidLen: setting(this.config, 'cid_len', 4),
+      ttl: settings['keyexchange.ttl'], maxGets: settings['keyexchange.max_gets'], cidLen: settings['keyexchange.cid_len'],
     });
-    const redirect = this.config['keyexchange.root_redirect'];
-    this.rootRedirect = typeof redirect === 'string' && redirect !== '' ? redirect : undefined;
+    this.rootRedirect = settings['keyexchange.root_redirect'];
   }
 
   @route('GET', '/')

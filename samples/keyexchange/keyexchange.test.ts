@@ -66,7 +66,7 @@ describe('samples/keyexchange: channels over HTTP', () => {
   test('config: cid_len sets the id length; bad values and use_memory = false fail at start, naming the key', async () => {
     const cid = (await setup({ 'keyexchange.cid_len': 12 }).http.get('/new_channel')).body as string;
     expect(cid).toMatch(/^[a-z0-9]{12}$/);
-    expect(() => setup({ 'keyexchange.ttl': 'soon' })).toThrow(/keyexchange\.ttl: expected a whole number above 0, got "soon"/);
+    expect(() => setup({ 'keyexchange.ttl': 'soon' })).toThrow(/keyexchange\.ttl: expected an integer from 1 to 86400, got "soon"/);
     expect(() => setup({ 'keyexchange.cid_len': 0 })).toThrow(/keyexchange\.cid_len/);
     expect(() => setup({ 'keyexchange.use_memory': false })).toThrow(/use_memory = false: this sample only has the in-memory store/);
   });

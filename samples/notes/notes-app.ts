@@ -3,7 +3,7 @@ import { Counter } from 'prom-client';
 import { MoreThan } from 'typeorm';
 // In your project: from 'services-core'
 import {
-  HttpError, NotFoundError, SyncServerApp, authenticated, cef, jsonResponse, route,
+  HttpError, NotFoundError, SyncServerApp, authenticated, cef, defineSettings, jsonResponse, route,
   isUniqueViolation, type AppContext, type AppDataDeclaration, type AppOptions, type AuthBackend, type Config,
   type FlatConfig, type ValidContext,
 } from '../../src';
@@ -18,11 +18,6 @@ type NoteView = Pick<Note, 'id' | 'title' | 'body'>;
 
 const view = ({ id, title, body }: Note): NoteView => ({ id, title, body });
 
-function list(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map(String);
-  return typeof value === 'string' ? value.split(/\s+/).filter(Boolean) : [];
-}
-
 /**
  * A small multi-user notes service: each user reads and writes their own notes, behind HTTP
  * Basic against the SQL user store. The notes live in the app's own table (`static data`), so
@@ -33,6 +28,12 @@ export class NotesApp extends SyncServerApp {
   static override readonly answerProfile = 'json';
   // `[storage] sqluri` names the database; the same URI as `auth.sqluri` shares its connection.
   static override readonly data: AppDataDeclaration = { entities: [NoteEntity], section: 'storage' };
+  // The `[notes]` keys, checked by type by the constructor, `config` and `serve`; read typed with settingsOf.
+  static override settingsSchema = defineSettings({
+    'notes.cors_origins': ['list', 'none', 'browser origins allowed to call the API (CORS), space-separated'],
+    'notes.demo_user': ['string', 'none', 'a user seeded at start with a welcome note (development only)'],
+    'notes.demo_password': ['string', 'none', 'its password'],
+  });
 
   readonly #errors?: Counter<'status' | 'error'>;
 
@@ -41,7 +42,7 @@ export class NotesApp extends SyncServerApp {
     // Browsers on these origins may call the API (`notes.cors_origins`, space-separated).
     // The middleware runs before routing, so it answers the preflight `OPTIONS` itself; another
     // origin gets no grant ('') and the framework's plain OPTIONS answer.
-    const origins = new Set(list(this.config['notes.cors_origins']));
+    const origins = new Set(this.settingsOf(NotesApp)['notes.cors_origins']);
     this.use(cors({
       origin: (ctx) => (origins.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),
       allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
@@ -161,9 +162,8 @@ export class NotesApp extends SyncServerApp {
    * Workers start together, so both steps tolerate another process doing them first.
    */
   protected override async onStart(): Promise<void> {
-    const name = this.config['notes.demo_user'];
-    const password = this.config['notes.demo_password'];
-    if (typeof name !== 'string' || typeof password !== 'string') return;
+    const { 'notes.demo_user': name, 'notes.demo_password': password } = this.settingsOf(NotesApp);
+    if (name === undefined || password === undefined) return;
     if ((await this.users.getUserId(name)) === null) {
       // false when another worker created it in the meantime.
       await this.users.createUser(name, password, `${name}@example.com`);

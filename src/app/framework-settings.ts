@@ -11,6 +11,7 @@ import { type CefSettings, parseCefSettings } from '../cef/cef-settings';
 import { hostConfigs } from '../config/host-configs';
 import { checkReadableFile } from '../config/readable-file';
 import { type KeyReport, type SettingsSchema, checkKeys } from '../config/schema';
+import { readDeclaredSettings } from '../config/setting-values';
 import { readBoolean } from '../config/settings';
 import type { FlatConfig } from '../config/types';
 import { SMTP_SETTINGS } from '../util/smtp-schema';
@@ -49,11 +50,15 @@ export interface FrameworkSettings {
   readonly hosts: ReadonlyMap<string, FlatConfig>;
   /** Unknown keys that are only warned about, and Python-era keys noticed. */
   readonly keys: KeyReport;
+  /** The app's declared keys (`appSettings`), read by their declared type, defaults applied. */
+  readonly appValues: Readonly<Record<string, unknown>>;
 }
 
 export interface ReadSettingsOptions {
-  /** The app's own keys (`static settings` of the app class): their sections are checked too. */
+  /** The app's own keys (`static settingsSchema` of the app class): their sections are checked too, their values by declared type. */
   appSettings?: SettingsSchema;
+  /** Who declared `appSettings`, for the message about a bad default (`LinkApp.settingsSchema`). */
+  appSettingsOwner?: string;
   registry?: AuthRegistry;
   /** Where `auth.backend = ./module.js#Export` and `global.version_file` are resolved. */
   baseDir?: string;
@@ -86,6 +91,7 @@ export function readSettings(config: FlatConfig, options: ReadSettingsOptions = 
     ignoredServerKeys: IGNORED_SERVER_KEYS,
     errors: options.unknownKeys !== 'warn',
   });
+  const appValues = readDeclaredSettings(config, options.appSettings ?? {}, options.appSettingsOwner);
   const app = readAppSettings(config);
   const operability = readOperabilitySettings(config, app.heartbeatPath);
   if (operability.versionPath !== undefined && operability.versionFile !== undefined) {
@@ -101,7 +107,7 @@ export function readSettings(config: FlatConfig, options: ReadSettingsOptions = 
     maxPasswordLength: maxPasswordLength({ max_password_length: config['auth.max_password_length'] }),
     checkNode: readBoolean('auth.check_node', config['auth.check_node'], false),
   });
-  return Object.freeze({ app: Object.freeze(app), operability: Object.freeze(operability), cef, auth, schemes, clientIp, hosts, keys });
+  return Object.freeze({ app: Object.freeze(app), operability: Object.freeze(operability), cef, auth, schemes, clientIp, hosts, keys, appValues });
 }
 
 function sectionsOf(schema: SettingsSchema): string[] {

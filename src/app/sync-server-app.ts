@@ -10,6 +10,7 @@ import { CefLogger } from '../cef';
 import { type Config, loadConfigFile } from '../config';
 import { copyFlat } from '../config/origins';
 import type { SettingsSchema } from '../config/schema';
+import type { SettingsValues } from '../config/setting-values';
 import { AppData, type AppDataDeclaration } from '../data/app-data';
 import { SqlConnection, isDataDeclarationError } from '../data/sql-connection';
 import { appSettingsSchema } from '../data/data-schema';
@@ -68,7 +69,8 @@ export abstract class SyncServerApp {
   /**
    * The app's own config keys (docs/app.md "Settings"): `'section.option': [type, default, meaning]`.
    * A section named here is checked like the framework's (an unknown key in it is an error for
-   * `services-core config` and `serve`); other app sections are not checked.
+   * `services-core config` and `serve`); other app sections are not checked. Values are read by
+   * the declared type (`settingsOf`); `defineSettings({ … })` keeps the literal types for that.
    */
   static settingsSchema?: SettingsSchema;
   /**
@@ -95,6 +97,7 @@ export abstract class SyncServerApp {
   private readonly hostConfigs: Map<string, FlatConfig>;
   readonly #authenticator?: Authenticator;
   readonly #data?: AppData;
+  readonly #declared: Readonly<Record<string, unknown>>;
   readonly #throttle?: LoginThrottling;
   /** The token strategies configured (`auth.bearer_*`, `auth.hawk_*`), opened by start(). */
   #tokens: Partial<Record<'bearer' | 'hawk', TokenScheme>> = {};
@@ -121,13 +124,14 @@ export abstract class SyncServerApp {
     this.config = typeof (config as Config).getMap === 'function' ? (config as Config).getMap() : copyFlat(config as FlatConfig);
     this.#lifecycle = new Lifecycle(this.constructor.name);
     const settings = readSettings(this.config, {
-      appSettings: appSettingsSchema(this.constructor as typeof SyncServerApp), baseDir: options.baseDir,
-      unknownKeys: 'warn', cefSinkGiven: options.cefSink !== undefined, authGiven: options.auth !== undefined,
+      appSettings: appSettingsSchema(this.constructor as typeof SyncServerApp), appSettingsOwner: `${this.constructor.name}.settingsSchema`,
+      baseDir: options.baseDir, unknownKeys: 'warn', cefSinkGiven: options.cefSink !== undefined, authGiven: options.auth !== undefined,
     });
     this.answerProfile = readAnswerProfile(this.constructor.name, (this.constructor as typeof SyncServerApp).answerProfile);
     // The JSON profile's realm is the app's name unless auth.realm says otherwise.
     this.settings = this.answerProfile === 'json' && this.config['auth.realm'] === undefined
       ? { ...settings.app, realm: this.constructor.name } : settings.app;
+    this.#declared = settings.appValues;
     this.logger = options.logger ?? createLogger(this.config);
     const warn = (message: string) => this.logger.warn(message);
     for (const message of settings.keys.warnings) warn(message);
@@ -319,6 +323,18 @@ export abstract class SyncServerApp {
   get data(): AppData {
     if (!this.#data) throw new TypeError(`${this.constructor.name}.data: the class declares no data (static override readonly data = { entities: [...] })`);
     return this.#data;
+  }
+
+  /**
+   * The app's declared settings, read by type once at construction (a bad value failed it, naming
+   * the key), defaults applied: `this.settingsOf(LinkApp)['links.slug_length']` is a number. Pass
+   * the app's class (or a base class of it): the values are typed from its `settingsSchema`.
+   */
+  settingsOf<S extends SettingsSchema>(appClass: { readonly settingsSchema?: S; readonly prototype: object; readonly name: string }): SettingsValues<S> {
+    if (!Object.prototype.isPrototypeOf.call(appClass.prototype, this)) {
+      throw new TypeError(`${this.constructor.name}.settingsOf(${appClass.name}): pass the app's class or a base class of it`);
+    }
+    return this.#declared as SettingsValues<S>;
   }
 
   /** `new` → `starting` → `serving` → `draining` → `closed` (see `LifecycleState`). */

@@ -3,7 +3,7 @@ import { asciiLower, asciiTrim } from './ascii';
 import { Config } from './config';
 import { convertAt, type Env } from './convert';
 import { ConfigError } from './errors';
-import { attachOrigins, originsOf, type KeyOrigin } from './origins';
+import { attachOrigins, originsOf, sectionOriginsOf, type KeyOrigin, type SectionOrigin } from './origins';
 import { parseIni, type RawOption, type RawSection } from './parse-ini';
 import { readConfigFile } from './read-file';
 import { setKey } from './set-key';
@@ -51,6 +51,7 @@ export function loadAppConfig(iniPath: string, opts: AppConfigOptions = {}): Fla
   const fromFiles: FlatConfig = {};
   const own: FlatConfig = {};
   const origins = new Map<string, KeyOrigin>();
+  const sections = new Map<string, SectionOrigin>();
   for (const [name, raw] of new Map([...defaults, ...app])) {
     const value = interpolate(raw, app, defaults, 'app:main');
     if (value.startsWith('file:')) {
@@ -59,6 +60,7 @@ export function loadAppConfig(iniPath: string, opts: AppConfigOptions = {}): Fla
       const flat = expandHere(Config.parse(text, { env, filename: path }).getMap(), dirname(path));
       Object.assign(fromFiles, flat);
       for (const [key, origin] of originsOf(flat)) origins.set(key, origin);
+      for (const [name, origin] of sectionOriginsOf(flat)) if (!sections.has(name)) sections.set(name, origin);
     } else {
       setKey(own, name, convertAt(value, env, { file: raw.file, line: raw.line, key: name }));
       origins.set(name, { file: raw.file, line: raw.line, section: app.has(name) || builtins.has(name) ? 'app:main' : 'DEFAULT' });
@@ -70,7 +72,7 @@ export function loadAppConfig(iniPath: string, opts: AppConfigOptions = {}): Fla
     own[key] = convertAt(interpolate(raw, server, defaults, 'server:main'), env, { file: raw.file, line: raw.line, key });
     origins.set(key, { file: raw.file, line: raw.line, section: server.has(name) ? 'server:main' : 'DEFAULT' });
   }
-  return attachOrigins({ ...fromFiles, ...own }, () => origins);
+  return attachOrigins({ ...fromFiles, ...own }, () => origins, () => sections);
 }
 
 const HERE = '%(here)s';

@@ -4,7 +4,7 @@ import { convertAt, type Env } from './convert';
 import { ConfigError, EnvironmentNotFoundError } from './errors';
 import { applyExtends } from './extends';
 import { formatValue } from './format-value';
-import { attachOrigins, type KeyOrigin } from './origins';
+import { attachOrigins, type KeyOrigin, type SectionOrigin } from './origins';
 import { setKey } from './set-key';
 import { DEFAULT_SECTION, parseIni, type IniDocument, type RawOption, type RawSection } from './parse-ini';
 import { readConfigFile } from './read-file';
@@ -30,12 +30,14 @@ export class Config {
   private readonly env: Env | undefined;
   private readonly defaults: RawSection;
   private readonly sectionMap: Map<string, RawSection>;
+  private readonly headers: Map<string, SectionOrigin>;
 
   private constructor(doc: IniDocument, filename: string, env: Env | undefined) {
     this.filename = filename;
     this.env = env;
     this.defaults = doc.defaults;
     this.sectionMap = doc.sections;
+    this.headers = doc.headers;
   }
 
   /** Reads and parses a file; a missing or unreadable file is a ConfigError. */
@@ -112,7 +114,17 @@ export class Config {
     for (const name of this.sectionMap.keys()) {
       for (const [option, raw] of this.rawItems(name, 'Config.getMap')) out[`${name}.${option}`] = this.typed(name, option, raw);
     }
-    return attachOrigins(out, () => this.origins());
+    return attachOrigins(out, () => this.origins(), () => this.sectionOrigins());
+  }
+
+  /** Where each section's header is (`set()` on a new section adds none). */
+  sectionOrigins(): Map<string, SectionOrigin> {
+    const out = new Map<string, SectionOrigin>();
+    for (const name of this.sectionMap.keys()) {
+      const header = this.headers.get(name);
+      if (header) out.set(name, header);
+    }
+    return out;
   }
 
   /** Where each key of `getMap()` was written (section `DEFAULT` for an option that `[DEFAULT]` gives). */

@@ -41,6 +41,8 @@ function mergeMissing(doc: IniDocument, extended: IniDocument): void {
     if (!section) {
       section = new Map();
       doc.sections.set(name, section);
+      const header = extended.headers.get(name);
+      if (header) doc.headers.set(name, header);
     }
     for (const source of [options, extended.defaults]) {
       for (const [option, raw] of source) {

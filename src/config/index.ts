@@ -8,3 +8,4 @@ export { hostConfigs } from './host-configs';
 export { SECRET_KEYS, maskSecrets, maskUriCredentials, type MaskOptions } from './mask-secrets';
 export type { ConfigValue, FlatConfig } from './types';
 export { checkKeys, renderSchema, type KeyReport, type SettingDoc, type SettingsSchema } from './schema';
+export { defineSettings, readDeclaredSettings, type SettingValue, type SettingsValues } from './setting-values';

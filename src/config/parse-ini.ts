@@ -10,10 +10,18 @@ export interface RawOption {
 
 export type RawSection = Map<string, RawOption>;
 
+/** Where a section's first `[header]` is: the key check reports an unknown section there, even an empty one. */
+export interface SectionHeader {
+  file?: string;
+  line?: number;
+}
+
 /** A parsed INI file: `[DEFAULT]` apart, the other sections in file order. */
 export interface IniDocument {
   defaults: RawSection;
   sections: Map<string, RawSection>;
+  /** Each section's first header. */
+  headers: Map<string, SectionHeader>;
 }
 
 export const DEFAULT_SECTION = 'DEFAULT';
@@ -24,7 +32,7 @@ export const DEFAULT_SECTION = 'DEFAULT';
  * Whitespace and lower-casing are ASCII-only, as Python 2 on bytes.
  */
 export function parseIni(text: string, file: string): IniDocument {
-  const doc: IniDocument = { defaults: new Map(), sections: new Map() };
+  const doc: IniDocument = { defaults: new Map(), sections: new Map(), headers: new Map() };
   let section: RawSection | undefined;
   let option: RawOption | undefined;
   let lineNo = 0;
@@ -52,6 +60,7 @@ export function parseIni(text: string, file: string): IniDocument {
       const rest = asciiTrim(line.slice(close + 1));
       if (rest !== '' && rest[0] !== '#' && rest[0] !== ';') throw bad('unexpected text after the section header', line, file, lineNo);
       section = sectionNamed(doc, name);
+      if (!doc.headers.has(name)) doc.headers.set(name, { file, line: lineNo });
       option = undefined;
       continue;
     }

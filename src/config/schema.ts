@@ -1,5 +1,5 @@
 import { ConfigError } from './errors';
-import { originsOf, type KeyOrigin } from './origins';
+import { originsOf, sectionOriginsOf, type KeyOrigin } from './origins';
 import type { FlatConfig } from './types';
 
 /**
@@ -50,6 +50,16 @@ export function checkKeys(flat: FlatConfig, schema: SettingsSchema, options: Key
   const report: KeyReport = { warnings: [], notices: [] };
   const problems: Array<{ origin?: KeyOrigin; message: string }> = [];
   const defaultsNoted = new Set<string>();
+  // A section no schema declares whose name is a typo of a framework one: reported at its
+  // header, keys or not (an empty `[globl]` is as wrong as a full one).
+  const headers = sectionOriginsOf(flat);
+  const typoSection = (section: string) => !known.has(section) && !section.startsWith(HOST) && !options.lenientSections?.has(section)
+    ? nearest(section, options.strictSections)
+    : undefined;
+  for (const [section, header] of headers) {
+    const near = typoSection(section);
+    if (near !== undefined) problems.push({ origin: { ...header, section }, message: unknownSection(section, near) });
+  }
   for (const key of Object.keys(flat)) {
     const origin = origins.get(key);
     const { section, option } = splitKey(key, origin);
@@ -65,7 +75,7 @@ export function checkKeys(flat: FlatConfig, schema: SettingsSchema, options: Key
       const inner = dot === -1 ? '' : option.slice(0, dot);
       const rest = option.slice(dot + 1);
       if (options.strictSections.has(inner) && !known.get(inner)?.has(normal(rest))) {
-        const near = nearest(rest, known.get(inner) ?? []);
+        const near = suggestion(rest, known.get(inner) ?? []);
         problems.push({ origin, message: unknown(option, `[${section}]`, near === undefined ? undefined : `${inner}.${near}`) });
       }
       continue;
@@ -79,14 +89,15 @@ export function checkKeys(flat: FlatConfig, schema: SettingsSchema, options: Key
     const shown = sectionName(section);
     const near = nearest(option, names ?? []);
     if (options.strictSections.has(section) && !options.lenientSections?.has(section)) {
-      problems.push({ origin, message: unknown(option, shown, near) });
+      problems.push({ origin, message: unknown(option, shown, suggestion(option, names ?? [])) });
     } else if (section === '') {
       // A top-level key: an app's own, unless it is a letter or two away from a framework switch.
       if (near !== undefined) problems.push({ origin, message: unknown(option, shown, near) });
     } else if (names === undefined && !options.lenientSections?.has(section)) {
-      // A section no schema declares: an app's own, unless its name is a typo of a framework one.
-      const section_ = nearest(section, options.strictSections);
-      if (section_ !== undefined) problems.push({ origin, message: `\`[${section}]\`: unknown section; did you mean \`[${section_}]\`?` });
+      // A section no schema declares: an app's own, unless its name is a typo of a framework one
+      // (reported above at its header when the reader gave one).
+      const section_ = headers.has(section) ? undefined : typoSection(section);
+      if (section_ !== undefined) problems.push({ origin, message: unknownSection(section, section_) });
     } else {
       report.warnings.push(`${where(origin)}${unknown(option, shown, near)} (ignored)`);
     }
@@ -112,6 +123,10 @@ function where(origin: KeyOrigin | undefined): string {
 
 function unknown(option: string, shown: string, near: string | undefined): string {
   return `\`${option}\`: unknown key in ${shown}${near === undefined ? '' : `; did you mean \`${near}\`?`}`;
+}
+
+function unknownSection(section: string, near: string): string {
+  return `\`[${section}]\`: unknown section; did you mean \`[${near}]\`?`;
 }
 
 function sectionName(section: string): string {
@@ -165,6 +180,25 @@ export function nearest(word: string, names: Iterable<string>): string | undefin
       best = name;
       bestDistance = d;
     }
+  }
+  return best;
+}
+
+/**
+ * The suggestion for an unknown key of a checked section: the nearest name (at most two edits),
+ * else a name the key extends or abbreviates at an underscore (`quota_mb` → `quota`, `retry` →
+ * `retry_after`), for names of four or more characters.
+ */
+export function suggestion(word: string, names: Iterable<string>): string | undefined {
+  const list = [...names];
+  const near = nearest(word, list);
+  if (near !== undefined) return near;
+  const w = normal(word);
+  let best: string | undefined;
+  for (const name of list) {
+    const [short, long] = name.length < w.length ? [name, w] : [w, name];
+    if (short.length < 4 || !long.startsWith(`${short}_`)) continue;
+    if (best === undefined || Math.abs(name.length - w.length) < Math.abs(best.length - w.length)) best = name;
   }
   return best;
 }

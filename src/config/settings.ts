@@ -46,7 +46,8 @@ export function readInteger(key: string, value: ConfigValue | undefined, fallbac
   if (v === undefined) return fallback;
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    const range = max < Number.MAX_SAFE_INTEGER ? `from ${min} to ${max}` : min === 1 ? 'a positive integer' : `an integer >= ${min}`;
+    const range = max < Number.MAX_SAFE_INTEGER ? `from ${min} to ${max}`
+      : min === 1 ? 'a positive integer' : min <= Number.MIN_SAFE_INTEGER ? 'an integer' : `an integer >= ${min}`;
     throw new ConfigError(`${key}: expected ${max < Number.MAX_SAFE_INTEGER ? `an integer ${range}` : range}, got ${got(v)}`);
   }
   return n;

@@ -27,7 +27,12 @@ function deployment(parts: { server?: string; app?: string; appMain?: string; us
 const MISTAKES: Array<[string, Parameters<typeof deployment>[0], string]> = [
   ['retry_afer', { app: `${AUTH}[global]\nretry_afer = 60\n` }, 'conf:5: `retry_afer`: unknown key in [global]; did you mean `retry_after`?'],
   ['[metrics] enable', { app: `${AUTH}[metrics]\nenable = true\n` }, 'conf:5: `enable`: unknown key in [metrics]; did you mean `enabled`?'],
-  ['[auht]', { app: '[auht]\nbackend = sql\n' }, 'conf:2: `[auht]`: unknown section; did you mean `[auth]`?'],
+  ['[auht] (at its header)', { app: '[auht]\nbackend = sql\n' }, 'conf:1: `[auht]`: unknown section; did you mean `[auth]`?'],
+  ['an empty [globl]', { app: `${AUTH}\n[globl]\n# retry_after = 60\n` }, 'conf:5: `[globl]`: unknown section; did you mean `[global]`?'],
+  ['quota_mb in a declared section (a prefix of a declared key)', { app: `${AUTH}[storage]\nquota_mb = 5\n`, use: `${join(__dirname, 'fixtures/storage-settings-app.ts')}#StorageSettingsApp` },
+    'conf:5: `quota_mb`: unknown key in [storage]; did you mean `quota`?'],
+  ['slug_length = seven under an integer key the app declares', { app: `${AUTH}[storage]\nslug_length = seven\n`, use: `${join(__dirname, 'fixtures/storage-settings-app.ts')}#StorageSettingsApp` },
+    'conf:5: storage.slug_length: expected an integer from 1 to 64, got "seven"'],
   ['[server:main] wokers = 2', { server: 'wokers = 2\n' }, 'ini:4: `wokers`: unknown key in [server:main]; did you mean `workers`?'],
   ['debgu = true in [app:main]', { appMain: 'debgu = true\n' }, 'ini:8: `debgu`: unknown key in [app:main]; did you mean `debug`?'],
   ['debgu = true in [global]', { app: `${AUTH}[global]\ndebgu = true\n` }, 'conf:5: `debgu`: unknown key in [global]; did you mean `debug`?'],

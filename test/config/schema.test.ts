@@ -1,6 +1,6 @@
 import { Config } from '../../src/config';
 import { ConfigError } from '../../src/config/errors';
-import { checkKeys, nearest, renderSchema, type SettingsSchema } from '../../src/config/schema';
+import { checkKeys, nearest, renderSchema, suggestion, type SettingsSchema } from '../../src/config/schema';
 import { createTestApp } from '../../src/testing/test-app';
 import { E2eApp } from '../e2e/fixtures/e2e-app';
 
@@ -34,6 +34,23 @@ describe('checkKeys', () => {
     expect(nearest('enable', ['enabled'])).toBe('enabled');
     expect(nearest('port', ['host'])).toBeUndefined();
     expect(nearest('quota', ['retry_after'])).toBeUndefined();
+  });
+
+  test('suggestion: the nearest name, else a name the key extends or shortens at an underscore (4+ characters)', () => {
+    expect(suggestion('quota_mb', ['quota', 'sqluri'])).toBe('quota');
+    expect(suggestion('retry', ['retry_after'])).toBe('retry_after');
+    expect(suggestion('quota_sise', ['quota_size', 'quota'])).toBe('quota_size');   // an edit beats a prefix
+    expect(suggestion('use_x', ['use'])).toBeUndefined();                          // too short to be a prefix
+    expect(suggestion('quotas', ['quota_mb'])).toBeUndefined();                    // not at an underscore
+  });
+
+  test('an unknown section is reported at its header, also when it has no key; an app section is not', () => {
+    const text = '[global]\nretry_after = 1\n\n[mystuff]\n\n[globl]\n# nothing yet\n';
+    const flat = Config.parse(text, { filename: 'app.conf' }).getMap();
+    expect(() => checkKeys(flat, SCHEMA, STRICT)).toThrow(new ConfigError('`[globl]`: unknown section; did you mean `[global]`?', { file: 'app.conf', line: 6 }));
+    const withKey = Config.parse('[global]\nretry_after = 1\n[glbal]\n\nretry_after = 2\n', { filename: 'app.conf' }).getMap();
+    expect(() => checkKeys(withKey, SCHEMA, STRICT)).toThrow(new ConfigError('`[glbal]`: unknown section; did you mean `[global]`?', { file: 'app.conf', line: 3 }));
+    expect(checkKeys(Config.parse('[mystuff]\n', { filename: 'app.conf' }).getMap(), SCHEMA, STRICT)).toEqual({ warnings: [], notices: [] });
   });
 
   test('renderSchema: one row per key; [server:main] keys say so', () => {

@@ -31,7 +31,7 @@ describeWithBinaries('rsyslog', 'the servers of a killed test run stop with it',
       env: { ...process.env, SC_TEST_RUN_DIR: runDir, SC_TEST_OWNER_PID: String(owner.pid) }, stdio: 'pipe', timeout: 120_000,
     });
     const dir = path.join(runDir, 'rsyslog');
-    const watchdog = waitFor(() => existsSync(`${dir}/.watchdog.pid`) && pidIn(`${dir}/.watchdog.pid`), { what: 'the watchdog' });
+    const watchdog = waitFor(() => (existsSync(`${dir}/.watchdog.pid`) ? pidIn(`${dir}/.watchdog.pid`) : undefined), { what: 'the watchdog' });
     return { server: pidIn(`${dir}/rsyslogd.pid`), watchdog };
   }
 
