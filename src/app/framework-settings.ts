@@ -3,7 +3,7 @@ import { AUTH_SETTINGS, DUMMY_SETTINGS, THROTTLE_SETTINGS, TOKEN_SETTINGS } from
 import { type SchemeSettings, readSchemeSettings } from '../auth/schemes/scheme-settings';
 import { LDAP_SETTINGS } from '../auth/ldap/ldap-schema';
 import { maxPasswordLength } from '../auth/password-length';
-import { type AuthRegistry, backendSettings } from '../auth/registry';
+import { type AuthRegistry, DEFAULT_CACHE_TTL, backendSettings } from '../auth/registry';
 import { SQL_SETTINGS } from '../auth/sql/sql-schema';
 import { type LoginThrottleSettings, readThrottleSettings } from '../auth/throttle/throttle-settings';
 import { CEF_SETTINGS } from '../cef/cef-schema';
@@ -12,7 +12,8 @@ import { hostConfigs } from '../config/host-configs';
 import { checkReadableFile } from '../config/readable-file';
 import { type KeyReport, type SettingsSchema, checkKeys } from '../config/schema';
 import { readDeclaredSettings } from '../config/setting-values';
-import { readBoolean } from '../config/settings';
+import { readBoolean, readInteger, readSeconds } from '../config/settings';
+import { DEFAULT_CACHE_RECHECK } from '../auth/auth-cache';
 import type { FlatConfig } from '../config/types';
 import { SMTP_SETTINGS } from '../util/smtp-schema';
 import { GLOBAL_SETTINGS, IGNORED_SERVER_KEYS, METRICS_SETTINGS, SERVER_SETTINGS, TOP_LEVEL_SETTINGS } from './app-schema';
@@ -42,7 +43,12 @@ export interface FrameworkSettings {
   /** `[cef]`; null when CEF is off. */
   readonly cef: CefSettings | null;
   /** `auth.throttle_*`, `auth.max_password_length` and `auth.check_node`, when `auth.backend` is set or a token strategy is configured. */
-  readonly auth?: { readonly throttle: LoginThrottleSettings; readonly maxPasswordLength: number; readonly checkNode: boolean };
+  readonly auth?: {
+    readonly throttle: LoginThrottleSettings;
+    readonly maxPasswordLength: number;
+    /** `auth.check_node`, and how long a user's node is remembered: `auth.cache_recheck` seconds, 0 with `auth.cache_ttl = 0`. */
+    readonly checkNode: false | { readonly recheckSeconds: number };
+  };
   /** `auth.scheme` and the token strategies' settings (docs/auth-tokens.md). */
   readonly schemes: SchemeSettings;
   readonly clientIp: ClientIpResolver;
@@ -105,9 +111,15 @@ export function readSettings(config: FlatConfig, options: ReadSettingsOptions = 
   const auth = !basicAvailable && schemes.bearer === undefined && schemes.hawk === undefined ? undefined : Object.freeze({
     throttle: readThrottleSettings(config, { serveWorker: options.serveWorker }),
     maxPasswordLength: maxPasswordLength({ max_password_length: config['auth.max_password_length'] }),
-    checkNode: readBoolean('auth.check_node', config['auth.check_node'], false),
+    checkNode: readBoolean('auth.check_node', config['auth.check_node'], false) && { recheckSeconds: nodeRecheckSeconds(config) },
   });
   return Object.freeze({ app: Object.freeze(app), operability: Object.freeze(operability), cef, auth, schemes, clientIp, hosts, keys, appValues });
+}
+
+/** The login cache's recheck period, also for the node check: a change is seen as late as a password change. */
+function nodeRecheckSeconds(config: FlatConfig): number {
+  if (readInteger('auth.cache_ttl', config['auth.cache_ttl'], DEFAULT_CACHE_TTL) === 0) return 0;
+  return readSeconds('auth.cache_recheck', config['auth.cache_recheck'], DEFAULT_CACHE_RECHECK);
 }
 
 function sectionsOf(schema: SettingsSchema): string[] {

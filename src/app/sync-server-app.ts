@@ -183,8 +183,9 @@ export abstract class SyncServerApp {
     this.metrics = ops.metrics;
     const login = (ctx: AppContext, urlUsername?: string, route?: RouteAuth) => this.authenticate(ctx, urlUsername, route);
     // auth.check_node: one step after the login of any scheme (src/app/authentication/node-check.ts).
-    const authenticate = settings.auth?.checkNode
-      ? checkingNode(login, { nodeOf: userNodeReader(this.auth), cef: this.cef, realm: this.settings.realm })
+    const checkNode = settings.auth?.checkNode;
+    const authenticate = checkNode
+      ? checkingNode(login, { nodeOf: userNodeReader(this.auth, checkNode.recheckSeconds), cef: this.cef, realm: this.settings.realm })
       : login;
 
     const tree = new RouteTree<MountedRoute>();

@@ -131,6 +131,26 @@ describe('auth.check_node with SQL users (SQLAuth, auth.assign_nodes)', () => {
     await a.close();
   });
 
+  test('a node moved is seen within auth.cache_recheck (one query per user and period); with auth.cache_ttl = 0 at once', async () => {
+    const id = (await auth.getUserId('placed'))!;
+    const remembering = app({ 'auth.check_node': true, 'auth.cache_recheck': 3600 });
+    const fresh = app({ 'auth.check_node': true, 'auth.cache_ttl': 0 });
+    const get = (a: typeof remembering, host: string) => request(a.app.callback()).get('/1.1/placed/info').set('Host', host)
+      .set('Authorization', basic('placed', PASSWORD));
+    try {
+      await get(remembering, 'node1.example.com:8001').expect(200);
+      await get(fresh, 'node1.example.com:8001').expect(200);
+      db.prepare('UPDATE user_nodes SET node = ? WHERE user_id = ?').run('node9.example.com', id);
+      await get(remembering, 'node1.example.com:8001').expect(200);
+      await get(fresh, 'node1.example.com:8001').expect(401);
+      await get(fresh, 'node9.example.com').expect(200);
+    } finally {
+      db.prepare('UPDATE user_nodes SET node = ? WHERE user_id = ?').run('node1.example.com:8001', id);
+      await remembering.app.close();
+      await fresh.app.close();
+    }
+  });
+
   test('off (the default): any node', async () => {
     const { app: a, cef } = app({});
     await request(a.callback()).get('/1.1/nowhere/info').set('Host', 'elsewhere.example.com')

@@ -1,4 +1,5 @@
-import type { AuthBackend } from '../../auth/backend';
+import { performance } from 'node:perf_hooks';
+import type { AuthBackend, UserId } from '../../auth/backend';
 import type { CefLogger } from '../../cef';
 import { AUTH_FAILURE } from '../../cef/signatures';
 import { ConfigError } from '../../config/errors';
@@ -61,15 +62,33 @@ export function checkingNode<A extends unknown[]>(authenticate: Authenticate<A>,
   };
 }
 
+/** Most users whose node is remembered per process. */
+const MAX_REMEMBERED = 10_000;
+
 /**
  * Where `auth.check_node` reads a user's node: the `syncNode` a scheme put on the user, else
- * the backend's `getUserNode(id, false)` (never assigning one). A backend without
- * `getUserNode` cannot tell: a ConfigError at construction.
+ * the backend's `getUserNode(id, false)` (never assigning one), remembered for `recheckSeconds`
+ * (`auth.cache_recheck`: a node moved is seen as late as a changed password; one query per user
+ * and period instead of one per request). A backend without `getUserNode` cannot tell: a
+ * ConfigError at construction.
  */
-export function userNodeReader(backend: AuthBackend | undefined): (user: AppUser) => Promise<string | null> {
+export function userNodeReader(backend: AuthBackend | undefined, recheckSeconds = 0): (user: AppUser) => Promise<string | null> {
   const getUserNode = backend?.getUserNode?.bind(backend);
   if (!getUserNode) {
     throw new ConfigError(`auth.check_node: the auth backend${backend ? ` '${backend.name}'` : ''} keeps no user nodes (it has no getUserNode)`);
   }
-  return async (user) => user.syncNode ?? getUserNode(user.id, false);
+  const recheckMs = recheckSeconds * 1000;
+  const known = new Map<UserId, { node: string | null; at: number }>();
+  return async (user) => {
+    if (user.syncNode !== undefined) return user.syncNode;
+    const hit = known.get(user.id);
+    if (hit && performance.now() - hit.at < recheckMs) return hit.node;
+    const node = await getUserNode(user.id, false);
+    if (recheckMs > 0) {
+      known.delete(user.id);
+      known.set(user.id, { node, at: performance.now() });
+      if (known.size > MAX_REMEMBERED) known.delete(known.keys().next().value!);
+    }
+    return node;
+  };
 }
