@@ -10,21 +10,7 @@ import { serverDatabase, sqliteDatabase, type TestDatabase } from '../../test/au
 import { describeService } from '../../test/services/describe-service';
 import { tableDdl } from './storage-source';
 import { SyncApp } from './sync-app';
-
-const config = (uri: string) => `
-[global]
-shared_secret = s3cret
-max_body_size = 4194304
-
-[auth]
-backend = sql
-sqluri = ${uri}
-password_scheme = ssha-256
-strict_usernames = false
-
-[storage]
-sqluri = ${uri}
-`;
+import { testConfig } from './test-config';
 
 const USER = 'weaveunittest_race';
 const PASSWORD = 'correct horse battery';
@@ -34,7 +20,7 @@ type Http = ReturnType<typeof request>;
 
 /** Two apps on one database, as two workers of `serve`; the user exists. */
 async function twoWorkers(db: TestDatabase) {
-  const apps = [createTestApp(SyncApp, config(db.uri)), createTestApp(SyncApp, config(db.uri))];
+  const apps = [createTestApp(SyncApp, testConfig(db.uri)), createTestApp(SyncApp, testConfig(db.uri))];
   const http = apps.map((t) => request(t.app.callback()));
   await http[0].put(`/user/1.0/${USER}`).set('X-Weave-Secret', 's3cret')
     .send(JSON.stringify({ password: PASSWORD, email: 'race@example.com' })).expect(200);
@@ -118,7 +104,7 @@ function defineSuites(label: string, open: Opener): void {
       await db.query(wbo, ['both2', 1, 0, 300, 'kept newer', 10]);
       await db.query(wbo, ['both2', 1, 1, 250, 'dropped', 7]);
       await db.query('INSERT INTO collection_stamps (userid, collection, modified) VALUES (1, 0, 150), (1, 1, 400)');
-      const t = createTestApp(SyncApp, config(db.uri));
+      const t = createTestApp(SyncApp, testConfig(db.uri));
       try {
         await request(t.app.callback()).get('/__heartbeat__').expect(200);
         expect(t.logs.some((r) => r.msg === 'collections: merged 1 duplicate collection id(s) into one per user and name')).toBe(true);
@@ -137,7 +123,7 @@ function defineSuites(label: string, open: Opener): void {
         await t.app.close();
       }
       // A second start finds the index and merges nothing.
-      const again = createTestApp(SyncApp, config(db.uri));
+      const again = createTestApp(SyncApp, testConfig(db.uri));
       await request(again.app.callback()).get('/__heartbeat__').expect(200);
       expect(again.logs.some((r) => String(r.msg).startsWith('collections: merged'))).toBe(false);
       await again.app.close();

@@ -1,12 +1,15 @@
 // In your project: from 'services-core'
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import {
   ERROR_INVALID_CAPTCHA, ERROR_INVALID_COLLECTION, ERROR_INVALID_RESET_CODE, ERROR_INVALID_USER, ERROR_INVALID_WBO,
   ERROR_INVALID_WRITE, ERROR_MALFORMED_JSON, ERROR_MISSING_PASSWORD, ERROR_NO_EMAIL_ADDRESS, ERROR_OVER_QUOTA,
-  ERROR_USERNAME_EMAIL_MISMATCH, ERROR_WEAK_PASSWORD, BadRequestError, HttpError, NotFoundError, ServiceUnavailableError, SyncServerApp,
+  ERROR_USERNAME_EMAIL_MISMATCH, ERROR_WEAK_PASSWORD, BackendError, BadRequestError, HttpError, NotFoundError, ServiceUnavailableError, SyncServerApp,
   UnauthorizedError, authenticated, cef, classifySqlError, extractUsername, getUrl, htmlResponse, jsonBadRequest, parseBasicAuth,
-  roundTime, route, textResponse, time2bigint, validEmail, validPassword,
+  HttpResponse, roundTime, route, sendEmail, textResponse, time2bigint, validEmail, validPassword,
   type AppContext, type AppDataDeclaration, type AppOptions, type AuthBackend, type FlatConfig,
 } from '../../src';
+import { passwordChangedPage, askResetPage, keySentPage, resetFailedPage, resetFormPage, resetMail, RESET_PATH } from './reset-pages';
 import { itemsResponse, pyFloatText, rawJson, stampsJson, wboJson } from './output';
 import { InvalidArgumentError, parseItemQuery, type ItemQuery } from './query-args';
 import { parseJson } from './request-body';
@@ -24,7 +27,7 @@ const ITEM = `${COLLECTION}/{item:[\\\\a-zA-Z0-9._?#~-]+}`;
 
 /** The paths of each API, for `nodes.serve` (README.md "Storage nodes"). */
 const STORAGE_PATH = /^\/(?:1\.0|1|1\.1)\//;
-const USER_PATH = /^\/(?:user|misc)\//;
+const USER_PATH = /^\/(?:(?:user|misc|media)\/|weave-password-reset$)/;
 
 /** The `collections.name` column holds 32 characters. */
 const MAX_COLLECTION_NAME = 32;
@@ -34,6 +37,20 @@ const QUOTA_WARNING = 1024;
 
 /** Bodies as text under any Content-Type: urllib2 sends JSON as application/x-www-form-urlencoded. */
 const TEXT = { body: 'text' } as const;
+
+/** The user ids of the auth backend (SQL numbers, LDAP `uidNumber` text). */
+type AuthUserId = Parameters<AuthBackend['getUserInfo']>[0];
+
+/** What the reset pages say when the mail cannot be asked for (by the respcode of the API's 400). */
+const RESET_FAILURES: Record<string, string> = {
+  [String(ERROR_INVALID_USER)]: 'We are unable to locate your account',
+  [String(ERROR_NO_EMAIL_ADDRESS)]: 'There is no e-mail address on file for this account',
+};
+
+/** The reset pages' style sheets (`media/`), served from memory as server-reg did. */
+const MEDIA_DIR = path.join(__dirname, 'media');
+const MEDIA = new Map(readdirSync(MEDIA_DIR).filter((name) => name.endsWith('.css'))
+  .map((name) => [name, readFileSync(path.join(MEDIA_DIR, name), 'utf8')]));
 
 const WEAK_PASSWORD_TEXT = 'Password should be at least 8 characters and not the same as your username';
 
@@ -67,6 +84,9 @@ export class SyncApp extends SyncServerApp {
       this.logger.warn('captcha.use is off: anyone can create an account');
     }
     for (const key of this.sync.ignored) this.logger.warn(`${key} is ignored: this server keeps everything in SQL`);
+    if (this.mailConfigured && this.sync.publicUrl === undefined) {
+      this.logger.warn('reg.public_url is not set: password-reset mails link to the host each request names (set it behind a proxy or a shared name)');
+    }
   }
 
   private get users(): AuthBackend {
@@ -223,37 +243,160 @@ export class SyncApp extends SyncServerApp {
   }
 
   /**
-   * The new password as a plain-text body, with Basic auth (the old password), or with a reset
-   * code in `X-Weave-Password-Reset`.
+   * The new password as a plain-text body, with a reset code in `X-Weave-Password-Reset` or
+   * with Basic auth (the old password). The code decides whenever the header is there, whatever
+   * the credentials say: a wrong code is `10` even with a valid login (server-reg).
    */
   @route('POST', `${USER_API}/password`, TEXT)
-  @authenticated({ optional: true })
   @cef(7, { name: 'Password change', signature: 'PasswordChange' })
   async changePassword(ctx: AppContext) {
     const { username } = ctx.params;
     const password = this.body(ctx);
     if (!validPassword(username, password)) throw new BadRequestError(WEAK_PASSWORD_TEXT);
     const key = ctx.get('X-Weave-Password-Reset');
-    if (ctx.state.user) {
-      await this.users.updatePassword(ctx.state.user.id, password, { oldPassword: this.password(ctx) });
+    if (ctx.headers['x-weave-password-reset'] !== undefined) {
+      const id = await this.users.getUserId(username);
+      if (id === null) throw new NotFoundError();
+      if (!(await this.users.updatePassword(id, password, { key }))) {
+        this.cef.log('Invalid Reset Code Submitted', 5, ctx, { username });
+        throw jsonBadRequest(ERROR_INVALID_RESET_CODE);
+      }
       return textResponse('success');
     }
-    if (!key) throw new UnauthorizedError();
-    const id = await this.users.getUserId(username);
-    if (id === null) throw new NotFoundError();
-    if (!(await this.users.updatePassword(id, password, { key }))) throw jsonBadRequest(ERROR_INVALID_RESET_CODE);
+    const user = await this.authenticate(ctx, username);
+    if (!user) throw new UnauthorizedError();
+    ctx.state.user = user;
+    await this.users.updatePassword(user.id, password, { oldPassword: this.password(ctx) });
     return textResponse('success');
   }
 
   /**
-   * Asks for a reset code by e-mail. Basic auth first, as the original routed it (a malformed
-   * token is 401); then 503 as the original answered when it could not send: this sample sends
-   * no mail (reset codes work through `X-Weave-Password-Reset` on `POST …/password`).
+   * Mails a reset link to the user (public, as server-reg routed it: "bug 625001"): an unknown
+   * user is `3`, a user without an address `12`, then the captcha (`captcha-challenge` and
+   * `captcha-response` in the query) when captchas are on; 503 when the mail cannot be sent.
    */
   @route('GET', `${USER_API}/password_reset`)
+  async passwordReset(ctx: AppContext) {
+    const id = await this.resetUser(ctx.params.username);
+    await this.checkCaptcha(ctx, this.captchaQuery(ctx));
+    await this.mailResetCode(ctx, ctx.params.username, id);
+    return textResponse('success');
+  }
+
+  /** Cancels a pending reset (the code stops working); Basic auth and, when on, the captcha. */
+  @route('DELETE', `${USER_API}/password_reset`)
   @authenticated
-  passwordReset() {
-    throw new ServiceUnavailableError('No mail server configured');
+  @cef(7, { name: 'Password Reset Cancelled', signature: 'PasswordResetCleared' })
+  async cancelPasswordReset(ctx: AppContext) {
+    await this.checkCaptcha(ctx, this.captchaQuery(ctx));
+    await this.users.clearResetCode(ctx.state.user!.id);
+    return textResponse('success');
+  }
+
+  private captchaQuery(ctx: AppContext): UserBody {
+    const value = (name: string) => {
+      const v = ctx.query[name];
+      return Array.isArray(v) ? v[v.length - 1] : v;
+    };
+    return { 'captcha-challenge': value('captcha-challenge'), 'captcha-response': value('captcha-response') };
+  }
+
+  /** The id of a user a reset may be asked for: `3` for an unknown one, `12` without an address. */
+  private async resetUser(username: string): Promise<AuthUserId> {
+    const id = username.length > MAX_USERNAME ? null : await this.users.getUserId(username);
+    if (id === null) throw jsonBadRequest(ERROR_INVALID_USER);
+    const { email } = await this.users.getUserInfo(id);
+    if (!email) throw jsonBadRequest(ERROR_NO_EMAIL_ADDRESS);
+    return id;
+  }
+
+  /** Mails the user's reset link (the pending code while it lives); a BackendError when it cannot be sent. */
+  private async mailResetCode(ctx: AppContext, username: string, id: AuthUserId): Promise<void> {
+    if (!this.mailConfigured) throw new ServiceUnavailableError('No mail server configured');
+    const { email } = await this.users.getUserInfo(id);
+    const code = await this.users.generateResetCode(id);
+    const root = this.sync.publicUrl ?? `${ctx.protocol}://${ctx.host}`;
+    const result = await sendEmail({ to: email!, ...resetMail(root, username, code) }, this.config);
+    // The mail server is a backend: down, it is a 503 with Retry-After and a log line.
+    if (!result.ok) throw new BackendError(`cannot send the password reset mail: ${result.error}`);
+  }
+
+  private get mailConfigured(): boolean {
+    return this.config['smtp.sender'] !== undefined && this.config['smtp.sender'] !== '';
+  }
+
+  /**
+   * The reset pages (server-reg's web flow): without parameters the form asking for the
+   * account, with the mailed `key` (and `username`) the form taking the new password twice.
+   */
+  @route('GET', RESET_PATH)
+  resetPage(ctx: AppContext) {
+    const query = new URLSearchParams(ctx.querystring);
+    if (query.has('key') || query.has('error')) {
+      return this.resetHtml(resetFormPage({ username: query.get('username') ?? undefined, key: query.get('key') ?? '', error: query.get('error') ?? undefined }));
+    }
+    if (ctx.querystring !== '') throw new BadRequestError();
+    return this.resetHtml(askResetPage());
+  }
+
+  /**
+   * The forms' answers: `username` alone asks for the mail; with `key`, `password` and
+   * `confirm` it sets the password. A failed check shows the form again with its reason.
+   */
+  @route('POST', RESET_PATH, TEXT)
+  async resetSubmit(ctx: AppContext) {
+    const form = new URLSearchParams(this.body(ctx));
+    const given = (name: string) => form.get(name) ?? undefined;
+    let username = given('username');
+    if (username !== undefined) {
+      try {
+        username = extractUsername(username);
+      } catch {
+        username = '';
+      }
+    }
+    if (username !== undefined && [...form.keys()].every((name) => name === 'username')) return this.resetAsked(ctx, username);
+    const key = given('key');
+    if (key === undefined) throw new BadRequestError();
+    const again = (error: string) => this.resetHtml(resetFormPage({ username, key, error }));
+    if (!username) return again('Username not provided. Please check the link you used.');
+    const id = username.length > MAX_USERNAME ? null : await this.users.getUserId(username);
+    if (id === null) return again('We are unable to locate your account');
+    const password = given('password');
+    if (password === undefined) return again('Password not provided. Please check the link you used.');
+    if (password !== given('confirm')) return again('Password and confirmation do not match');
+    if (!validPassword(username, password)) return again(WEAK_PASSWORD_TEXT);
+    if (!(await this.users.verifyResetCode(id, key))) return again('Key does not match with username. Please request a new key.');
+    // The code is used up by the change.
+    if (!(await this.users.updatePassword(id, password, { key }))) return again('Password change failed unexpectedly.');
+    this.cef.log('Password reset', 7, ctx, { signature: 'PasswordReset', username });
+    return this.resetHtml(passwordChangedPage());
+  }
+
+  private async resetAsked(ctx: AppContext, username: string) {
+    try {
+      await this.mailResetCode(ctx, username, await this.resetUser(username));
+    } catch (err) {
+      const unavailable = err instanceof BackendError || err instanceof ServiceUnavailableError;
+      const reason = unavailable ? 'The reset mail could not be sent. Please try again later.' : RESET_FAILURES[String((err as { body?: unknown }).body)];
+      if (reason === undefined) throw err;
+      if (unavailable) (ctx.state.log ?? this.logger).error({ err }, 'password reset page: no mail sent');
+      return this.resetHtml(resetFailedPage(reason));
+    }
+    return this.resetHtml(keySentPage());
+  }
+
+  /** A reset page: never cached, and no Referer carrying the key to the style sheet's server. */
+  private resetHtml(body: string) {
+    return htmlResponse(body, { headers: { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' } });
+  }
+
+  /** The style sheet of the reset pages (`media/`, read at start). */
+  @route('GET', '/media/{filename:[a-zA-Z0-9_.-]+}')
+  media(ctx: AppContext) {
+    const text = MEDIA.get(ctx.params.filename);
+    if (text === undefined) throw new NotFoundError();
+    return new HttpResponse(text, { headers: { 'Content-Type': 'text/css; charset=utf-8' } });
   }
 
   /**

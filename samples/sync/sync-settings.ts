@@ -37,6 +37,7 @@ export const SYNC_SETTINGS_SCHEMA: SettingsSchema = {
   'captcha.use_ssl': ['boolean', 'true', 'load reCAPTCHA over https'],
   'captcha.verify_url': ['URL', 'https://www.google.com/recaptcha/api/verify', 'reCAPTCHA v1 verification endpoint'],
   'reg.shared_secret': ['string', 'none', 'alias of global.shared_secret'],
+  'reg.public_url': ['URL', "the request's own", 'the server root the password-reset mail links to'],
   'reg.strict_usernames': ['boolean', 'true', 'alias of auth.strict_usernames'],
 };
 
@@ -53,6 +54,8 @@ export interface SyncSettings {
   /** `nodes.serve`: the user API (`/user/…`, `/misc/…`) and the storage API (`/<version>/…`). */
   serve: { user: boolean; storage: boolean };
   sharedSecret?: string;
+  /** `reg.public_url` without a trailing slash: the root of the reset link (else the request's host). */
+  publicUrl?: string;
   captcha: { use: boolean; publicKey?: string; privateKey?: string; useSsl: boolean; verifyUrl: string };
   /** Legacy keys read but without effect here, for the start-up log. */
   ignored: string[];
@@ -115,6 +118,12 @@ function servedApis(config: FlatConfig): SyncSettings['serve'] {
   return { user: apis.includes('user'), storage: apis.includes('storage') };
 }
 
+function withoutTrailingSlash(url: string | undefined): string | undefined {
+  let end = url?.length ?? 0;
+  while (end > 0 && url![end - 1] === '/') end--;
+  return url === undefined || url === '' ? undefined : url.slice(0, end);
+}
+
 export function readSyncSettings(config: FlatConfig): SyncSettings {
   const backend = text(config, ['storage.backend']);
   if (backend !== undefined && !STORAGE_BACKENDS.has(backend)) {
@@ -133,6 +142,7 @@ export function readSyncSettings(config: FlatConfig): SyncSettings {
     fallbackNode: cleanLocation(text(config, ['nodes.fallback_node', 'auth.fallback_node'])),
     serve: servedApis(config),
     sharedSecret: sharedSecret(config),
+    publicUrl: withoutTrailingSlash(text(config, ['reg.public_url'])),
     captcha: {
       use: captchaUse,
       publicKey: text(config, ['captcha.public_key']),

@@ -202,11 +202,12 @@ describe(`samples/sync: user API (${label})`, () => {
     }
   });
 
-  test('password_reset: Basic auth first (a malformed token is 401), then 503: this server sends no mail', async () => {
+  test('password_reset is public: unknown user 3, no address 12, then the captcha 2 (password-reset.test.ts: the rest)', async () => {
     await http.put('/user/1.0/alice').set('X-Weave-Secret', 's3cret').send(JSON.stringify({ password: PASSWORD })).expect(200);
-    await http.get('/user/1.0/alice/password_reset').set('Authorization', 'FOooo baar').expect(401);
-    await http.get('/user/1.0/alice/password_reset').expect(401);
-    await http.get('/user/1.0/alice/password_reset').set('Authorization', basic('alice', PASSWORD)).expect(503);
+    await create('bob', { password: PASSWORD, email: 'b@example.com' }).expect(200);
+    await http.get('/user/1.0/nobody/password_reset').set('Authorization', 'FOooo baar').expect(400, '3');
+    await http.get('/user/1.0/alice/password_reset').expect(400, '12');
+    await http.get('/user/1.0/bob/password_reset').expect(400, '2');
   });
 
   test('captcha_html is served when captchas are on, even without a key (as the original); 404 when off', async () => {

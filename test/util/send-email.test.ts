@@ -1,43 +1,8 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { startSmtp } from '../support/smtp-server';
 import { sendEmail } from '../../src/util/send-email';
 import { closedPort } from './local-server';
-
-interface Received { from: string; to: string[]; raw: string; user?: string }
-
-/** A real SMTP server on a free loopback port that records what it accepts. */
-async function startSmtp(options: SMTPServerOptions = {}) {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    logger: false,
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onRcptTo(address, _session, cb) {
-      if (address.address.startsWith('nobody@')) cb(Object.assign(new Error('5.1.1 No such user here'), { responseCode: 550 }));
-      else cb();
-    },
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString(),
-          user: session.user as string | undefined,
-        });
-        cb();
-      });
-    },
-    ...options,
-  });
-  // A client that fails its TLS handshake is an error event on the server: expected here.
-  server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 const message = { from: 'app@example.com', to: 'tarek@example.com', subject: 'Password reset', body: 'Your code is 7QX2-P0A9-ZK3M-4B1C\n' };
 
