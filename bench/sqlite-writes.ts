@@ -47,7 +47,7 @@ async function startServe(label: string, ini: string): Promise<Server> {
   for (let tries = 0; ; tries++) {
     const res = await fetch(`http://127.0.0.1:${port}/links/abc`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{"url":"https://example.com/"}' }).catch(() => undefined);
     if (res?.status === 200) return { label, child, port };
-    if (tries > 1200 || child.exitCode !== null) throw new Error(`${label}: serve did not come up`);
+    if (tries > 6000 || child.exitCode !== null) throw new Error(`${label}: serve did not come up`);
     await new Promise((done) => setTimeout(done, 100));
   }
 }
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     const pgUri = given || pg!.uri;
     servers.push(await startServe('SQLite', deployment(dir, 'sqlite', `sqlite:///${dir}/links.db`)));
     servers.push(await startServe('PostgreSQL', deployment(dir, 'pg', pgUri)));
-    for (const server of servers) await wrk(server, 2, connections); // warm-up: JIT, pools, WAL
+    for (const server of servers) await wrk(server, duration, connections); // warm-up: JIT, pools, WAL
     const results = new Map<string, Round[]>(servers.map((s) => [s.label, []]));
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? servers : [...servers].reverse();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,6 +7,7 @@ import { SQLAuth } from '../../src/auth/sql/sql-auth';
 import { createTestApp } from '../../src/testing/test-app';
 import { ConfigError } from '../../src/config/errors';
 import { readAppDataSettings } from '../../src/data/app-data';
+import { main, type CommandIO } from '../../src/cli/main';
 import { LinkEntity, LinksApp } from './fixtures/links-app';
 
 // Issue 26, item 1: WAL, BEGIN IMMEDIATE, and a lock held by another process for longer than
@@ -177,6 +178,32 @@ describe('the SQLite settings', () => {
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
   });
+
+  test('`services-core config` checks them: one line naming the file and the key, exit 1; a good value passes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sc-sqlite-config-'));
+    try {
+      const ini = join(dir, 'deployment.ini');
+      const check = async (extra: string) => {
+        writeFileSync(ini, `[server:main]\nport = 0\n\n[app:main]\nuse = ${join(__dirname, 'fixtures', 'links-app.ts')}#LinksApp\n` +
+          `auth.backend = sql\nauth.sqluri = sqlite:///:memory:\n${extra}`);
+        let stdout = '';
+        let stderr = '';
+        const io: CommandIO = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } };
+        return { code: await main(['config', ini], io), stdout, stderr };
+      };
+      const bad = await check('data.sqlite_lock_timeout = soon\n');
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/^services-core config: .*deployment\.ini.*data\.sqlite_lock_timeout: expected a number >= 0\.001, got "soon"\n$/);
+      const badAuth = await check('auth.sqlite_journal_mode = memory\n');
+      expect(badAuth.code).toBe(1);
+      expect(badAuth.stderr).toMatch(/auth\.sqlite_journal_mode: unknown value "memory"/);
+      const good = await check('auth.sqlite_busy_timeout = 0\ndata.sqlite_synchronous = full\n');
+      expect(good).toMatchObject({ code: 0, stderr: '' });
+      expect(good.stdout).toContain('data.sqlite_synchronous = "full"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   test('auth.* has the same keys', () => {
     expect(() => new SQLAuth({ sqlite_busy_timeout: 'x' })).toThrow(/^auth\.sqlite_busy_timeout: expected an integer from 0 to 100, got "x"$/);
