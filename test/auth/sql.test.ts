@@ -247,7 +247,7 @@ describe('SQLAuth on SQLite', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 60000);
+  }, 120_000); // four ts-node starts: about 50 s on a loaded 2-core machine
 
   test('bad parameters are ConfigErrors naming the key', () => {
     expect(() => new SQLAuth({ sqluri: 'oracle://x/y' })).toThrow(ConfigError);
