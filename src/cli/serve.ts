@@ -3,10 +3,9 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkDeployment } from './check-config';
 import { runPrimary } from '../serve/cluster-primary';
-import { runWorker } from '../serve/cluster-worker';
+import { planFromPrimary, runWorker } from '../serve/cluster-worker';
 import { openLogOutput } from '../serve/log-output';
 import { CHECK_ENV, checkInChild } from '../serve/reload-check';
-import { planFromEnv } from '../serve/reload-plan';
 import type { CommandIO } from './command-io';
 import { USAGE, UsageError, parseServeArgs, readServePlan } from '../serve/serve-plan';
 
@@ -43,7 +42,7 @@ async function checkForReload(args: string[]): Promise<number> {
  */
 export async function serveCommand(args: string[], io: CommandIO): Promise<number> {
   // A worker listens for stops before it reads or opens anything; its plan is its generation's.
-  if (cluster.isWorker) process.exit(await runWorker(() => planFromEnv() ?? readServePlan(args)));
+  if (cluster.isWorker) process.exit(await runWorker(planFromPrimary));
   if (process.env[CHECK_ENV] === '1' && process.send) return checkForReload(args);
   let plan;
   let flags;

@@ -2,6 +2,8 @@ import type { Worker } from 'node:cluster';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { Scrape } from '../app/observability/metrics-listener';
 import type { UserId } from '../auth/backend';
+import { isServePlan } from './reload-plan';
+import type { ServePlan } from './serve-plan';
 
 // Every message between the `serve` primary and its workers carries one discriminator, `type`,
 // in both directions. The primary reads each one through `readWorkerMessage`: app code or a
@@ -12,6 +14,7 @@ export type WorkerMetrics = MetricObjectWithValues<MetricValue<string>>[];
 
 /** Primary → worker. */
 export type PrimaryMessage =
+  | { type: 'plan'; plan: ServePlan }
   | { type: 'shutdown' }
   | { type: 'reopen' }
   | { type: 'metrics:collect'; id: number }
@@ -21,6 +24,7 @@ export type PrimaryMessage =
 
 /** Worker → primary. */
 export type WorkerMessage =
+  | { type: 'plan:request' }
   | { type: 'ready'; host: string; port: number }
   | { type: 'failed'; error: string }
   | { type: 'metrics:local'; id: number; metrics?: WorkerMetrics; error?: string }
@@ -44,8 +48,16 @@ const isObject = (value: unknown): value is Shape => typeof value === 'object' &
 const isString = (value: unknown): value is string => typeof value === 'string';
 const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 const isId = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-const isUserId = (value: unknown): value is UserId => isString(value) || isFiniteNumber(value);
 const optional = (value: unknown, check: (v: unknown) => boolean) => value === undefined || check(value);
+
+/** The longest text a worker's message may carry (an error); a longer one is cut, ending in `…`. */
+export const MAX_MESSAGE_TEXT = 4096;
+/** The longest host name a `ready` and user id an `auth-purge` may carry; longer is malformed. */
+const MAX_NAME = 1024;
+
+const bounded = (text: string) => (text.length <= MAX_MESSAGE_TEXT ? text : `${text.slice(0, MAX_MESSAGE_TEXT - 1)}…`);
+const isName = (value: unknown): value is string => isString(value) && value.length <= MAX_NAME;
+const isUserId = (value: unknown): value is UserId => isName(value) || isFiniteNumber(value);
 
 // prom-client's aggregators (AggregatorRegistry.aggregate throws on any other name).
 const AGGREGATORS = new Set(['sum', 'first', 'omit', 'average', 'min', 'max']);
@@ -91,13 +103,16 @@ export function readWorkerMessage(value: unknown): Received {
   const bad = (why: string): Received => ({ ok: false, why: `'${String(value.type)}': ${why}` });
   const ok = (): Received => ({ ok: true, message: value as WorkerMessage });
   switch (value.type) {
+    case 'plan:request':
+      return ok();
     case 'ready':
-      return isString(value.host) && isId(value.port) && value.port <= 65535 ? ok() : bad('expected host and port');
+      return isName(value.host) && isId(value.port) && value.port <= 65535 ? ok() : bad('expected host and port');
     case 'failed':
-      return isString(value.error) ? ok() : bad('expected an error text');
+      // A copy with the text cut: the primary keeps and logs it.
+      return isString(value.error) ? { ok: true, message: { type: 'failed', error: bounded(value.error) } } : bad('expected an error text');
     case 'metrics:local':
       if (!isId(value.id)) return bad('expected a numeric id');
-      if (value.error !== undefined) return isString(value.error) ? ok() : bad('error is not a text');
+      if (value.error !== undefined) return isString(value.error) ? { ok: true, message: { type: 'metrics:local', id: value.id, error: bounded(value.error) } } : bad('error is not a text');
       return isWorkerMetrics(value.metrics) ? ok() : bad('metrics are not a prom-client registry as JSON');
     case 'metrics:scrape':
     case 'auth-purged':
@@ -113,6 +128,8 @@ export function readWorkerMessage(value: unknown): Received {
 export function readPrimaryMessage(value: unknown): PrimaryMessage | undefined {
   if (!isObject(value)) return undefined;
   switch (value.type) {
+    case 'plan':
+      return isServePlan(value.plan) ? (value as PrimaryMessage) : undefined;
     case 'shutdown':
     case 'reopen':
       return value as PrimaryMessage;

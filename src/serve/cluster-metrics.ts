@@ -22,6 +22,8 @@ type ToWorker = Extract<PrimaryMessage, { type: `metrics:${string}` }>;
 type ToPrimary = Extract<WorkerMessage, { type: `metrics:${string}` }>;
 
 const COLLECT_TIMEOUT_MS = 3000;
+/** Scrapes one worker may have waiting on the primary; more are dropped (a worker asks once at a time). */
+const MAX_WAITING_SCRAPES = 4;
 
 interface Collection {
   waiting: Set<number>;
@@ -34,6 +36,10 @@ export class ClusterMetrics {
   private readonly collections = new Map<number, Collection>();
   private nextId = 0;
   private server?: Server;
+  /** The sum being collected for workers' scrapes: every scrape that comes meanwhile shares it. */
+  private shared?: Promise<Scrape>;
+  /** Scrapes waiting per worker id. */
+  private readonly waiting = new Map<number, number>();
 
   private constructor(private readonly logger: Logger, private readonly scraped: () => Worker[]) {}
 
@@ -48,7 +54,7 @@ export class ClusterMetrics {
     cluster.on('exit', metrics.onExit);
     if (settings.port !== undefined) {
       try {
-        metrics.server = await listenForScrapes(settings, () => metrics.aggregate());
+        metrics.server = await listenForScrapes(settings, () => metrics.sharedAggregate());
       } catch (err) {
         await metrics.close();
         throw err;
@@ -92,25 +98,52 @@ export class ClusterMetrics {
     });
   }
 
-  /** A worker's metrics message, already checked by the primary. */
-  receive(worker: Worker, message: ToPrimary): void {
+  /** `aggregate()`, shared by every scrape that comes while it runs. */
+  private sharedAggregate(): Promise<Scrape> {
+    if (!this.shared) {
+      const sum = this.aggregate();
+      this.shared = sum;
+      const done = () => {
+        if (this.shared === sum) this.shared = undefined;
+      };
+      sum.then(done, done);
+    }
+    return this.shared;
+  }
+
+  /**
+   * A worker's metrics message, already checked by the primary; says why when it is dropped.
+   * Scrapes are coalesced: while one sum is being collected, later scrapes get that sum, so a
+   * flood of them asks the other workers once, not once per message.
+   */
+  receive(worker: Worker, message: ToPrimary): string | undefined {
     if (message.type === 'metrics:scrape') {
-      const reply = (body: { scrape?: Scrape; error?: string }) => sendToWorker(worker, { type: 'metrics:aggregate', id: message.id, ...body } satisfies ToWorker);
-      this.aggregate().then((scrape) => reply({ scrape }), (err: Error) => reply({ error: err.message }));
-      return;
+      const waiting = this.waiting.get(worker.id) ?? 0;
+      if (waiting >= MAX_WAITING_SCRAPES) return `${waiting} scrapes of it are already waiting`;
+      this.waiting.set(worker.id, waiting + 1);
+      const reply = (body: { scrape?: Scrape; error?: string }) => {
+        const left = (this.waiting.get(worker.id) ?? 1) - 1;
+        if (left > 0) this.waiting.set(worker.id, left);
+        else this.waiting.delete(worker.id);
+        sendToWorker(worker, { type: 'metrics:aggregate', id: message.id, ...body } satisfies ToWorker);
+      };
+      this.sharedAggregate().then((scrape) => reply({ scrape }), (err: Error) => reply({ error: err.message }));
+      return undefined;
     }
     const collection = this.collections.get(message.id);
-    if (!collection || !collection.waiting.delete(worker.id)) return;
+    if (!collection || !collection.waiting.delete(worker.id)) return undefined;
     if (message.error !== undefined || !message.metrics) {
       collection.settle(new Error(`worker ${worker.process.pid}: ${message.error ?? 'no metrics'}`));
-      return;
+      return undefined;
     }
     collection.replies.push(message.metrics);
     if (collection.waiting.size === 0) collection.settle();
+    return undefined;
   }
 
   // A worker that dies mid-collection is left out rather than failing the scrape.
   private readonly onExit = (worker: Worker): void => {
+    this.waiting.delete(worker.id);
     for (const collection of this.collections.values()) {
       if (collection.waiting.delete(worker.id) && collection.waiting.size === 0) collection.settle();
     }
@@ -151,7 +184,9 @@ export function attachClusterMetrics(app: SyncServerApp): void {
     if (message.scrape) pending?.resolve(message.scrape);
     else pending?.reject(new Error(`metrics: ${message.error ?? 'no answer'}`));
   });
-  metrics.delegate(() => new Promise<Scrape>((resolve, reject) => {
+  // One request to the primary at a time: scrapes that come meanwhile share its answer.
+  let inFlight: Promise<Scrape> | undefined;
+  const ask = () => new Promise<Scrape>((resolve, reject) => {
     if (!process.connected) {
       reject(new Error('metrics: the serve primary is gone'));
       return;
@@ -159,5 +194,16 @@ export function attachClusterMetrics(app: SyncServerApp): void {
     const id = nextId++;
     scrapes.set(id, { resolve, reject });
     send({ type: 'metrics:scrape', id });
-  }));
+  });
+  metrics.delegate(() => {
+    if (!inFlight) {
+      const asked = ask();
+      inFlight = asked;
+      const done = () => {
+        if (inFlight === asked) inFlight = undefined;
+      };
+      asked.then(done, done);
+    }
+    return inFlight;
+  });
 }

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { type AuthRelay, startAuthRelay } from './cluster-auth';
 import { type PrimaryMessage, type WorkerMessage, readWorkerMessage, sendToWorker } from './cluster-messages';
 import { ClusterMetrics } from './cluster-metrics';
-import { PLAN_ENV, planForReload } from './reload-plan';
+import { planForReload } from './reload-plan';
+import { RateLimitedWarnings } from './rate-limited-warnings';
 import { RestartPolicy } from './restart-policy';
 import type { ServePlan } from './serve-plan';
 
@@ -88,6 +89,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
     const members = new Map<number, Member>();
     const relay: AuthRelay = startAuthRelay({ serving: (worker) => members.get(worker.id)?.ready === true });
     const restarts = new Set<NodeJS.Timeout>();
+    const dropped = new RateLimitedWarnings(logger);
 
     function newGeneration(generationPlan: ServePlan): Generation {
       return { n: ++generations, plan: generationPlan, members: new Set() };
@@ -100,7 +102,9 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       (err) => logger.debug({ worker: pid(worker), err: err.message }, `could not send '${message.type}'`));
 
     const fork = (generation: Generation) => {
-      const worker = cluster.fork({ [PLAN_ENV]: JSON.stringify(generation.plan) });
+      // The plan (config secrets included) goes over the IPC channel when the worker asks, never
+      // through its environment, which `ps eww` shows and every child process inherits.
+      const worker = cluster.fork();
       const member: Member = { worker, generation, ready: false, retiring: false };
       members.set(worker.id, member);
       generation.members.add(member);
@@ -138,13 +142,15 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       const member = members.get(worker.id);
       const received = readWorkerMessage(value);
       if (!received.ok) {
-        logger.warn({ worker: pid(worker) }, `dropped a malformed message from worker ${pid(worker)}: ${received.why}`);
+        dropped.warn({ worker: pid(worker) }, `dropped a malformed message from worker ${pid(worker)}: ${received.why}`);
         return;
       }
       const message = received.message;
       try {
         if ('channel' in message) {
-          if (!relay.throttle(worker, message)) logger.warn({ worker: pid(worker) }, `dropped a throttle message from worker ${pid(worker)}: no limiter '${('opts' in message ? message.opts.keyPrefix : message.keyPrefix).slice(0, 80)}'`);
+          if (!relay.throttle(worker, message)) dropped.warn({ worker: pid(worker) }, `dropped a throttle message from worker ${pid(worker)}: no limiter '${('opts' in message ? message.opts.keyPrefix : message.keyPrefix).slice(0, 80)}'`);
+        } else if (message.type === 'plan:request') {
+          if (member) tell(worker, { type: 'plan', plan: member.generation.plan });
         } else if (message.type === 'ready') {
           if (member) onReady(member, message);
         } else if (message.type === 'failed') {
@@ -157,18 +163,20 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
         } else if (message.type === 'auth-purged') {
           relay.purged(worker, message);
         } else if (metrics) {
-          metrics.receive(worker, message);
+          const refused = metrics.receive(worker, message);
+          if (refused) dropped.warn({ worker: pid(worker) }, `dropped '${message.type}' from worker ${pid(worker)}: ${refused}`);
         } else {
-          logger.warn({ worker: pid(worker) }, `dropped '${message.type}' from worker ${pid(worker)}: metrics are off`);
+          dropped.warn({ worker: pid(worker) }, `dropped '${message.type}' from worker ${pid(worker)}: metrics are off`);
         }
       } catch (err) {
-        logger.warn({ worker: pid(worker) }, `dropped a message from worker ${pid(worker)} that failed: ${(err as Error).message}`);
+        dropped.warn({ worker: pid(worker) }, `dropped a message from worker ${pid(worker)} that failed: ${(err as Error).message.slice(0, 500)}`);
       }
     };
 
     const finish = () => {
       if (live().length > 0 || reloadAbort) return;
       void metrics?.close();
+      dropped.flush();
       clearTimeout(killTimer);
       cluster.off('exit', onExit);
       cluster.off('message', onMessage);

@@ -22,9 +22,9 @@ type WorkerState = 'starting' | 'serving' | 'draining';
  * primary, SIGTERM, SIGINT, losing the primary), so a stop at any moment drains it. Then it opens
  * the log output, builds the app, listens on the shared port and reports `ready` (or why it could
  * not). `reopen` (the primary's SIGUSR1) reopens the log and CEF files. Resolves to the exit code.
- * Its plan comes from the primary: the one its generation was checked with.
+ * Its plan comes from the primary (`planFromPrimary`): the one its generation was checked with.
  */
-export async function runWorker(readPlan: () => ServePlan): Promise<number> {
+export async function runWorker(readPlan: () => Promise<ServePlan>): Promise<number> {
   let state = 'starting' as WorkerState;
   let app: SyncServerApp | undefined;
   let output: LogOutput | undefined;
@@ -68,7 +68,9 @@ export async function runWorker(readPlan: () => ServePlan): Promise<number> {
   // Read through a function: the handlers above change `state` while this awaits.
   const starting = () => state === 'starting';
   try {
-    const plan = readPlan();
+    // A stop while the plan is on its way ends the wait: there is nothing to open.
+    const plan = await Promise.race([readPlan(), exitCode.then(() => undefined)]);
+    if (plan === undefined) return await exitCode;
     output = openLogOutput(plan.config);
     const logger = output.logger;
     process.on('uncaughtException', (err) => {
@@ -94,4 +96,22 @@ export async function runWorker(readPlan: () => ServePlan): Promise<number> {
     log()?.warn({ err }, 'the worker was stopped while starting, and the start failed');
   }
   return exitCode;
+}
+
+/**
+ * Asks the primary for this worker's plan and resolves with its answer. The plan holds every
+ * config secret, so it travels over the IPC channel only this process reads, never through the
+ * environment (`/proc/<pid>/environ`, `ps eww`, and every child process the app starts).
+ */
+export function planFromPrimary(): Promise<ServePlan> {
+  return new Promise((resolve) => {
+    const onMessage = (value: unknown) => {
+      const message = readPrimaryMessage(value);
+      if (message?.type !== 'plan') return;
+      process.off('message', onMessage);
+      resolve(message.plan);
+    };
+    process.on('message', onMessage);
+    void sendToPrimary({ type: 'plan:request' });
+  });
 }

@@ -1,26 +1,13 @@
 import type { ConfigValue, FlatConfig } from '../config/types';
 import type { ServePlan } from './serve-plan';
 
-/** The plan a worker runs, handed over by the primary (JSON): a generation's workers never read the file. */
-export const PLAN_ENV = 'SERVICES_CORE_SERVE_PLAN';
-
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** A ServePlan as JSON gives it back (from a check process or the environment). */
+/** A ServePlan as JSON gives it back (from a check process, or the primary to a worker). */
 export function isServePlan(value: unknown): value is ServePlan {
   return isObject(value) && typeof value.iniPath === 'string' && isObject(value.config) && typeof value.appSpec === 'string' &&
     typeof value.baseDir === 'string' && typeof value.host === 'string' && Number.isInteger(value.port) &&
     Number.isInteger(value.workers) && typeof value.stopTimeout === 'number' && Array.isArray(value.notices);
-}
-
-/** The plan the primary gave this worker, or undefined when it gave none; taken out of `env` (the app's own children need not see it). */
-export function planFromEnv(env: NodeJS.ProcessEnv = process.env): ServePlan | undefined {
-  const text = env[PLAN_ENV];
-  if (text === undefined) return undefined;
-  delete env[PLAN_ENV];
-  const plan: unknown = JSON.parse(text);
-  if (!isServePlan(plan)) throw new Error(`${PLAN_ENV} is not a serve plan`);
-  return plan;
 }
 
 const same = (a: ConfigValue | undefined, b: ConfigValue | undefined) => JSON.stringify(a) === JSON.stringify(b);
