@@ -3,6 +3,10 @@ import { EntitySchema } from 'typeorm';
 /** One note of one user; a user's titles are unique. */
 export interface Note {
   id: number;
+  /**
+   * The owner's user id as the auth backend returns it (`ctx.state.user.id`), as text; never the
+   * name: a deleted account's name can be given to a new one, which must not see the old notes.
+   */
   owner: string;
   title: string;
   body: string;
@@ -18,8 +22,8 @@ export const NoteEntity = new EntitySchema<Note>({
   tableName: 'notes',
   columns: {
     id: { type: 'integer', primary: true, generated: 'increment' },
-    // The users table holds 32-character names.
-    owner: { type: 'varchar', length: 32 },
+    // A user id as text (an SQL id; an LDAP backend's may be a DN).
+    owner: { type: 'varchar', length: 255 },
     title: { type: 'varchar', length: MAX_TITLE },
     body: { type: 'text', default: '' },
   },

@@ -18,6 +18,9 @@ type NoteView = Pick<Note, 'id' | 'title' | 'body'>;
 
 const view = ({ id, title, body }: Note): NoteView => ({ id, title, body });
 
+/** Whose notes a request reads and writes: the id the backend gave the login, never the name (see `Note.owner`). */
+const ownerOf = (ctx: AppContext): string => String(ctx.state.user!.id);
+
 /**
  * A small multi-user notes service: each user reads and writes their own notes, behind HTTP
  * Basic against the SQL user store. The notes live in the app's own table (`static data`), so
@@ -69,7 +72,7 @@ export class NotesApp extends SyncServerApp {
   }
 
   private async find(ctx: ValidContext<typeof ById>): Promise<Note> {
-    const note = await this.notes.findOneBy({ id: ctx.valid.params.id, owner: ctx.state.user!.name });
+    const note = await this.notes.findOneBy({ id: ctx.valid.params.id, owner: ownerOf(ctx) });
     if (!note) throw new NotFoundError('No such note');
     return note;
   }
@@ -79,7 +82,7 @@ export class NotesApp extends SyncServerApp {
   @authenticated
   async listNotes(ctx: ValidContext<typeof ListQuery>) {
     const { limit, after } = ctx.valid.query;
-    const notes = await this.notes.find({ where: { owner: ctx.state.user!.name, id: MoreThan(after) }, order: { id: 'ASC' }, take: limit });
+    const notes = await this.notes.find({ where: { owner: ownerOf(ctx), id: MoreThan(after) }, order: { id: 'ASC' }, take: limit });
     return notes.map(view);
   }
 
@@ -91,7 +94,7 @@ export class NotesApp extends SyncServerApp {
   @authenticated
   @cef(3, { name: 'Note written', signature: 'NoteWrite' })
   async addNote(ctx: ValidContext<typeof NewNote>) {
-    const owner = ctx.state.user!.name;
+    const owner = ownerOf(ctx);
     const { title, body } = ctx.valid.body;
     let note: Note;
     try {
@@ -101,7 +104,7 @@ export class NotesApp extends SyncServerApp {
       if (isUniqueViolation(err)) throw new HttpError(409, 'You already have a note with this title', { problem: { noteTitle: title } });
       throw err;
     }
-    return jsonResponse(view(note), { status: 201, headers: { Location: `/${owner}/notes/${note.id}` } });
+    return jsonResponse(view(note), { status: 201, headers: { Location: `/${ctx.state.user!.name}/notes/${note.id}` } });
   }
 
   /**
@@ -116,7 +119,7 @@ export class NotesApp extends SyncServerApp {
   @authenticated
   @cef(3, { name: 'Notes imported', signature: 'NoteImport' })
   async importNotes(ctx: ValidContext<typeof Import>) {
-    const owner = ctx.state.user!.name;
+    const owner = ownerOf(ctx);
     const ids = await this.data.transaction(async (manager) => {
       const repository = manager.getRepository(NoteEntity);
       const saved: number[] = [];
@@ -168,8 +171,10 @@ export class NotesApp extends SyncServerApp {
       // false when another worker created it in the meantime.
       await this.users.createUser(name, password, `${name}@example.com`);
     }
+    const id = await this.users.getUserId(name);
+    if (id === null) return;
     try {
-      await this.notes.insert({ owner: name, title: 'Welcome', body: 'Your first note. Delete it when you like.' });
+      await this.notes.insert({ owner: String(id), title: 'Welcome', body: 'Your first note. Delete it when you like.' });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
     }

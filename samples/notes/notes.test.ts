@@ -59,6 +59,18 @@ describe('samples/notes through createTestApp', () => {
     await http.get('/bob/notes/1').auth(...BOB).expect(404);
   });
 
+  test('notes belong to the account (its user id), not the name: a new account under a deleted name sees none of the old ones', async () => {
+    const CAROL = ['carol', 'carol password 1'] as const;
+    await t.app.auth!.createUser(...CAROL, 'carol@example.com');
+    await http.post('/carol/notes').auth(...CAROL).send({ title: 'the old carol\'s' }).expect(201);
+    const oldId = await t.app.auth!.getUserId('carol');
+    expect(await t.app.auth!.deleteUser(oldId!)).toBe(true);
+    await t.app.auth!.createUser('carol', 'carol password 2', 'carol2@example.com');
+    expect(await t.app.auth!.getUserId('carol')).not.toEqual(oldId);
+    await http.get('/carol/notes').auth('carol', 'carol password 2').expect(200, []);
+    await http.post('/carol/notes').auth('carol', 'carol password 2').send({ title: 'the old carol\'s' }).expect(201);
+  });
+
   test('write, read, list, delete: every route', async () => {
     const created = await http.post('/bob/notes').auth(...BOB).send({ title: 'milk', body: 'two litres' }).expect(201);
     expect(created.body).toEqual({ id: 2, title: 'milk', body: 'two litres' });
