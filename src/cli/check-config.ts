@@ -48,7 +48,10 @@ export async function checkFrameworkConfig(config: FlatConfig, source: ConfigSou
   if (appClass && base) {
     // Loaded here: the app module has loaded the decorators already; a plain file needs none.
     const { readRouteTable } = await import('../app/routing/route-table');
-    check(() => readRouteTable(Object.create(appClass.prototype) as object, base, { backendConfigured: config['auth.backend'] !== undefined }));
+    check(() => readRouteTable(Object.create(appClass.prototype) as object, base, {
+      backendConfigured: config['auth.backend'] !== undefined,
+      schemes: { defaults: settings.schemes.schemes, available: settings.schemes.available },
+    }));
   }
   if (config['auth.backend'] !== undefined) {
     const backend = check(() => createAuthBackend(config, { baseDir: source.baseDir, warn: () => undefined }));

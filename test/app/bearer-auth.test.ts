@@ -79,6 +79,8 @@ describe('bearer scheme with a JWKS URL', () => {
         const res = await request(server).get('/alice/info').set('Authorization', bearer(await token(key))).expect(200);
         expect(res.body).toEqual({ user: 'alice', scheme: 'bearer' });
       }
+      // The scheme word in any case (RFC 7235).
+      await request(server).get('/alice/info').set('Authorization', `bEARER ${await token(ed)}`).expect(200);
       const none = await request(server).get('/alice/info').expect(401);
       expect(none.headers['www-authenticate']).toBe('Bearer realm="Sync"');
       expect(cef.events).toEqual([]);

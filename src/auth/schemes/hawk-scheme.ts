@@ -47,7 +47,10 @@ export class HawkScheme implements TokenScheme {
   readonly name = 'hawk';
   readonly word = 'Hawk';
   readonly cache: TokenCache<HawkCredentials>;
+  // Passed as it is: the library only fills in a missing timestampSkewSec, which is always set.
   private readonly options: { timestampSkewSec: number; host?: string; port?: number; localtimeOffsetMsec?: number };
+  /** Each credentials' scopes as a Set, made once. */
+  private readonly scopeSets = new WeakMap<HawkCredentials, ReadonlySet<string>>();
 
   constructor(private readonly settings: HawkSettings, private readonly deps: {
     credentials: HawkCredentialsSource;
@@ -79,7 +82,7 @@ export class HawkScheme implements TokenScheme {
     if (header.length > MAX_HEADER) throw new TokenFailure('too long', 400);
     let result: { credentials: HawkCredentials; artifacts: { id: string; nonce: string; ts: string; hash?: string } };
     try {
-      result = await Hawk.server.authenticate(req, this.credentialsOf as unknown as Hawk.server.CredentialsFunc, { ...this.options }) as unknown as typeof result;
+      result = await Hawk.server.authenticate(req, this.credentialsOf as unknown as Hawk.server.CredentialsFunc, this.options) as unknown as typeof result;
     } catch (err) {
       const boom = err as Boomed;
       const status = boom.output?.statusCode;
@@ -104,11 +107,20 @@ export class HawkScheme implements TokenScheme {
     return {
       subject: credentials.user,
       id: credentials.userId,
-      scopes: new Set(credentials.scopes ?? []),
+      scopes: this.scopesOf(credentials),
       expiresAt: expiryOf(credentials),
       checkPayload: sent === undefined || sent === '' ? undefined
         : (body, contentType) => sameText(Hawk.crypto.calculatePayloadHash(body as unknown as string, credentials.algorithm, contentType ?? ''), sent),
     };
+  }
+
+  private scopesOf(credentials: HawkCredentials): ReadonlySet<string> {
+    let scopes = this.scopeSets.get(credentials);
+    if (scopes === undefined) {
+      scopes = new Set(credentials.scopes ?? []);
+      this.scopeSets.set(credentials, scopes);
+    }
+    return scopes;
   }
 
   async checkHealth(): Promise<void> {

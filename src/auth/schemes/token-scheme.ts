@@ -52,6 +52,11 @@ export interface TokenScheme {
 
 /** `true` when `header` starts with `word` (any case; as written is the fast path) and a space. */
 export function hasSchemeWord(header: string, word: string): boolean {
-  return header.length > word.length && header.charCodeAt(word.length) === 0x20 &&
-    (header.startsWith(word) || header.slice(0, word.length).toLowerCase() === word.toLowerCase());
+  const n = word.length;
+  if (header.length <= n || header.charCodeAt(n) !== 0x20) return false;
+  for (let i = 0; i < n; i++) {
+    // ASCII letters only: OR-ing 0x20 folds the case.
+    if ((header.charCodeAt(i) | 0x20) !== (word.charCodeAt(i) | 0x20)) return false;
+  }
+  return true;
 }
