@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import pino from 'pino';
 import request from 'supertest';
 import { BackendError, SyncServerApp, authenticated, route } from '../../src/app';
 import { withAuthCache } from '../../src/auth/cached-auth-backend';
@@ -104,6 +108,23 @@ describe('metrics', () => {
     expect(cef.events).toHaveLength(2);
     expect(sample(text, 'cef_events_written_total', { sink: 'memory' })).toBe(2);
     expect(sample(text, 'cef_events_dropped_total', { sink: 'memory' })).toBe(0);
+  });
+
+  test('the sink label is the kind of sink, never the CEF file\'s path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sc-metrics-cef-'));
+    const app = new MeteredApp({
+      ...ON, 'auth.backend': 'dummy', 'auth.allow_dummy': true, 'cef.file': join(dir, 'cef.log'),
+      'cef.vendor': 'mozilla', 'cef.version': 0, 'cef.product': 'weave', 'cef.device_version': '1',
+    }, { logger: pino({ level: 'silent' }) });
+    await app.start();
+    try {
+      const { text } = await request(app.callback()).get('/__metrics__').expect(200);
+      expect(sample(text, 'cef_events_written_total', { sink: 'file' })).toBe(0);
+      expect(text).not.toContain(dir);
+    } finally {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('each app has its own registry', async () => {

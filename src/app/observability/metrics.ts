@@ -190,7 +190,8 @@ export function createAppMetrics(settings: MetricsSettings, parts: {
   // The sink opens when the app starts: read it at scrape time.
   const cefSource = () => {
     const sink = cef.sink;
-    return sink ? { sink: sink.description, written: cef.written, dropped: sink.dropped ?? 0 } : undefined;
+    // The kind of sink only (`file`, `udp`, …): its description names a path or a host, which a scrape must not show.
+    return sink ? { sink: sink.description.split(' ')[0], written: cef.written, dropped: sink.dropped ?? 0 } : undefined;
   };
   return new AppMetrics(settings, {
     routes: parts.routes,
