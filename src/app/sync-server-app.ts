@@ -12,6 +12,7 @@ import { copyFlat } from '../config/origins';
 import type { SettingsSchema } from '../config/schema';
 import type { SettingsValues } from '../config/setting-values';
 import { AppData, type AppDataDeclaration } from '../data/app-data';
+import { migrateAppData } from '../data/migrations';
 import { SqlConnection, isDataDeclarationError } from '../data/sql-connection';
 import { appSettingsSchema } from '../data/data-schema';
 import type { FlatConfig } from '../config/types';
@@ -98,6 +99,7 @@ export abstract class SyncServerApp {
   readonly #authenticator?: Authenticator;
   readonly #data?: AppData;
   readonly #declared: Readonly<Record<string, unknown>>;
+  readonly #migrate: boolean;
   readonly #throttle?: LoginThrottling;
   /** The token strategies configured (`auth.bearer_*`, `auth.hawk_*`), opened by start(). */
   #tokens: Partial<Record<'bearer' | 'hawk', TokenScheme>> = {};
@@ -132,6 +134,7 @@ export abstract class SyncServerApp {
     this.settings = this.answerProfile === 'json' && this.config['auth.realm'] === undefined
       ? { ...settings.app, realm: this.constructor.name } : settings.app;
     this.#declared = settings.appValues;
+    this.#migrate = options.migrate === true;
     this.logger = options.logger ?? createLogger(this.config);
     const warn = (message: string) => this.logger.warn(message);
     for (const message of settings.keys.warnings) warn(message);
@@ -465,6 +468,13 @@ export abstract class SyncServerApp {
         await data.open();
       } catch (err) {
         throw this.#startError(err, `the app data '${data.section}' cannot be opened`);
+      }
+      if (this.#migrate && data.migrations.length > 0) {
+        try {
+          await migrateAppData(data);
+        } catch (err) {
+          throw this.#startError(err, `the migrations of the app data '${data.section}' failed`);
+        }
       }
     }
     const throttle = this.#throttle;

@@ -60,4 +60,10 @@ export interface AppOptions {
   logger?: Logger;
   /** Directory that `auth.backend = ./module.js#Export` is relative to (default: cwd). */
   baseDir?: string;
+  /**
+   * Run the app's declared migrations (`static data = { migrations }`) at start, on its own
+   * connection, before the start hooks (default false: `services-core migrate` is the deploy
+   * step). `createTestApp` turns it on.
+   */
+  migrate?: boolean;
 }

@@ -1,4 +1,4 @@
-import { runMigrations } from '../data/migrations';
+import { type MigrationReport, runMigrations } from '../data/migrations';
 import { checkAppData } from './check-app-data';
 import { asConfigError } from '../config/errors';
 import type { CommandIO } from './command-io';
@@ -6,6 +6,28 @@ import { loadAppClass } from '../serve/load-app-class';
 import { readServePlan } from '../serve/serve-plan';
 
 export const MIGRATE_USAGE = 'migrate <deployment.ini>';
+
+/** The app class of a deployment .ini and its data (undefined: it declares none); a problem is a ConfigError naming the file. */
+export function deploymentData(iniPath: string): { owner: string; data: ReturnType<typeof checkAppData> } {
+  const plan = readServePlan([iniPath]);
+  try {
+    const AppClass = loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
+    return { owner: AppClass.name, data: checkAppData(AppClass, plan.config, plan.baseDir) };
+  } catch (err) {
+    throw asConfigError(err, plan.iniPath);
+  }
+}
+
+/**
+ * The deployment's pending migrations, as `migrate` runs them; undefined when its app declares
+ * no migrations (what `serveApp` runs before `serve`, as a deploy does).
+ */
+export async function migrateDeployment(iniPath: string): Promise<MigrationReport | undefined> {
+  const { data } = deploymentData(iniPath);
+  const migrations = data?.declaration.migrations ?? [];
+  if (data === undefined || migrations.length === 0) return undefined;
+  return runMigrations(data.settings, migrations, { baseline: data.declaration.baseline });
+}
 
 /**
  * `services-core migrate <deployment.ini>`: runs the pending TypeORM migrations the app of
@@ -18,16 +40,7 @@ export async function migrateCommand(args: string[], io: CommandIO): Promise<num
     io.stderr.write(`usage: services-core ${MIGRATE_USAGE}\n`);
     return 2;
   }
-  const plan = readServePlan(args);
-  let owner: string;
-  let data;
-  try {
-    const AppClass = loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
-    owner = AppClass.name;
-    data = checkAppData(AppClass, plan.config, plan.baseDir);
-  } catch (err) {
-    throw asConfigError(err, plan.iniPath);
-  }
+  const { owner, data } = deploymentData(args[0]);
   if (data === undefined) {
     io.stderr.write(`services-core migrate: ${owner} declares no data (static data = { entities, migrations }): nothing to migrate\n`);
     return 1;
@@ -40,12 +53,13 @@ export async function migrateCommand(args: string[], io: CommandIO): Promise<num
   }
   let report;
   try {
-    report = await runMigrations(settings, migrations);
+    report = await runMigrations(settings, migrations, { baseline: declaration.baseline });
   } catch (err) {
     // One line: which database, what failed; where the database has transactional DDL, nothing was applied.
     io.stderr.write(`services-core migrate: ${(err as Error).message}\n`);
     return 1;
   }
+  for (const name of report.baselined) io.stdout.write(`recorded ${name} as applied without running it (baseline: its tables exist)\n`);
   for (const name of report.ran) io.stdout.write(`ran ${name}\n`);
   io.stdout.write(`${report.database}: ${report.ran.length} migration(s) run, ${report.alreadyApplied} already applied\n`);
   return 0;

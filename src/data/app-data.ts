@@ -18,12 +18,26 @@ export type ClassOf<T = unknown> = new (...args: any[]) => T;
  * `entities` are TypeORM `EntitySchema`s, or classes decorated with `@Entity()` when the app
  * compiles with `experimentalDecorators` (TypeORM reads `design:type`); `section` names the
  * config section of its settings (default `data`); `migrations` are TypeORM migration
- * classes, run by `services-core migrate` (docs/app.md, "Storing data").
+ * classes, run by `services-core migrate` (docs/app.md, "Storing data"); `baseline` lets a
+ * database whose tables `create_tables` made adopt them.
  */
 export interface AppDataDeclaration {
   readonly entities: readonly (EntitySchema<any> | ClassOf)[];
   readonly section?: string;
   readonly migrations?: readonly ClassOf<MigrationInterface>[];
+  readonly baseline?: MigrationBaseline;
+}
+
+/**
+ * How an app that created its tables with `create_tables` adopts migrations: its first
+ * migration (`migration`) creates `tables`. On a database where none of the declared
+ * migrations is recorded yet and every one of `tables` exists, the baseline and the migrations
+ * before it are recorded as applied without running (the tables are there); on a fresh
+ * database it runs as usual; where only some of the tables exist, nothing runs (an error).
+ */
+export interface MigrationBaseline {
+  readonly migration: ClassOf<MigrationInterface>;
+  readonly tables: readonly string[];
 }
 
 export interface AppDataOptions {
@@ -69,6 +83,11 @@ export function checkAppDataDeclaration(declaration: AppDataDeclaration, owner: 
   const section = declaration.section ?? DEFAULT_DATA_SECTION;
   if (typeof section !== 'string' || !/^[A-Za-z][\w-]*$/.test(section)) {
     throw new TypeError(`${where}.section: expected a config section name (letters, digits, _ and -), got ${JSON.stringify(section)}`);
+  }
+  const baseline = declaration.baseline;
+  if (baseline !== undefined && (typeof baseline !== 'object' || baseline === null || !declaration.migrations?.includes(baseline.migration) ||
+    !Array.isArray(baseline.tables) || baseline.tables.length === 0 || !baseline.tables.every((t) => typeof t === 'string' && t !== ''))) {
+    throw new TypeError(`${where}.baseline: expected { migration: one of the declared migrations, tables: ['table', …] }`);
   }
   if (declaration.migrations !== undefined) {
     if (!Array.isArray(declaration.migrations)) throw new TypeError(`${where}.migrations: expected an array of migration classes`);
@@ -123,6 +142,7 @@ export class AppData {
   /** True when the app's data shares the SQL auth backend's connection. */
   readonly shared: boolean;
   readonly migrations: readonly ClassOf<MigrationInterface>[];
+  readonly baseline?: MigrationBaseline;
   /** The connection settings (for `services-core migrate`). */
   readonly settings: AppDataSettings;
   readonly #connection: SqlConnection;
@@ -135,6 +155,7 @@ export class AppData {
     const { section, sqluri, options: connectionOptions } = this.settings;
     this.section = section;
     this.migrations = [...(declaration.migrations ?? [])];
+    this.baseline = declaration.baseline;
     const identity = databaseIdentity(sqluri, connectionOptions);
     const auth = options.authConnection;
     this.shared = identity !== undefined && auth !== undefined && auth.identity === identity;

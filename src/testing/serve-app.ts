@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { migrateDeployment } from '../cli/migrate-command';
 
 export interface ServeAppOptions {
   /** `--workers` (default: the deployment file's, else one per core). */
@@ -11,6 +12,11 @@ export interface ServeAppOptions {
   env?: NodeJS.ProcessEnv;
   /** How long the start may take before `serveApp` fails with the output so far (default 60 s). */
   startTimeoutMs?: number;
+  /**
+   * Run the app's pending migrations first, as `services-core migrate` does in a deploy (default
+   * true; nothing happens when the app declares none). false: the database is the test's to prepare.
+   */
+  migrate?: boolean;
 }
 
 export interface ServedApp {
@@ -48,7 +54,12 @@ function serveCommand(): string[] {
  * For what `createTestApp` cannot show: several workers (a change made through one seen by the
  * other), signals, the deployment file itself. A start that fails rejects with the output.
  */
-export function serveApp(ini: string, options: ServeAppOptions = {}): Promise<ServedApp> {
+export async function serveApp(ini: string, options: ServeAppOptions = {}): Promise<ServedApp> {
+  if (options.migrate !== false) await migrateDeployment(ini);
+  return spawnServe(ini, options);
+}
+
+function spawnServe(ini: string, options: ServeAppOptions): Promise<ServedApp> {
   const args = ['serve', ini, '--port', String(options.port ?? 0)];
   if (options.workers !== undefined) args.push('--workers', String(options.workers));
   const child = spawn(process.execPath, [...serveCommand(), ...args], {

@@ -16,6 +16,8 @@ export interface TestAppOptions extends Omit<AppOptions, 'cefSink' | 'logger'> {
   logLevel?: string;
   /** Adds a DummyAuth backend (any password logs in) when neither `auth` nor `auth.backend` gives one. */
   dummyAuth?: boolean;
+  /** Run the app's declared migrations at its start, on its own connection (default true; see `AppOptions.migrate`). */
+  migrate?: boolean;
 }
 
 export interface TestApp<T extends SyncServerApp> {
@@ -55,6 +57,6 @@ export function createTestApp<T extends SyncServerApp>(
   const { logLevel: _logLevel, dummyAuth, ...appOptions } = options;
   const auth: AuthBackend | undefined = options.auth ??
     (dummyAuth && full['auth.backend'] === undefined ? new DummyAuth({ allow_dummy: true }) : undefined);
-  const app = new AppClass(full, { ...appOptions, auth, cefSink: cef, logger });
+  const app = new AppClass(full, { ...appOptions, migrate: options.migrate ?? true, auth, cefSink: cef, logger });
   return { app, cef, logs, logger };
 }

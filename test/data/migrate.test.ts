@@ -8,6 +8,8 @@ import { runMigrations } from '../../src/data/migrations';
 import { serverDatabase, sqliteDatabase, type TestDatabase } from '../auth/sql-databases';
 import { deployment } from '../e2e/fixtures/serve-process';
 import { describeService } from '../services/describe-service';
+import request from 'supertest';
+import { createTestApp, serveApp } from '../../src/testing';
 import { MigratedNotesApp, NotesApp } from './fixtures/notes-app';
 
 const ROOT = resolve(__dirname, '../..');
@@ -24,7 +26,7 @@ function migrateSuite(makeDatabase: () => Promise<TestDatabase>): void {
   beforeAll(async () => { db = await makeDatabase(); });
   afterAll(async () => { await db.drop(); });
   beforeEach(async () => {
-    for (const table of ['notes', 'migrations']) await db.query(`DROP TABLE IF EXISTS ${table}`);
+    for (const table of ['note_tags', 'notes', 'migrations']) await db.query(`DROP TABLE IF EXISTS ${table}`);
   });
   afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }); });
 
@@ -39,6 +41,31 @@ function migrateSuite(makeDatabase: () => Promise<TestDatabase>): void {
     const second = await run('migrate', ini);
     expect(second).toMatchObject({ code: 0, stderr: '' });
     expect(second.stdout).toMatch(/: 0 migration\(s\) run, 2 already applied\n$/);
+  });
+
+  test('adopting migrations: the baseline is recorded where create_tables made its tables, the rest runs; a fresh database runs it', async () => {
+    const { app } = createTestApp(NotesApp, { 'storage.sqluri': db.uri });      // the tables as create_tables made them
+    await request(app.callback()).post('/alice/notes').send({ title: 'kept' }).expect(200);
+    await app.close();
+    const { dir, ini } = iniFor(db.uri, 'AdoptingNotesApp');
+    dirs.push(dir);
+    const first = await run('migrate', ini);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout).toMatch(/^recorded CreateNotes1700000000000 as applied without running it \(baseline: its tables exist\)\nran AddNoteColor1700000000001\n.*: 1 migration\(s\) run, 0 already applied\n$/);
+    expect(await db.query('SELECT title, color FROM notes')).toEqual([{ title: 'kept', color: 'yellow' }]);
+    expect((await run('migrate', ini)).stdout).toMatch(/: 0 migration\(s\) run, 2 already applied\n$/);
+    for (const table of ['note_tags', 'notes', 'migrations']) await db.query(`DROP TABLE IF EXISTS ${table}`);
+    expect((await run('migrate', ini)).stdout).toMatch(/^ran CreateNotes1700000000000\nran AddNoteColor1700000000001\n/);
+  });
+
+  test('a baseline whose tables only partly exist runs nothing and names them', async () => {
+    await db.query('CREATE TABLE notes (id INTEGER PRIMARY KEY)');
+    const { dir, ini } = iniFor(db.uri, 'PartlyAdoptingNotesApp');
+    dirs.push(dir);
+    const failed = await run('migrate', ini);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^services-core migrate: baseline CreateNotes1700000000000 on .*: the tables notes exist but note_tags do not \(neither a fresh database nor one create_tables made\): nothing was run\n$/);
+    expect(await db.query("SELECT COUNT(*) AS n FROM notes")).toEqual([{ n: expect.anything() as unknown }]);
   });
 
   test('migrations declared: create_tables defaults to false (the migrations own the schema)', () => {
@@ -107,6 +134,33 @@ describe('services-core migrate on SQLite', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('createTestApp applies the declared migrations (on the in-memory database of the app); migrate: false leaves the schema alone', async () => {
+    const { app } = createTestApp(MigratedNotesApp, { 'storage.sqluri': 'sqlite:///:memory:' });
+    await request(app.callback()).post('/alice/notes').send({ title: 'one' }).expect(200);
+    await request(app.callback()).get('/alice/notes').expect(200, ['one']);
+    expect(await app.data.source.query('SELECT color FROM notes')).toEqual([{ color: 'yellow' }]);
+    await app.close();
+    const { app: bare, logs } = createTestApp(MigratedNotesApp, { 'storage.sqluri': 'sqlite:///:memory:' }, { migrate: false });
+    await request(bare.callback()).post('/alice/notes').send({ title: 'one' }).expect(503);   // no table: an outage
+    expect(logs.some((line) => /no such table: notes/.test(JSON.stringify(line)))).toBe(true);
+    await bare.close();
+  });
+
+  test('serveApp runs the pending migrations before serve, as a deploy does', async () => {
+    const db = await sqliteDatabase();
+    const { dir, ini } = iniFor(db.uri);
+    const served = await serveApp(ini, { workers: 1, startTimeoutMs: 150_000 });
+    try {
+      const response = await fetch(`${served.url}/alice/notes`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"title":"a"}' });
+      expect(response.status).toBe(200);
+      expect(await db.query('SELECT name FROM migrations ORDER BY id')).toEqual([{ name: 'CreateNotes1700000000000' }, { name: 'AddNoteColor1700000000001' }]);
+    } finally {
+      await served.stop();
+      rmSync(dir, { recursive: true, force: true });
+      await db.drop();
+    }
+  }, 180_000);
 
   test('help lists migrate', async () => {
     expect((await run('--help')).stdout).toContain('services-core migrate <deployment.ini>\n');
