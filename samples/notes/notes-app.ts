@@ -29,6 +29,8 @@ const ownerOf = (ctx: AppContext): string => String(ctx.state.user!.id);
 export class NotesApp extends SyncServerApp {
   // Errors as application/problem+json (RFC 9457), no Sync headers, the realm "NotesApp".
   static override readonly answerProfile = 'json';
+  // The `info` of its OpenAPI document (`services-core openapi samples/notes/development.ini`).
+  static override readonly openApi = { version: '1.0.0', description: 'Each user keeps private notes, behind HTTP Basic.' };
   // `[storage] sqluri` names the database; the same URI as `auth.sqluri` shares its connection.
   static override readonly data: AppDataDeclaration = { entities: [NoteEntity], section: 'storage' };
   // The `[notes]` keys, checked by type by the constructor, `config` and `serve`; read typed with settingsOf.

@@ -29,6 +29,7 @@ export const GLOBAL_SETTINGS: SettingsSchema = {
   'global.version_page': ['page', '`__version__`', 'path serving `version.json`; empty: off'],
   'global.version_file': ['file', '`version.json` in the app\'s folder', 'the `version.json` to serve (404 without one); checked by the pre-check, read by `start()`'],
   'global.debug_page': ['page', 'off', 'debug page path (protect it in nginx)'],
+  'global.openapi_page': ['page', 'off', 'path serving the app\'s OpenAPI 3.1 document (`openapi.json`; docs/app.md "OpenAPI")'],
   'global.trusted_proxies': ['IPs/CIDRs', '`127.0.0.0/8, ::1`', 'addresses whose `X-Forwarded-For` is believed'],
   'global.log_level': ['level', '`info`', 'level of the `syncserver` logger'],
   'global.log_file': ['file', 'stdout', 'log file (`serve`; reopened on SIGUSR1)'],

@@ -10,6 +10,8 @@ export interface AppSettings {
   heartbeatPath: string;
   /** `/` + `global.debug_page`, or undefined (the default: no debug page). */
   debugPath?: string;
+  /** `/` + `global.openapi_page`, or undefined (the default: no OpenAPI document served). */
+  openApiPath?: string;
   /** `debug` or `translogger`: Apache combined access log. */
   accessLog: boolean;
   /** `profile`: CPU profile at `/__profile__`, written to `profileFile` on close. */
@@ -77,6 +79,7 @@ export function readAppSettings(config: FlatConfig): AppSettings {
     retryAfter,
     heartbeatPath: page(config, 'global.heartbeat_page', '__heartbeat__') ?? '/__heartbeat__',
     debugPath: page(config, 'global.debug_page'),
+    openApiPath: page(config, 'global.openapi_page'),
     accessLog: flag(config, 'debug') || flag(config, 'translogger'),
     profile: flag(config, 'profile'),
     profileFile: String(profileFile),

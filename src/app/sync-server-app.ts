@@ -42,7 +42,9 @@ import { type ContentTypes, contentTypesProblem } from './routing/accepted-conte
 import { routeFallback } from './routing/route-fallback';
 import { type MountedRoute, routeDispatch } from './routing/route-dispatch';
 import { RouteTree } from './routing/route-tree';
-import { readRouteTable } from './routing/route-table';
+import { type RouteDefinition, readRouteTable } from './routing/route-table';
+import { type OpenApiInfo, openApiDocument } from './openapi/openapi-document';
+import { type OpenApiSecurity, securitySchemeOf } from './openapi/openapi-security';
 import { serverClock } from './request/server-clock';
 import { servicePages } from './pages/service-pages';
 import type { AppContext, AppContextExtras, AppOptions, AppState, AppUser } from './types';
@@ -80,6 +82,8 @@ export abstract class SyncServerApp {
    * error `application/problem+json`, no Weave header, the Basic realm named after the app).
    */
   static answerProfile?: AnswerProfile;
+  /** The `info` of the app's OpenAPI document (`openApiDocument()`): title (default: the class name), version, description. */
+  static openApi?: OpenApiInfo;
 
   /** The flat `section.option` config (docs/compatibility.md A.9). */
   readonly config: FlatConfig;
@@ -104,6 +108,8 @@ export abstract class SyncServerApp {
   /** The token strategies configured (`auth.bearer_*`, `auth.hawk_*`), opened by start(). */
   #tokens: Partial<Record<'bearer' | 'hawk', TokenScheme>> = {};
   readonly #readFiles: () => void;
+  readonly #routes: readonly RouteDefinition[];
+  #openApiText?: string;
   /** Counts repeats of an error logged once; what is counted at close is written then. */
   readonly #repeatedErrors = new RepeatedErrors();
   private profiler?: CpuProfiler;
@@ -143,6 +149,7 @@ export abstract class SyncServerApp {
       backendConfigured: options.auth !== undefined || this.config['auth.backend'] !== undefined,
       schemes: { defaults: settings.schemes.schemes, available: settings.schemes.available },
     });
+    this.#routes = routes;
     this.cef = new CefLogger(this.config, { sink: options.cefSink, warn, openLater: true, settings: settings.cef });
     // Builds the backend object only (loading its driver); it connects in start().
     this.auth = options.auth ??
@@ -236,6 +243,8 @@ export abstract class SyncServerApp {
       isClosing: () => this.#lifecycle.draining,
       ...ops.pages,
       debugServer: (ctx) => this.debugServer(ctx),
+      openApiPath: this.settings.openApiPath,
+      openApi: () => (this.#openApiText ??= JSON.stringify(this.openApiDocument({ warn: (message) => this.logger.warn(message) }))),
     }), routeDispatch(tree, routeFallback((path) => tree.methodsAt(path)))] };
   }
 
@@ -292,6 +301,29 @@ export abstract class SyncServerApp {
     this.koa.middleware = [...head, requestFrame({ ...frame, hooks }), ...this.#middleware, ...tail];
     this.#koaHandler = this.koa.callback();
     return this.#koaHandler;
+  }
+
+  /**
+   * The app's OpenAPI 3.1 document (docs/app.md "OpenAPI"), built from the route table, the routes'
+   * `validate` schemas, the answer profile and the authentication's security schemes. `warn`
+   * hears what could not be described (a schema without a JSON Schema converter).
+   */
+  openApiDocument(options: { warn?: (message: string) => void } = {}): Record<string, unknown> {
+    const own = (this.constructor as typeof SyncServerApp).openApi ?? {};
+    return openApiDocument({
+      info: { ...own, title: own.title ?? this.constructor.name, version: own.version ?? '0.0.0' },
+      routes: this.#routes, profile: this.answerProfile, security: this.#openApiSecurity(), warn: options.warn,
+    });
+  }
+
+  /** The security schemes the routes take (`@authenticated`'s, else `auth.scheme`); none for an app's own authenticate(). */
+  #openApiSecurity(): OpenApiSecurity {
+    if (this.authenticate !== SyncServerApp.prototype.authenticate) return { schemes: {} };
+    const used = new Set(this.#routes.flatMap((route) => route.authenticated?.schemes ?? []));
+    return {
+      schemes: Object.fromEntries([...used].map((name) => [name, securitySchemeOf(name, this.settings.realm)])),
+      routeSchemes: (route) => route.authenticated?.schemes ?? [],
+    };
   }
 
   /** Runs at start, after the framework's parts are open and before the first request (default: nothing). */

@@ -18,6 +18,11 @@ const commands: Record<string, CommandHelp & { load: () => Promise<Command> }> =
     summary: "run the app's pending TypeORM migrations on its data section's database, once, under a lock; print what ran",
     load: async () => (await import('./migrate-command')).migrateCommand,
   },
+  openapi: {
+    usage: 'openapi <deployment.ini>',
+    summary: "print the app's OpenAPI 3.1 document (JSON), built from its routes, validate schemas and auth schemes",
+    load: async () => (await import('./openapi-command')).openApiCommand,
+  },
   serve: {
     usage: 'serve <deployment.ini> [--workers N] [--port P] [--host H] [--pid-file F]',
     summary: 'run the app of [app:main] in N worker processes (SIGTERM drains, SIGHUP reloads config and code, SIGUSR1 reopens logs)',

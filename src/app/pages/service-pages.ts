@@ -21,16 +21,20 @@ export interface ServicePagesDeps {
   metricsPath?: string;
   scrapeMetrics?: () => Promise<{ contentType: string; body: string }>;
   debugServer: (ctx: AppContext) => string[] | Promise<string[]>;
+  /** `global.openapi_page` and the document's JSON text. */
+  openApiPath?: string;
+  openApi?: () => string;
 }
 
 /**
  * Cleans the path (trailing slashes dropped, docs/compatibility.md C.3.5; bad percent-encoding is a 400) and
  * serves the pages that bypass routing and auth, for any method: the heartbeat (src/app/pages/dockerflow.ts),
  * the load balancer heartbeat (200 without touching a backend, 503 once the app is closing),
- * the version.json (404 without one), the metrics scrape, the debug page and the live CPU profile.
+ * the version.json (404 without one), the metrics scrape, the debug page, the live CPU profile and
+ * the OpenAPI document (`global.openapi_page`).
  */
 export function servicePages(deps: ServicePagesDeps): Middleware<AppState, AppContextExtras> {
-  const { heartbeatPath, debugPath, lbheartbeatPath, versionPath, version, metricsPath, scrapeMetrics } = deps;
+  const { heartbeatPath, debugPath, lbheartbeatPath, versionPath, version, metricsPath, scrapeMetrics, openApiPath, openApi } = deps;
 
   function lbheartbeat(ctx: AppContext): void {
     ctx.status = deps.isClosing() ? 503 : 200;
@@ -91,6 +95,11 @@ export function servicePages(deps: ServicePagesDeps): Middleware<AppState, AppCo
     if (path === versionPath) return versionPage(ctx);
     if (scrapeMetrics && path === metricsPath) return metrics(ctx, scrapeMetrics);
     if (path === debugPath) return debugPage(ctx);
+    if (openApi && path === openApiPath) {
+      ctx.type = 'application/json';
+      ctx.body = openApi();
+      return undefined;
+    }
     if (path === PROFILE_PATH) {
       const cpu = deps.profiler();
       if (cpu) return profile(ctx, cpu);
