@@ -3,6 +3,8 @@ export type { AppHooks, HookName } from './hooks';
 export type { LifecycleState } from './lifecycle';
 export type { AnswerProfile } from './answer-profile';
 export { PROBLEM_JSON } from './responses/problem-details';
+export type { OpenApiInfo } from './openapi/openapi-document';
+export type { SecuritySchemeObject } from './openapi/openapi-security';
 export { BasicAuthenticator, type Authenticator } from './authentication/authenticator';
 export { route, authenticated, cef, type RouteOptions, type RouteBody, type AuthenticatedOptions, type CefOptions } from './routing/decorators';
 export type { ContentTypes } from './routing/accepted-content-types';
