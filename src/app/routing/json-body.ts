@@ -47,12 +47,20 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/;
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+function refuseLoneSurrogates(key: string, value: unknown): unknown {
+  if (LONE_SURROGATE.test(key) || (typeof value === 'string' && LONE_SURROGATE.test(value))) throw new SyntaxError('a lone surrogate');
+  return value;
+}
+
 /**
  * The request body parsed as JSON, for `{ body: 'json' }` routes. A Content-Type other than
  * JSON (missing, `text/plain`, a charset other than UTF-8) is a 415 and the body is not read;
  * `application/*+json` is JSON. Larger than `limit` bytes
  * (by Content-Length or as it arrives) is a 413; bad UTF-8 or bad JSON, an empty body included,
- * is a 400 whose JSON body is respcode 6 (ERROR_MALFORMED_JSON), as the Sync API expects (the JSON
+ * a lone surrogate escape (`"\\ud800"`) included, is a 400 whose JSON body is respcode 6 (ERROR_MALFORMED_JSON), as the Sync API expects (the JSON
  * answer profile: problem details saying so).
  * `accepts` widens the Content-Types taken (a route's `contentTypes`, for legacy clients);
  * `check` sees the bytes before they are parsed (the Hawk payload hash).
@@ -62,7 +70,10 @@ export async function readJsonBody(req: IncomingMessage, limit: number, accepts:
   const bytes = await readChecked(req, limit, accepts, 'Content-Type must be application/json');
   check?.(bytes);
   try {
-    return JSON.parse(utf8.decode(bytes)) as unknown;
+    const text = utf8.decode(bytes);
+    // A lone surrogate (`"\ud800"`) can only come from an escape: such a text is refused, as a
+    // database would store U+FFFD while the answer echoed the escape. The reviver runs only then.
+    return (ESCAPED_SURROGATE.test(text) ? JSON.parse(text, refuseLoneSurrogates) : JSON.parse(text)) as unknown;
   } catch {
     throw jsonBadRequest(ERROR_MALFORMED_JSON, 'The request body is not valid JSON');
   }
