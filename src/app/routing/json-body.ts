@@ -94,9 +94,17 @@ export async function readTextBody(req: IncomingMessage, limit: number, accepts:
   }
 }
 
-/** The body's bytes once its Content-Type is one the route accepts (else 415, the body unread). */
+/**
+ * The body's bytes once its Content-Type is one the route accepts and it has no Content-Encoding
+ * (else 415, the body unread: a gzip body read as text would be garbage, and inflating it could
+ * pass the limit many times over).
+ */
 async function readChecked(req: IncomingMessage, limit: number, accepts: (header: string | undefined) => boolean, refusal: string): Promise<Buffer> {
   if (!accepts(req.headers['content-type'])) throw new HttpError(415, refusal, { headers: { Connection: 'close' } });
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    throw new HttpError(415, 'Content-Encoding is not supported: send the body unencoded', { headers: { Connection: 'close', 'Accept-Encoding': 'identity' } });
+  }
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
   return readBody(req, limit);

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { SyncServerApp, route, type AppContext } from '../../src/app';
 import { createTestApp } from '../../src/testing/test-app';
@@ -22,6 +23,15 @@ describe('JSON bodies: lone surrogates', () => {
     }
     await post('{"a":"\\ud83d\\ude00"}').expect(200, { a: '😀' });
     await post('{"b":"\\ufffd \\u00e9"}').expect(200, { b: '\ufffd é' });
+    await app.close();
+  });
+
+  test('a body with Content-Encoding: gzip is a 415 and is not read as text; identity passes', async () => {
+    const { app } = createTestApp(Echo, {});
+    const body = gzipSync('{"a":1}');
+    const res = await request(app.callback()).post('/echo').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send(body);
+    expect(res.status).toBe(415);
+    await request(app.callback()).post('/echo').set('Content-Type', 'application/json').set('Content-Encoding', 'identity').send('{"a":1}').expect(200, { a: 1 });
     await app.close();
   });
 });
