@@ -223,7 +223,14 @@ export abstract class SyncServerApp {
     }
 
     this.koa = new Koa<AppState, AppContextExtras>();
-    this.koa.on('error', (err: unknown, ctx?: AppContext) => (ctx?.state.log ?? this.logger).error({ err }, 'response failed'));
+    this.koa.on('error', (err: unknown, ctx?: AppContext) => {
+      const log = ctx?.state.log ?? this.logger;
+      // A client's mistake on its connection (bytes that are not HTTP after a request: Node's
+      // parser says HPE_…; a reset) is not the service's error: info, without a stack.
+      const code = (err as { code?: unknown } | null)?.code;
+      if (typeof code === 'string' && (code.startsWith('HPE_') || code === 'ECONNRESET')) log.info({ code }, `response failed: the client's connection: ${code}`);
+      else log.error({ err }, 'response failed');
+    });
     // Middleware added to Koa directly would run after routing, for nothing: say so at once.
     this.koa.use = () => {
       throw new TypeError(`${this.constructor.name}: koa.use() would add the middleware after routing, where routed requests never reach it; use app.use(middleware), which runs it before the pages and routes`);

@@ -1,0 +1,32 @@
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { SyncServerApp, route } from '../../src/app';
+import { createTestApp } from '../../src/testing/test-app';
+import { waitFor } from '../support/wait-for';
+
+class Hello extends SyncServerApp {
+  @route('GET', '/hello')
+  hello() {
+    return 'hello';
+  }
+}
+
+test('junk after a valid request on one connection is logged at info, never at error', async () => {
+  const { app, logs } = createTestApp(Hello, {});
+  const server = await app.listen(0, '127.0.0.1');
+  try {
+    const { port } = server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    const closed = new Promise((done) => socket.on('close', done));
+    socket.write('GET /hello HTTP/1.1\r\nHost: x\r\n\r\nJUNK\r\n\r\n');
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 [24]00/);
+    await waitFor(() => logs.some((l) => String(l.msg).startsWith('response failed')), { what: 'the response failed line' });
+    expect(logs.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([]);
+    expect(logs.filter((l) => String(l.msg).startsWith('response failed')).map((l) => l.level)).toEqual([30]);
+  } finally {
+    await app.close();
+  }
+});
