@@ -8,8 +8,8 @@ import { readServePlan } from '../serve/serve-plan';
 export const MIGRATE_USAGE = 'migrate <deployment.ini>';
 
 /** The app class of a deployment .ini and its data (undefined: it declares none); a problem is a ConfigError naming the file. */
-export function deploymentData(iniPath: string): { owner: string; data: ReturnType<typeof checkAppData> } {
-  const plan = readServePlan([iniPath]);
+export function deploymentData(iniPath: string, env?: NodeJS.ProcessEnv): { owner: string; data: ReturnType<typeof checkAppData> } {
+  const plan = readServePlan([iniPath], env);
   try {
     const AppClass = loadAppClass(plan.appSpec, plan.baseDir, plan.iniPath);
     return { owner: AppClass.name, data: checkAppData(AppClass, plan.config, plan.baseDir) };
@@ -20,10 +20,11 @@ export function deploymentData(iniPath: string): { owner: string; data: ReturnTy
 
 /**
  * The deployment's pending migrations, as `migrate` runs them; undefined when its app declares
- * no migrations (what `serveApp` runs before `serve`, as a deploy does).
+ * no migrations (what `serveApp` runs before `serve`, as a deploy does). `env` is the environment
+ * the deployment file's `${VAR}` read (serveApp's, which `serve` will get too).
  */
-export async function migrateDeployment(iniPath: string): Promise<MigrationReport | undefined> {
-  const { data } = deploymentData(iniPath);
+export async function migrateDeployment(iniPath: string, env?: NodeJS.ProcessEnv): Promise<MigrationReport | undefined> {
+  const { data } = deploymentData(iniPath, env);
   const migrations = data?.declaration.migrations ?? [];
   if (data === undefined || migrations.length === 0) return undefined;
   return runMigrations(data.settings, migrations, { baseline: data.declaration.baseline });

@@ -67,11 +67,11 @@ function integer(value: ConfigValue | undefined, what: string, min: number, max:
 }
 
 /** Reads the deployment .ini; command-line flags win over `[server:main]`. */
-export function readServePlan(args: string[]): ServePlan {
+export function readServePlan(args: string[], env?: NodeJS.ProcessEnv): ServePlan {
   const parsed = parseServeArgs(args);
   const iniPath = resolve(parsed.iniPath);
   const notices: string[] = [];
-  const config = loadAppConfig(iniPath, { warn: (message) => notices.push(message) });
+  const config = loadAppConfig(iniPath, { env, warn: (message) => notices.push(message) });
   const appSpec = config.use;
   if (typeof appSpec !== 'string' || appSpec === '') {
     throw new ConfigError('[app:main] has no `use = ./module.js#ExportName` naming the app class', { file: iniPath });

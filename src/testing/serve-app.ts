@@ -55,7 +55,7 @@ function serveCommand(): string[] {
  * other), signals, the deployment file itself. A start that fails rejects with the output.
  */
 export async function serveApp(ini: string, options: ServeAppOptions = {}): Promise<ServedApp> {
-  if (options.migrate !== false) await migrateDeployment(ini);
+  if (options.migrate !== false) await migrateDeployment(ini, { ...process.env, ...options.env });
   return spawnServe(ini, options);
 }
 
