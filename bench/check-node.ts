@@ -9,13 +9,13 @@
  *   npx ts-node --transpile-only bench/check-node.ts [--rounds 20] [--requests 1000]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { SQLAuth, SyncServerApp, authenticated, route, type AppContext } from '../src';
 import { median, numberOption as option } from './support/bench-args';
+import { pipelinedBatch } from './support/pipelined-batch';
 
 const CEF = { 'cef.vendor': 'mozilla', 'cef.version': 0, 'cef.product': 'bench', 'cef.device_version': '1', 'cef.file': '/dev/null' };
 const NODE = 'node1.example.com';
@@ -30,42 +30,8 @@ class StorageApp extends SyncServerApp {
   }
 }
 
-/** n requests, `depth` pipelined at a time on one keep-alive connection; resolves with the CPU µs per request. */
-function batch(port: number, n: number, depth = 32): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let sent = 0;
-    let got = 0;
-    let tail = '';
-    let start: NodeJS.CpuUsage;
-    const send = () => {
-      const k = Math.min(depth, n - sent);
-      sent += k;
-      socket.write(REQ.repeat(k));
-    };
-    socket.on('connect', () => {
-      start = process.cpuUsage();
-      send();
-    });
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      const text = tail + chunk;
-      if (text.includes('HTTP/1.1 4') || text.includes('HTTP/1.1 5')) reject(new Error(`a request failed: ${text.slice(0, 200)}`));
-      let at = text.indexOf('HTTP/1.1 200');
-      while (at !== -1) {
-        got++;
-        at = text.indexOf('HTTP/1.1 200', at + 12);
-      }
-      tail = text.slice(-11);
-      if (got === n) {
-        const used = process.cpuUsage(start);
-        socket.destroy();
-        resolve((used.user + used.system) / n);
-      } else if (got === sent) send();
-    });
-    socket.on('error', reject);
-  });
-}
+/** n logins, pipelined on one keep-alive connection; the CPU µs per request. */
+const batch = (port: number, n: number): Promise<number> => pipelinedBatch(port, Array<string>(n).fill(REQ));
 
 async function main(): Promise<void> {
   const rounds = option('rounds', 20);
