@@ -30,3 +30,33 @@ test('junk after a valid request on one connection is logged at info, never at e
     await app.close();
   }
 });
+
+class Items extends SyncServerApp {
+  @route('POST', '/items', { body: 'json' })
+  add() {
+    return { ok: true };
+  }
+}
+
+test('a JSON body longer than its Content-Length: the client gets 400 from the parser, the log one info line and no crash id', async () => {
+  const { app, logs } = createTestApp(Items, {});
+  const server = await app.listen(0, '127.0.0.1');
+  try {
+    const { port } = server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    const closed = new Promise((done) => socket.on('close', done));
+    // The first 5 bytes are the body (invalid JSON); the rest is read as a next request, which the parser refuses.
+    socket.write('POST /items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n{"a":"xxxxxxxxxxxxxxxxxxxx"}');
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    await waitFor(() => logs.some((l) => String(l.msg).startsWith('answer not sent')), { what: 'the answer-not-sent line' });
+    expect(logs.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([]);
+    const line = logs.find((l) => String(l.msg).startsWith('answer not sent'))!;
+    expect(line).toMatchObject({ level: 30, status: 400 });
+    expect(JSON.stringify(line)).not.toMatch(/crash|stack/i);
+  } finally {
+    await app.close();
+  }
+});

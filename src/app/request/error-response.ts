@@ -99,7 +99,13 @@ function crash(ctx: AppContext, err: unknown, status: number): string {
  */
 export function respondToError(ctx: AppContext, err: unknown, options: ErrorResponseOptions): void {
   if (ctx.headerSent || !ctx.writable) {
-    crash(ctx, err, ctx.status);
+    // A client's own mistake on a connection that is already gone (Node's parser answered it,
+    // or it hung up) is not a crash: one info line, no stack, no crash id.
+    if ((isHttpError(err) || isKoaHttpError(err)) && err.status < 500) {
+      ctx.state.log.info({ status: err.status, method: ctx.method, path: ctx.path }, 'answer not sent: the client\'s connection is gone');
+    } else {
+      crash(ctx, err, ctx.status);
+    }
     return;
   }
   if (isHttpError(err) || isKoaHttpError(err)) {
