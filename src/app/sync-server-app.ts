@@ -36,6 +36,7 @@ import { setUpOperability } from './observability/operability';
 import { CpuProfiler } from './pages/profiler';
 import { type RequestFrameDeps, requestFrame } from './request/request-frame';
 import { RepeatedErrors } from './request/repeated-errors';
+import { RateLimitedLog } from '../util/rate-limited-log';
 import { requestIdSource } from './request/request-id';
 import { type Handler, buildRouteChain } from './routing/route-chain';
 import { type ContentTypes, contentTypesProblem } from './routing/accepted-content-types';
@@ -112,6 +113,8 @@ export abstract class SyncServerApp {
   #openApiText?: string;
   /** Counts repeats of an error logged once; what is counted at close is written then. */
   readonly #repeatedErrors = new RepeatedErrors();
+  /** A client's mistakes (broken connections, answers it left before): info lines, at most 10 a minute. */
+  #clientMistakes!: RateLimitedLog;
   private profiler?: CpuProfiler;
   private server?: Server;
   #sweeper?: IdleSweeper;
@@ -142,6 +145,7 @@ export abstract class SyncServerApp {
     this.#declared = settings.appValues;
     this.#migrate = options.migrate === true;
     this.logger = options.logger ?? createLogger(this.config);
+    this.#clientMistakes = new RateLimitedLog(this.logger, { level: 'info', what: "lines about clients' own mistakes" });
     const warn = (message: string) => this.logger.warn(message);
     for (const message of settings.keys.warnings) warn(message);
     this.hostConfigs = settings.hosts as Map<string, FlatConfig>;
@@ -228,7 +232,7 @@ export abstract class SyncServerApp {
       // A client's mistake on its connection (bytes that are not HTTP after a request: Node's
       // parser says HPE_…; a reset) is not the service's error: info, without a stack.
       const code = (err as { code?: unknown } | null)?.code;
-      if (typeof code === 'string' && (code.startsWith('HPE_') || code === 'ECONNRESET')) log.info({ code }, `response failed: the client's connection: ${code}`);
+      if (typeof code === 'string' && (code.startsWith('HPE_') || code === 'ECONNRESET')) this.#clientMistakes.write({ code }, `response failed: the client's connection: ${code}`, log);
       else log.error({ err }, 'response failed');
     });
     // Middleware added to Koa directly would run after routing, for nothing: say so at once.
@@ -242,7 +246,7 @@ export abstract class SyncServerApp {
       configFor: this.hostConfigs.size === 0 ? () => this.config : (host) => (host === undefined ? undefined : this.hostConfigs.get(host)) ?? this.config,
       isDraining: () => this.#lifecycle.draining,
       logger: this.logger,
-      errors: { retryAfter: this.settings.retryAfter, clientDebug: this.settings.clientDebug, repeated: this.#repeatedErrors, profile: this.answerProfile },
+      errors: { retryAfter: this.settings.retryAfter, clientDebug: this.settings.clientDebug, repeated: this.#repeatedErrors, clientMistakes: this.#clientMistakes, profile: this.answerProfile },
     }, tail: [servicePages({
       heartbeatPath: this.settings.heartbeatPath,
       debugPath: this.settings.debugPath,
@@ -489,6 +493,7 @@ export abstract class SyncServerApp {
   async #open(register: RegisterPart): Promise<void> {
     this.#readFiles();
     register('repeated-error counts', () => this.#repeatedErrors.flush());
+    register('client-mistake counts', () => this.#clientMistakes.flush());
     this.cef.open();
     register('CEF sink', () => this.cef.close());
     const auth = this.auth;

@@ -7,7 +7,7 @@ import { typeorm } from './load-typeorm';
 import { sqlFailure } from './sql-errors';
 import { databaseIdentity, maskSqlUri, parseSqlUri } from './sql-uri';
 import type { ParseSqlUriOptions, SqlDialect } from './sql-uri';
-import { DEFAULT_SQLITE_LOCKING, SQLITE_JOURNAL_MODES, SQLITE_SYNCHRONOUS, installSqliteLocking, preparePragmas } from './sqlite-locking';
+import { DEFAULT_SQLITE_LOCKING, SQLITE_JOURNAL_MODES, SQLITE_SYNCHRONOUS, installSqliteLocking, isSqliteBusy, preparePragmas, whileBusy } from './sqlite-locking';
 import type { SqliteLocking } from './sqlite-locking';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -229,6 +229,16 @@ function tablesToCreate(dataSource: DataSource, groups: EntityGroup[], dialect: 
 
 async function openGroups(sqluri: string, options: SqlConnectionOptions, groups: EntityGroup[]): Promise<DataSource> {
   const { dialect, options: base } = parseSqlUri(sqluri, options);
+  if (dialect !== 'sqlite') return openGroupsOnce(sqluri, options, groups);
+  // Processes that open one new SQLite file together meet its locks while opening (the journal
+  // mode switch, another's CREATE TABLE): the whole open is tried again, up to the lock timeout.
+  const locking = sqliteLocking(options);
+  const file = String((base as { database?: unknown }).database);
+  return whileBusy(() => openGroupsOnce(sqluri, options, groups), Date.now() + locking.lockTimeout * 1000, locking, file);
+}
+
+async function openGroupsOnce(sqluri: string, options: SqlConnectionOptions, groups: EntityGroup[]): Promise<DataSource> {
+  const { dialect, options: base } = parseSqlUri(sqluri, options);
   const entities = groups.flatMap((group) => listOf(resolveEntities(group.entities, dialect))) as EntityList;
   const database = String((base as { database?: unknown }).database);
   const dataSource = new (typeorm().DataSource)({ ...base, ...poolOptions(dialect, options, database), entities, synchronize: false, logging: false } as DataSourceOptions);
@@ -240,6 +250,7 @@ async function openGroups(sqluri: string, options: SqlConnectionOptions, groups:
     return dataSource;
   } catch (err) {
     if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    if (dialect === 'sqlite' && isSqliteBusy(err)) throw err;
     const declared = declarationError(err, groups, dialect);
     if (declared) throw declared;
     throw new BackendError(`cannot open SQL database ${maskSqlUri(sqluri)}: ${(err as Error).message}`, { cause: err });

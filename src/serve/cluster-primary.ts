@@ -4,7 +4,7 @@ import { type AuthRelay, startAuthRelay } from './cluster-auth';
 import { type PrimaryMessage, type WorkerMessage, readWorkerMessage, sendToWorker } from './cluster-messages';
 import { ClusterMetrics } from './cluster-metrics';
 import { planForReload } from './reload-plan';
-import { RateLimitedWarnings } from './rate-limited-warnings';
+import { RateLimitedLog } from '../util/rate-limited-log';
 import { RestartPolicy } from './restart-policy';
 import type { ServePlan } from './serve-plan';
 
@@ -89,7 +89,7 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
     const members = new Map<number, Member>();
     const relay: AuthRelay = startAuthRelay({ serving: (worker) => members.get(worker.id)?.ready === true });
     const restarts = new Set<NodeJS.Timeout>();
-    const dropped = new RateLimitedWarnings(logger);
+    const dropped = new RateLimitedLog(logger, { level: 'warn', what: 'warnings about messages from workers' });
 
     function newGeneration(generationPlan: ServePlan): Generation {
       return { n: ++generations, plan: generationPlan, members: new Set() };
@@ -142,13 +142,13 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       const member = members.get(worker.id);
       const received = readWorkerMessage(value);
       if (!received.ok) {
-        dropped.warn({ worker: pid(worker) }, `dropped a malformed message from worker ${pid(worker)}: ${received.why}`);
+        dropped.write({ worker: pid(worker) }, `dropped a malformed message from worker ${pid(worker)}: ${received.why}`);
         return;
       }
       const message = received.message;
       try {
         if ('channel' in message) {
-          if (!relay.throttle(worker, message)) dropped.warn({ worker: pid(worker) }, `dropped a throttle message from worker ${pid(worker)}: no limiter '${('opts' in message ? message.opts.keyPrefix : message.keyPrefix).slice(0, 80)}'`);
+          if (!relay.throttle(worker, message)) dropped.write({ worker: pid(worker) }, `dropped a throttle message from worker ${pid(worker)}: no limiter '${('opts' in message ? message.opts.keyPrefix : message.keyPrefix).slice(0, 80)}'`);
         } else if (message.type === 'plan:request') {
           if (member) tell(worker, { type: 'plan', plan: member.generation.plan });
         } else if (message.type === 'ready') {
@@ -164,12 +164,12 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
           relay.purged(worker, message);
         } else if (metrics) {
           const refused = metrics.receive(worker, message);
-          if (refused) dropped.warn({ worker: pid(worker) }, `dropped '${message.type}' from worker ${pid(worker)}: ${refused}`);
+          if (refused) dropped.write({ worker: pid(worker) }, `dropped '${message.type}' from worker ${pid(worker)}: ${refused}`);
         } else {
-          dropped.warn({ worker: pid(worker) }, `dropped '${message.type}' from worker ${pid(worker)}: metrics are off`);
+          dropped.write({ worker: pid(worker) }, `dropped '${message.type}' from worker ${pid(worker)}: metrics are off`);
         }
       } catch (err) {
-        dropped.warn({ worker: pid(worker) }, `dropped a message from worker ${pid(worker)} that failed: ${(err as Error).message.slice(0, 500)}`);
+        dropped.write({ worker: pid(worker) }, `dropped a message from worker ${pid(worker)} that failed: ${(err as Error).message.slice(0, 500)}`);
       }
     };
 

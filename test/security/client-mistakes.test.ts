@@ -60,3 +60,23 @@ test('a JSON body longer than its Content-Length: the client gets 400 from the p
     await app.close();
   }
 });
+
+test("300 connections that send junk after a request: 10 info lines, then one count when the app closes", async () => {
+  const { app, logs } = createTestApp(Hello, {});
+  const server = await app.listen(0, '127.0.0.1');
+  const { port } = server.address() as AddressInfo;
+  const junk = () => new Promise<void>((done) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('data', () => undefined).on('error', () => undefined).on('close', () => done());
+    socket.write('GET /hello HTTP/1.1\r\nHost: x\r\n\r\nJUNK\r\n\r\n');
+  });
+  for (let i = 0; i < 30; i++) await Promise.all(Array.from({ length: 10 }, junk));
+  await waitFor(() => logs.filter((l) => String(l.msg).startsWith('response failed')).length >= 10, { what: 'ten response failed lines' });
+  await app.close();
+  const failed = logs.filter((l) => String(l.msg).startsWith('response failed'));
+  expect(failed).toHaveLength(10);
+  const count = logs.find((l) => / more lines about clients' own mistakes in \d+ s were not logged$/.test(String(l.msg)));
+  expect(count).toMatchObject({ level: 30 });
+  expect((count as { suppressed?: number }).suppressed).toBeGreaterThan(200);
+  expect(logs.filter((l) => l.level >= 50)).toEqual([]);
+});

@@ -2,7 +2,7 @@ import type { Worker } from 'node:cluster';
 import pino from 'pino';
 import { MAX_MESSAGE_TEXT, readPrimaryMessage, readWorkerMessage } from '../../src/serve/cluster-messages';
 import { ClusterMetrics } from '../../src/serve/cluster-metrics';
-import { RateLimitedWarnings } from '../../src/serve/rate-limited-warnings';
+import { RateLimitedLog } from '../../src/util/rate-limited-log';
 import { waitFor } from '../support/wait-for';
 
 // What a worker's own code can send the primary is bounded: the size of what the primary keeps
@@ -54,11 +54,11 @@ describe('IPC edges: sizes, warnings and scrapes a worker can cause', () => {
   test('20,000 malformed messages within a minute: 10 warnings, then one line with the count', () => {
     const { logger, written } = lines();
     let now = 0;
-    const warnings = new RateLimitedWarnings(logger, 10, 60_000, () => now);
-    for (let i = 0; i < 20_000; i++) warnings.warn({ worker: 1 }, `dropped a malformed message from worker 1: no type (${i})`);
+    const warnings = new RateLimitedLog(logger, { level: 'warn', what: 'warnings about messages from workers', now: () => now });
+    for (let i = 0; i < 20_000; i++) warnings.write({ worker: 1 }, `dropped a malformed message from worker 1: no type (${i})`);
     expect(written).toHaveLength(10);
     now = 60_000;
-    warnings.warn({ worker: 1 }, 'dropped a malformed message from worker 1: no type (next minute)');
+    warnings.write({ worker: 1 }, 'dropped a malformed message from worker 1: no type (next minute)');
     expect(written.map((l) => l.msg).slice(10)).toEqual([
       '19990 more warnings about messages from workers in 60 s were not logged',
       'dropped a malformed message from worker 1: no type (next minute)',

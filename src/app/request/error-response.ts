@@ -7,6 +7,7 @@ import { problemDetails } from '../responses/problem-details';
 import { webobPage } from '../responses/webob-page';
 import type { AppContext } from '../types';
 import type { RepeatedErrors } from './repeated-errors';
+import type { RateLimitedLog } from '../../util/rate-limited-log';
 
 export interface ErrorResponseOptions {
   /** `global.retry_after`, for BackendErrors that carry none. */
@@ -15,6 +16,8 @@ export interface ErrorResponseOptions {
   clientDebug: boolean;
   /** Where repeated backend errors are counted instead of logged each time. */
   repeated?: RepeatedErrors;
+  /** Where a client's own mistakes are logged, a few a minute (the rest counted). */
+  clientMistakes?: RateLimitedLog;
   /** How error bodies look (default `legacy`: WebOb's pages). */
   profile?: AnswerProfile;
 }
@@ -102,7 +105,10 @@ export function respondToError(ctx: AppContext, err: unknown, options: ErrorResp
     // A client's own mistake on a connection that is already gone (Node's parser answered it,
     // or it hung up) is not a crash: one info line, no stack, no crash id.
     if ((isHttpError(err) || isKoaHttpError(err)) && err.status < 500) {
-      ctx.state.log.info({ status: err.status, method: ctx.method, path: ctx.path }, 'answer not sent: the client\'s connection is gone');
+      const fields = { status: err.status, method: ctx.method, path: ctx.path };
+      const message = 'answer not sent: the client\'s connection is gone';
+      if (options.clientMistakes) options.clientMistakes.write(fields, message, ctx.state.log);
+      else ctx.state.log.info(fields, message);
     } else {
       crash(ctx, err, ctx.status);
     }
