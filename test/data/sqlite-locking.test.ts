@@ -9,6 +9,7 @@ import { ConfigError } from '../../src/config/errors';
 import { readAppDataSettings } from '../../src/data/app-data';
 import { main, type CommandIO } from '../../src/cli/main';
 import { LinkEntity, LinksApp } from './fixtures/links-app';
+import { waitFor } from '../support/wait-for';
 
 // Issue 26, item 1: WAL, BEGIN IMMEDIATE, and a lock held by another process for longer than
 // `sqlite_lock_timeout` is an outage (503 + Retry-After, one log line), met without stopping
@@ -107,11 +108,17 @@ describe('SQLite under a lock held by another connection', () => {
 
   test('transactions of one process take turns: concurrent ones neither nest nor mix', async () => {
     const { app } = createTestApp(LinksApp, { 'data.sqluri': `sqlite:///${dir}/links.db` });
+    let redirects = 0;
+    app.use(async (ctx, next) => {
+      if (ctx.path === '/r/abc') redirects++;
+      await next();
+    });
     try {
       await request(app.callback()).put('/links/abc').send({ url: 'https://example.com/' }).expect(200);
       const failing = app.data.transaction(async (manager) => {
         await manager.getRepository(LinkEntity).update({ slug: 'abc' }, { clicks: 100 });
-        await new Promise((done) => setTimeout(done, 50));
+        // Held open until all ten redirects have arrived and wait for their turn.
+        await waitFor(() => redirects >= 10, { what: 'ten redirects arriving' });
         throw new Error('rolled back');
       });
       const counted = Promise.all(Array.from({ length: 10 }, () => request(app.callback()).get('/r/abc').expect(302)));

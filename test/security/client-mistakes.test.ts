@@ -11,17 +11,23 @@ class Hello extends SyncServerApp {
   }
 }
 
+/** Writes `raw` on a new connection and resolves with all the server answered once it closed. */
+function sendRaw(port: number, raw: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString())).on('error', () => undefined);
+    socket.on('close', () => resolve(answer));
+    socket.write(raw);
+  });
+}
+
 test('junk after a valid request on one connection is logged at info, never at error', async () => {
   const { app, logs } = createTestApp(Hello, {});
   const server = await app.listen(0, '127.0.0.1');
   try {
     const { port } = server.address() as AddressInfo;
-    const socket = connect(port, '127.0.0.1');
-    let answer = '';
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-    const closed = new Promise((done) => socket.on('close', done));
-    socket.write('GET /hello HTTP/1.1\r\nHost: x\r\n\r\nJUNK\r\n\r\n');
-    await closed;
+    const answer = await sendRaw(port, 'GET /hello HTTP/1.1\r\nHost: x\r\n\r\nJUNK\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 [24]00/);
     await waitFor(() => logs.some((l) => String(l.msg).startsWith('response failed')), { what: 'the response failed line' });
     expect(logs.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([]);
@@ -43,13 +49,8 @@ test('a JSON body longer than its Content-Length: the client gets 400 from the p
   const server = await app.listen(0, '127.0.0.1');
   try {
     const { port } = server.address() as AddressInfo;
-    const socket = connect(port, '127.0.0.1');
-    let answer = '';
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-    const closed = new Promise((done) => socket.on('close', done));
     // The first 5 bytes are the body (invalid JSON); the rest is read as a next request, which the parser refuses.
-    socket.write('POST /items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n{"a":"xxxxxxxxxxxxxxxxxxxx"}');
-    await closed;
+    const answer = await sendRaw(port, 'POST /items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n{"a":"xxxxxxxxxxxxxxxxxxxx"}');
     expect(answer).toMatch(/^HTTP\/1\.1 400/);
     await waitFor(() => logs.some((l) => String(l.msg).startsWith('answer not sent')), { what: 'the answer-not-sent line' });
     expect(logs.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([]);
@@ -65,11 +66,7 @@ test("300 connections that send junk after a request: 10 info lines, then one co
   const { app, logs } = createTestApp(Hello, {});
   const server = await app.listen(0, '127.0.0.1');
   const { port } = server.address() as AddressInfo;
-  const junk = () => new Promise<void>((done) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.on('data', () => undefined).on('error', () => undefined).on('close', () => done());
-    socket.write('GET /hello HTTP/1.1\r\nHost: x\r\n\r\nJUNK\r\n\r\n');
-  });
+  const junk = () => sendRaw(port, 'GET /hello HTTP/1.1\r\nHost: x\r\n\r\nJUNK\r\n\r\n');
   for (let i = 0; i < 30; i++) await Promise.all(Array.from({ length: 10 }, junk));
   await waitFor(() => logs.filter((l) => String(l.msg).startsWith('response failed')).length >= 10, { what: 'ten response failed lines' });
   await app.close();
