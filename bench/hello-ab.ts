@@ -10,8 +10,8 @@
  * requests another path (`--status 404` then counts the 404s: the cost of a miss).
  * `--basic` requests `GET /alice/info` with HTTP Basic instead, every request a login-cache hit:
  * the apps on `auth.backend = sql` (SQLite, argon2id, `auth.cache_ttl = 60`, throttling and CEF
- * on), the bare server the hand-built stack (the same SQL backend without its cache, behind a Map
- * keyed by the Authorization header).
+ * on), the bare server the hand-built stack (bench/support/hand-built-stack.ts: TypeORM, argon2id,
+ * a Map keyed by the Authorization header).
  *
  *   git worktree add /tmp/base main   # or: git archive main src | tar -x -C /tmp/base, node_modules linked
  *   npx ts-node --transpile-only bench/hello-ab.ts /tmp/base . [--rounds 40] [--requests 2000] [--routes 2,30,200] [--path /nowhere/x --status 404]
@@ -21,10 +21,9 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Router } from '@koa/router';
-import Koa from 'koa';
 import pino from 'pino';
 import { median, numberOption as option, option as textOption } from './support/bench-args';
+import { BASIC, handBuiltStack, koaStack, seedUsers } from './support/hand-built-stack';
 import { pipelinedBatch } from './support/pipelined-batch';
 
 const CEF = { 'cef.vendor': 'mozilla', 'cef.version': 0, 'cef.product': 'bench', 'cef.device_version': '1', 'cef.file': '/dev/null' };
@@ -34,47 +33,8 @@ function fillerPaths(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `/${['storage', 'info', 'user'][i % 3]}${i}/:username/items/:id`);
 }
 
-const BASIC = `Basic ${Buffer.from('alice:alice-password').toString('base64')}`;
-
-/** A SQLite user store with alice (argon2id), for `--basic`; its URI. */
-async function seedUsers(dir: string): Promise<string> {
-  const sqluri = `sqlite:///${join(dir, 'users.db')}`;
-  const writer = (await import('../src')).createAuthBackend({ 'auth.backend': 'sql', 'auth.sqluri': sqluri, 'auth.password_scheme': 'argon2id', 'auth.cache_ttl': 0 });
-  await writer.createUser('alice', 'alice-password', 'alice@example.com');
-  await writer.close();
-  return sqluri;
-}
-
 async function bareServer(fillers: string[], sqluri?: string): Promise<Server> {
-  const koa = new Koa();
-  const router = new Router();
-  if (sqluri) {
-    // The hand-built stack: the backend verifies a header once, a Map remembers it.
-    const backend = (await import('../src')).createAuthBackend({ 'auth.backend': 'sql', 'auth.sqluri': sqluri, 'auth.cache_ttl': 0 });
-    await backend.open?.();
-    const logins = new Map<string, string>();
-    router.get('/:username/info', async (ctx) => {
-      const header = ctx.get('authorization');
-      let user = logins.get(header);
-      if (user === undefined) {
-        const [name, password] = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':');
-        if (await backend.authenticateUser(name, password) !== null) logins.set(header, user = name);
-      }
-      if (user === undefined || user !== ctx.params.username) {
-        ctx.status = 401;
-        return;
-      }
-      ctx.body = { user };
-    });
-  }
-  for (const path of fillers) router.get(path, (ctx) => {
-    ctx.body = ctx.params;
-  });
-  router.get('/hello/:name', (ctx) => {
-    ctx.body = { hello: ctx.params.name };
-  });
-  koa.use(router.routes());
-  koa.use(router.allowedMethods());
+  const koa = sqluri ? await handBuiltStack(sqluri.slice('sqlite:///'.length), fillers) : koaStack(fillers);
   const server = koa.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return server;
@@ -129,7 +89,7 @@ async function main(): Promise<void> {
   const sizes = textOption('routes', '1').split(',').map(Number);
   const basic = process.argv.includes('--basic');
   const dir = mkdtempSync(join(tmpdir(), 'bench-hello-ab-'));
-  const sqluri = basic ? await seedUsers(dir) : undefined;
+  const sqluri = basic ? `sqlite:///${await seedUsers(dir)}` : undefined;
   const target: Target = basic ? { path: '/alice/info', status: 200, authorization: BASIC } : { path: textOption('path', '/hello/world'), status: option('status', 200) };
   const kinds = ['bare', 'A', 'B'] as const;
   const runs: Array<{ size: number; kind: typeof kinds[number]; server: Server; cpu: number[] }> = [];

@@ -14,12 +14,14 @@
  * With `--baseline`, that tree's two apps run too (`twoRoutes@base`, `accounts@base`), in the
  * same interleaved rounds, so a change is compared with its base in one run.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../test/support/free-port';
 import { median, numberOption, option } from './support/bench-args';
+import { compileTree } from './support/compile-tree';
+import { cpuMs, firstOk, rssMb } from './support/process-stats';
 
 const ROOT = resolve(__dirname, '..');
 const rounds = numberOption('rounds', 5);
@@ -28,14 +30,7 @@ const baseline = option('baseline', '');
 
 /** Compiles `root`'s src/ and accounts sample into a temp directory, with the three scripts. */
 function compile(root: string): string {
-  const out = mkdtempSync(join(tmpdir(), 'bench-startup-'));
-  symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'));
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--outDir', out, '--rootDir', root, '--target', 'ES2022',
-    '--module', 'commonjs', '--lib', 'ES2023', '--types', 'node', '--experimentalDecorators', '--emitDecoratorMetadata', '--esModuleInterop', '--skipLibCheck', '--resolveJsonModule', '--strict',
-    '--typeRoots', join(ROOT, 'node_modules/@types'),
-    // Strict as in tsconfig.json (narrowing depends on it), with the project's own declarations.
-    ...[join(root, 'src/auth/punycode.d.ts')].filter((file) => existsSync(file)),
-    join(root, 'src/index.ts'), join(root, 'samples/accounts/accounts-app.ts')], { stdio: 'inherit' });
+  const out = compileTree(root, ['src/index.ts', 'samples/accounts/accounts-app.ts']);
   for (const [name, text] of Object.entries(scriptsFor(root))) writeFileSync(join(out, `${name}.js`), text);
   return out;
 }
@@ -71,29 +66,6 @@ const scripts = scriptsFor(ROOT);
 const out = compile(ROOT);
 const baseOut = baseline === '' ? '' : compile(resolve(baseline));
 type Name = keyof typeof scripts | 'twoRoutes@base' | 'accounts@base';
-
-async function firstOk(url: string, child: ChildProcess): Promise<void> {
-  for (;;) {
-    const res = await fetch(url).catch(() => undefined);
-    if (res?.status === 200) return;
-    if (child.exitCode !== null) throw new Error(`${url}: the process exited with ${child.exitCode}`);
-    await new Promise((done) => setTimeout(done, 2));
-  }
-}
-
-function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:')) ?? '';
-  return Number(/(\d+)/.exec(line)?.[1] ?? NaN) / 1024;
-}
-
-/** CPU time so far of every thread of `pid`, in ms (first field of schedstat: ns on a CPU). */
-function cpuMs(pid: number): number {
-  let ns = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-  }
-  return ns / 1e6;
-}
 
 async function measure(name: Name): Promise<{ ms: number; cpu: number; rss: number }> {
   const port = await freePort();
