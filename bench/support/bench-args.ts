@@ -6,6 +6,11 @@ export function option(name: string, fallback: string): string {
   return at === -1 ? fallback : process.argv[at + 1];
 }
 
+/** Every value given as `--name value` (the option repeated), in order. */
+export function options(name: string): string[] {
+  return process.argv.flatMap((arg, i) => (arg === `--${name}` && i + 1 < process.argv.length ? [process.argv[i + 1]] : []));
+}
+
 /** `option` as a number. */
 export function numberOption(name: string, fallback: number): number {
   return Number(option(name, String(fallback)));
