@@ -1,4 +1,5 @@
-import { encode as punycodeEncode } from 'punycode/';
+import type * as Punycode from 'punycode/';
+import { loadOptional } from '../util/load-optional';
 import { CASE_MAP, L, MAP_TO_NOTHING, NFKC_3_2, PROHIBITED, RAND_AL, UNASSIGNED } from './idna2003-tables';
 
 /**
@@ -116,13 +117,17 @@ export function nameprep(label: string): string {
   return normalized;
 }
 
+/** Loaded by the first non-ASCII label: most names never need it. */
+let punycodeLib: typeof Punycode | undefined;
+const punycode = (): typeof Punycode => (punycodeLib ??= loadOptional<typeof Punycode>('punycode/', 'non-ASCII names'));
+
 function labelToAscii(label: string): string {
   // eslint-disable-next-line no-control-regex
   let ascii = /^[\x00-\x7F]*$/.test(label) ? label : nameprep(label);
   // eslint-disable-next-line no-control-regex
   if (!/^[\x00-\x7F]*$/.test(ascii)) {
     if (ascii.startsWith(ACE_PREFIX)) throw new IdnaError(`label '${label}' starts with the ACE prefix '${ACE_PREFIX}'`);
-    ascii = ACE_PREFIX + punycodeEncode(ascii);
+    ascii = ACE_PREFIX + punycode().encode(ascii);
   }
   if (ascii.length === 0) throw new IdnaError('empty label');
   if (ascii.length > 63) throw new IdnaError(`label longer than 63 characters: '${ascii}'`);

@@ -1,7 +1,8 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import * as argon2 from '@node-rs/argon2';
-import bcrypt from 'bcryptjs';
+import type * as Bcrypt from 'bcryptjs';
 import { ConfigError } from '../config/errors';
+import { loadOptional } from '../util/load-optional';
 import { BCRYPT_MAX_BYTES, PasswordTooLongError } from './password-length';
 
 /** Names accepted by `auth.password_scheme`. */
@@ -23,6 +24,9 @@ const SALTED_SHA: Record<string, { prefix: string; digest: string; size: number 
 
 const ARGON2ID = { algorithm: 2 as argon2.Algorithm, memoryCost: 19456, timeCost: 2, parallelism: 1 };
 const BCRYPT_COST = 12;
+/** bcryptjs, loaded by the first bcrypt hash: most stores hold argon2id or legacy SSHA hashes only. */
+let bcryptLib: typeof Bcrypt | undefined;
+const bcrypt = (): typeof Bcrypt => (bcryptLib ??= loadOptional<typeof Bcrypt>('bcryptjs', 'bcrypt passwords'));
 const SALT_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 export function isPasswordScheme(name: string): name is PasswordScheme {
@@ -63,7 +67,7 @@ export async function hashPassword(password: string, scheme: string = 'argon2id'
     case 'bcrypt':
       // bcrypt ignores what follows byte 72: refuse rather than store a shorter password.
       if (Buffer.byteLength(password) > BCRYPT_MAX_BYTES) throw new PasswordTooLongError(`${BCRYPT_MAX_BYTES} bytes (bcrypt)`);
-      return bcrypt.hash(password, BCRYPT_COST);
+      return bcrypt().hash(password, BCRYPT_COST);
     default: {
       const salt = options.salt ?? (scheme === 'ssha' || scheme === 'ssha-256' ? legacySalt() : randomBytes(8));
       return saltedSha(password, scheme, Buffer.isBuffer(salt) ? salt : Buffer.from(salt, 'utf8'));
@@ -83,7 +87,7 @@ export async function validatePassword(password: string, stored: string): Promis
   if (scheme === 'bcrypt') {
     // Past 72 bytes bcrypt would match any password with the same first 72: such input never matches.
     if (Buffer.byteLength(password) > BCRYPT_MAX_BYTES) return false;
-    return bcrypt.compare(password, stored).catch(() => false);
+    return bcrypt().compare(password, stored).catch(() => false);
   }
   if (scheme === null) return false;
   const { digest, size } = SALTED_SHA[scheme];

@@ -2,7 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '../..');
-const DRIVERS = ['typeorm', 'ldapjs', 'pg', 'mysql2', 'nodemailer', 'better-sqlite3', 'prom-client'];
+// With the libraries only some schemes and hashes need: each costs start-up time in every app.
+const DRIVERS = ['typeorm', 'ldapjs', 'pg', 'mysql2', 'nodemailer', 'better-sqlite3', 'prom-client', 'jose', 'hawk', 'bcryptjs', 'punycode'];
+
+/** Runs `script` in a fresh node that reads TypeScript; its stdout. */
+function runNode(script: string): string {
+  return execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+}
 
 /** Requires `entry` in a fresh node, runs `after` (it may await), and lists which drivers ended up in the module cache. */
 function driversLoaded(entry: string, after = ''): string[] {
@@ -13,11 +19,24 @@ function driversLoaded(entry: string, after = ''): string[] {
     const drivers = ${JSON.stringify(DRIVERS)};
     process.stdout.write(JSON.stringify(drivers.filter((d) => loaded.some((file) => file.includes('/node_modules/' + d + '/')))));
   })().catch((err) => { console.error(err); process.exit(1); });`;
-  const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: ROOT, encoding: 'utf8' });
-  return JSON.parse(out) as string[];
+  return JSON.parse(runNode(script)) as string[];
 }
 
-describe('drivers load on first use', () => {
+/** Makes `name` (and any file of it) unresolvable in the child, as in an install without it. */
+const uninstalled = (name: string) => `{
+  const Module = require('node:module');
+  const resolve = Module._resolveFilename;
+  Module._resolveFilename = function (request, ...rest) {
+    if (request === ${JSON.stringify(name)} || request.startsWith(${JSON.stringify(`${name}/`)})) {
+      throw Object.assign(new Error("Cannot find module '" + request + "'"), { code: 'MODULE_NOT_FOUND' });
+    }
+    return resolve.call(this, request, ...rest);
+  };
+}`;
+
+const BEARER = { 'auth.scheme': 'bearer', 'auth.bearer_issuer': 'https://issuer.test', 'auth.bearer_audience': 'notes', 'auth.bearer_secret': 's'.repeat(40) };
+
+describe('drivers and scheme libraries load on first use', () => {
   test('importing services-core loads no database, directory, mail or metrics driver', () => {
     expect(driversLoaded('src/index.ts')).toEqual([]);
   }, 60_000);
@@ -49,6 +68,33 @@ describe('drivers load on first use', () => {
       if (Boolean(app.metrics) !== ${JSON.stringify(Boolean(config['metrics.enabled']))}) throw new Error('metrics: ' + typeof app.metrics);`;
     expect(driversLoaded('src/index.ts', app({ 'global.log_level': 'error' }))).toEqual([]);
     expect(driversLoaded('src/index.ts', app({ 'global.log_level': 'error', 'metrics.enabled': true }))).toEqual(['prom-client']);
+  }, 60_000);
+
+  test('jose loads when a bearer scheme is built, hawk when a Hawk scheme is, bcryptjs with the first bcrypt hash, punycode with the first non-ASCII name', () => {
+    const app = (config: Record<string, unknown>) => `class TokenApp extends entry.SyncServerApp { hawkCredentials() { return null; } }
+      new TokenApp(${JSON.stringify({ 'global.log_level': 'error', ...config })});`;
+    expect(driversLoaded('src/index.ts', app({ 'auth.scheme': 'basic' }))).toEqual([]);
+    expect(driversLoaded('src/index.ts', app(BEARER))).toEqual(['jose']);
+    expect(driversLoaded('src/index.ts', app({ 'auth.scheme': 'hawk' }))).toEqual(['hawk']);
+    expect(driversLoaded('src/index.ts', `await entry.hashPassword('secret', 'argon2id');`)).toEqual([]);
+    expect(driversLoaded('src/index.ts', `await entry.validatePassword('secret', await entry.hashPassword('secret', 'bcrypt'));`)).toEqual(['bcryptjs']);
+    expect(driversLoaded('src/auth/idna2003.ts', `if (entry.toAscii('example.com') !== 'example.com') throw new Error('ascii');`)).toEqual([]);
+    expect(driversLoaded('src/auth/idna2003.ts', `if (entry.toAscii('bücher.example') !== 'xn--bcher-kva.example') throw new Error('idna');`)).toEqual(['punycode']);
+  }, 60_000);
+
+  test('without jose or hawk installed, the app that configures the scheme fails at construction naming the package', () => {
+    const construct = (name: string, config: Record<string, unknown>) => runNode(`${uninstalled(name)}
+      const { SyncServerApp } = require(${JSON.stringify(join(ROOT, 'src/index.ts'))});
+      try {
+        new SyncServerApp(${JSON.stringify({ 'global.log_level': 'error', ...config })});
+        process.stdout.write('constructed');
+      } catch (err) { process.stdout.write(err.name + ': ' + err.message); }`);
+    expect(construct('jose', BEARER)).toBe('ConfigError: auth.scheme = bearer needs the package jose, which is not installed: npm i jose');
+    expect(construct('hawk', { 'auth.scheme': 'hawk', 'auth.hawk_credentials': 'sql', 'auth.hawk_sqluri': 'sqlite:///:memory:' }))
+      .toBe('ConfigError: auth.scheme = hawk needs the package hawk, which is not installed: npm i hawk');
+    // An app that needs neither starts without them.
+    expect(construct('jose', { 'auth.scheme': 'basic' })).toBe('constructed');
+    expect(construct('hawk', BEARER)).toBe('constructed');
   }, 60_000);
 
   test('the serve primary and worker modules load no prom-client until metrics are on', () => {

@@ -1,8 +1,9 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey, jwtVerify } from 'jose';
 import type { AuthBackend } from '../backend';
 import { JwksKeys } from './jwks-keys';
+import { loadJose } from './token-libraries';
 import type { BearerSettings } from './scheme-settings';
 import { TokenCache } from './token-cache';
 import { TokenFailure, type TokenIdentity, type TokenScheme } from './token-scheme';
@@ -40,6 +41,7 @@ export class BearerScheme implements TokenScheme {
   private readonly users?: Pick<AuthBackend, 'getUserId'>;
   /** A clock for tests; jose reads the real one otherwise. */
   private readonly now?: () => number;
+  private readonly jwtVerify: typeof jwtVerify;
 
   constructor(private readonly settings: BearerSettings, deps: {
     warn: (message: string) => void;
@@ -49,6 +51,7 @@ export class BearerScheme implements TokenScheme {
     cacheTtlMs: number;
     now?: () => number;
   }) {
+    this.jwtVerify = loadJose().jwtVerify;
     this.users = settings.userLookup ? deps.users : undefined;
     if (settings.jwksUrl !== undefined) {
       this.jwks = new JwksKeys(settings.jwksUrl, {
@@ -99,7 +102,7 @@ export class BearerScheme implements TokenScheme {
   private async check(token: string): Promise<JWTPayload> {
     const options = this.now ? { ...this.options, currentDate: new Date(this.now()) } : this.options;
     try {
-      return (await jwtVerify(token, this.key as Parameters<typeof jwtVerify>[1], options)).payload;
+      return (await this.jwtVerify(token, this.key as Parameters<typeof jwtVerify>[1], options)).payload;
     } catch (err) {
       const { code, claim, payload } = err as { code?: string; claim?: string; payload?: JWTPayload };
       // Claims are checked after the signature: the subject of a failing claim is known.

@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import * as Hawk from 'hawk';
+import type * as Hawk from 'hawk';
 import type { HawkCredentials, HawkCredentialsSource } from './hawk-credentials';
 import type { NonceStore } from './nonce-store';
 import type { HawkSettings } from './scheme-settings';
 import { TokenCache } from './token-cache';
+import { loadHawk } from './token-libraries';
 import { TokenFailure, type TokenIdentity, type TokenScheme } from './token-scheme';
 
 /** The longest Hawk header read (the library's own bound). */
@@ -51,6 +52,7 @@ export class HawkScheme implements TokenScheme {
   private readonly options: { timestampSkewSec: number; host?: string; port?: number; localtimeOffsetMsec?: number };
   /** Each credentials' scopes as a Set, made once. */
   private readonly scopeSets = new WeakMap<HawkCredentials, ReadonlySet<string>>();
+  private readonly hawk: typeof Hawk;
 
   constructor(private readonly settings: HawkSettings, private readonly deps: {
     credentials: HawkCredentialsSource;
@@ -61,6 +63,7 @@ export class HawkScheme implements TokenScheme {
     closeCredentials?: () => Promise<void>;
     checkCredentials?: () => Promise<void>;
   }) {
+    this.hawk = loadHawk();
     this.cache = new TokenCache(deps.cacheSize, deps.cacheTtlMs);
     this.options = { timestampSkewSec: settings.skewSeconds, host: settings.host, port: settings.port };
   }
@@ -82,7 +85,7 @@ export class HawkScheme implements TokenScheme {
     if (header.length > MAX_HEADER) throw new TokenFailure('too long', 400);
     let result: { credentials: HawkCredentials; artifacts: { id: string; nonce: string; ts: string; hash?: string } };
     try {
-      result = await Hawk.server.authenticate(req, this.credentialsOf as unknown as Hawk.server.CredentialsFunc, this.options) as unknown as typeof result;
+      result = await this.hawk.server.authenticate(req, this.credentialsOf as unknown as Hawk.server.CredentialsFunc, this.options) as unknown as typeof result;
     } catch (err) {
       const boom = err as Boomed;
       const status = boom.output?.statusCode;
@@ -110,7 +113,7 @@ export class HawkScheme implements TokenScheme {
       scopes: this.scopesOf(credentials),
       expiresAt: expiryOf(credentials),
       checkPayload: sent === undefined || sent === '' ? undefined
-        : (body, contentType) => sameText(Hawk.crypto.calculatePayloadHash(body as unknown as string, credentials.algorithm, contentType ?? ''), sent),
+        : (body, contentType) => sameText(this.hawk.crypto.calculatePayloadHash(body as unknown as string, credentials.algorithm, contentType ?? ''), sent),
     };
   }
 

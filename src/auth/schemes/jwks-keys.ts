@@ -1,6 +1,7 @@
-import { type JSONWebKeySet, type JWTVerifyGetKey, createLocalJWKSet } from 'jose';
+import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
 import { httpRequest } from '../../util/http-request';
 import { BackendError } from '../../util/errors';
+import { loadJose } from './token-libraries';
 
 /** The largest JWKS document read (a set of a few keys is a few kB). */
 const MAX_JWKS_BYTES = 1024 * 1024;
@@ -28,7 +29,7 @@ export class JwksKeys {
 
   /** The first fetch; it does not count against the interval, so a key rotated since is fetched at its first use. */
   async open(): Promise<void> {
-    this.keys = createLocalJWKSet(await this.fetchSet());
+    this.keys = loadJose().createLocalJWKSet(await this.fetchSet());
   }
 
   /** jose's key resolver: the set's key for the token's header, after one refresh when it has none. */
@@ -49,7 +50,7 @@ export class JwksKeys {
     if (now - this.lastAttempt < this.options.refreshMs) return Promise.resolve(false);
     this.lastAttempt = now;
     this.fetching = this.fetchSet().then((set) => {
-      this.keys = createLocalJWKSet(set);
+      this.keys = loadJose().createLocalJWKSet(set);
       return true;
     }, (err: unknown) => {
       this.options.warn(`bearer: ${(err as Error).message}; ${this.keys ? 'serving the keys fetched before' : 'no keys yet'}`);
