@@ -11,12 +11,13 @@
  * Every server is compiled to JavaScript (tsc, as bench/startup.ts) and spawned as its own
  * process with `node`, pinned to one core (`--server-cpu`, default 0) while wrk (-t1) runs on
  * another (`--load-cpu`, default 1). Each round spawns every server in turn (alternate rounds in
- * reverse order), waits for its first 200, loads hello then Basic for `--warmup` seconds each,
- * then for `--duration` seconds each (the server's CPU from /proc over the requests wrk counted),
- * reads its RSS and kills it. Prints a markdown table of the medians of the per-round figures
+ * reverse order), waits for its first 200, loads hello then Basic for `--warmup` seconds each
+ * (a fresh process costs 5 to 6 times its steady CPU per request in its first second of load,
+ * about 1.2 times in its third, while V8 compiles), then for `--duration` seconds each (the
+ * server's CPU from /proc over the requests wrk counted), reads its RSS and kills it. Prints a markdown table of the medians of the per-round figures
  * and of the per-round ratios; each round's figures go to stderr as they come.
  *
- *   npx ts-node --transpile-only bench/stack-table.ts [--rounds 5] [--duration 8] [--connections 50] [--warmup 1]
+ *   npx ts-node --transpile-only bench/stack-table.ts [--rounds 5] [--duration 8] [--connections 50] [--warmup 3]
  *     [--baseline <another checkout>]... [--server-cpu 0] [--load-cpu 1]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -144,8 +145,10 @@ function table(columns: Column[], results: Round[][]): string {
     const cells = columns.map((column, i) => {
       const figure = `${row.show(median(results[i].map(row.value)))} ${row.unit}`;
       if (column.kind !== 'framework') return figure;
-      const ratio = median(results[i].map((r, round) => row.ratio(r, koa[round], hand[round])));
-      return `${figure}, ${ratio.toFixed(2)}× ${row.against}${row.goal ? (row.goal.met(ratio) ? ' ✓' : ' ✗') : ''}`;
+      const ratios = results[i].map((r, round) => row.ratio(r, koa[round], hand[round]));
+      const ratio = median(ratios);
+      const spread = ratios.length > 1 ? ` (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})` : '';
+      return `${figure}, ${ratio.toFixed(2)}× ${row.against}${spread}${row.goal ? (row.goal.met(ratio) ? ' ✓' : ' ✗') : ''}`;
     });
     lines.push(`| ${row.label} | ${cells.join(' | ')} | ${row.goal?.text ?? ''} |`);
   }
@@ -157,7 +160,7 @@ async function main(): Promise<void> {
   const cores = availableParallelism();
   const pin = cores >= 2;
   const settings: Settings = {
-    duration: numberOption('duration', 8), warmup: numberOption('warmup', 1), connections: numberOption('connections', 50),
+    duration: numberOption('duration', 8), warmup: numberOption('warmup', 3), connections: numberOption('connections', 50),
     serverCpu: pin ? numberOption('server-cpu', 0) : undefined, loadCpu: pin ? numberOption('load-cpu', 1) : undefined,
   };
   const dir = mkdtempSync(join(tmpdir(), 'bench-stack-table-'));
@@ -191,7 +194,7 @@ async function main(): Promise<void> {
     const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
     console.log(`wrk -t1 -c${settings.connections}, ${settings.duration} s per route after ${settings.warmup} s of warm-up, ${rounds} interleaved rounds, ` +
       `${pin ? `server on cpu ${settings.serverCpu}, wrk on cpu ${settings.loadCpu}` : 'not pinned (one CPU)'}; ${cores} × ${cpu}, ` +
-      `load average ${load.toFixed(1)} → ${loadavg()[0].toFixed(1)}; node ${process.version}. Medians of the rounds' figures and of their per-round ratios ` +
+      `load average ${load.toFixed(1)} → ${loadavg()[0].toFixed(1)}; node ${process.version}. Medians of the rounds' figures and of their per-round ratios, lowest–highest in brackets ` +
       "(CPU: the server process's user + system time over the requests wrk counted).\n");
     console.log(table(columns, results));
     console.log("\nHello's CPU ratio is Koa's CPU per request over this column's (as issue 30 counts it: ≥ 1.0 is as cheap as Koa); the others are this " +
