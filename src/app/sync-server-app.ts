@@ -2,6 +2,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Koa, { type Middleware } from 'koa';
+import compose from 'koa-compose';
 import type { Logger } from 'pino';
 import { authCacheOf, uncachedBackend } from '../auth/cached-auth-backend';
 import type { AuthBackend } from '../auth/backend';
@@ -38,6 +39,7 @@ import { type RequestFrameDeps, requestFrame } from './request/request-frame';
 import { RepeatedErrors } from './request/repeated-errors';
 import { RateLimitedLog } from '../util/rate-limited-log';
 import { requestIdSource } from './request/request-id';
+import { requestListener } from './request/request-listener';
 import { type Handler, buildRouteChain } from './routing/route-chain';
 import { type ContentTypes, contentTypesProblem } from './routing/accepted-content-types';
 import { routeFallback } from './routing/route-fallback';
@@ -310,7 +312,7 @@ export abstract class SyncServerApp {
       onError: composeHooks(this.#hooksOf('onError')),
     };
     this.koa.middleware = [...head, requestFrame({ ...frame, hooks }), ...this.#middleware, ...tail];
-    this.#koaHandler = this.koa.callback();
+    this.#koaHandler = requestListener(this.koa, compose(this.koa.middleware));
     return this.#koaHandler;
   }
 
