@@ -130,7 +130,8 @@ export class SyncApp extends SyncServerApp {
 
   /** `X-Weave-Timestamp` on every response, errors included, as the original server did. */
   protected override onResponse(ctx: AppContext): void {
-    if (!ctx.response.get('X-Weave-Timestamp')) ctx.set('X-Weave-Timestamp', ctx.state.serverTime);
+    // From the Node response: Koa's `ctx.response.get` copies every header first.
+    if (!ctx.res.getHeader('X-Weave-Timestamp')) ctx.set('X-Weave-Timestamp', ctx.state.serverTime);
   }
 
   protected override async checkServer(): Promise<void> {

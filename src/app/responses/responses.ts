@@ -95,7 +95,9 @@ export type ListFormat = 'json' | 'newlines' | 'whoisi';
  */
 export function preferredFormat(accept: AcceptSource): ListFormat {
   const header = typeof accept === 'object' ? accept.get('Accept') : accept;
-  switch (preferredType(header ?? '', [JSON_TYPE, NEWLINES_TYPE, WHOISI_TYPE])) {
+  // No Accept header (most clients' list requests): nothing to weigh.
+  if (!header) return 'json';
+  switch (preferredType(header, [JSON_TYPE, NEWLINES_TYPE, WHOISI_TYPE])) {
     case NEWLINES_TYPE: return 'newlines';
     case WHOISI_TYPE: return 'whoisi';
     default: return 'json';
@@ -134,8 +136,9 @@ export function jsonBadRequest(code: unknown, detail?: string): HttpError {
 }
 
 function typed(contentType: string, body: string | Buffer, init: HttpResponseInit = {}): HttpResponse {
-  const own = Object.keys(init.headers ?? {}).some((name) => name.toLowerCase() === 'content-type');
-  return new HttpResponse(body, { ...init, headers: own ? init.headers : { 'Content-Type': contentType, ...init.headers } });
+  const headers = init.headers;
+  const own = headers !== undefined && Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
+  return new HttpResponse(body, { status: init.status, headers: own ? headers : { 'Content-Type': contentType, ...headers } });
 }
 
 function toText(data: unknown): string | Buffer {
