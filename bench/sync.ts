@@ -17,7 +17,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import cluster from 'node:cluster';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../test/support/free-port';
@@ -238,6 +238,7 @@ async function main(): Promise<void> {
     framework.kill('SIGTERM');
     bareServer.kill('SIGTERM');
     await Promise.all([once(framework, 'exit'), once(bareServer, 'exit')]);
+    rmSync(dir, { recursive: true, force: true });
   }
   const summary = (list: Round[]) => ({ rps: median(list.map((x) => x.rps)), cpuUs: median(list.map((x) => x.cpuUs)), p99: median(list.map((x) => x.p99)) });
   const fw = summary(results.fw);

@@ -64,8 +64,8 @@ const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
  * `MAX_PAUSE_MS`, jittered so two workers do not retry in step) between tries; past `deadline`
  * the refusal becomes a BackendError saying which file and which setting.
  */
-export async function whileBusy<T>(attempt: () => T | Promise<T>, deadline: number, locking: SqliteLocking, file: string): Promise<T> {
-  for (let pause = 1; ; pause = Math.min(pause * 2, MAX_PAUSE_MS)) {
+export async function whileBusy<T>(attempt: () => T | Promise<T>, deadline: number, locking: SqliteLocking, file: string, firstPause = 1): Promise<T> {
+  for (let pause = firstPause; ; pause = Math.min(pause * 2, MAX_PAUSE_MS)) {
     try {
       return await attempt();
     } catch (err) {
@@ -75,6 +75,18 @@ export async function whileBusy<T>(attempt: () => T | Promise<T>, deadline: numb
       await sleep(Math.min(left, pause * (0.5 + Math.random())));
     }
   }
+}
+
+/**
+ * `whileBusy` for a statement SQLite has refused once already (`err`): the pause, then the
+ * tries after it. Not busy: `err` is thrown as it is.
+ */
+async function afterRefusal<T>(err: unknown, attempt: () => Promise<T>, deadline: number, locking: SqliteLocking, file: string): Promise<T> {
+  if (!isSqliteBusy(err)) throw err;
+  const left = deadline - Date.now();
+  if (left <= 0) throw lockTimeout(locking, file, err);
+  await sleep(Math.min(left, 0.5 + Math.random()));
+  return whileBusy(attempt, deadline, locking, file, 2);
 }
 
 function lockTimeout(locking: SqliteLocking, file: string, cause: unknown): BackendError {
@@ -140,7 +152,10 @@ function waitForLocks(runner: QueryRunner, locking: SqliteLocking, file: string,
     if (sql === 'BEGIN TRANSACTION') sql = 'BEGIN IMMEDIATE TRANSACTION';
     const retry = !runner.isTransactionActive || sql.startsWith('BEGIN') || sql === 'COMMIT';
     const run = () => query(sql, parameters, structured as true);
-    return retry ? whileBusy(run, deadlineOf(), locking, file) : run();
+    if (!retry) return run();
+    // Most statements find no lock: the retry loop starts only once SQLite refuses one.
+    const deadline = deadlineOf();
+    return run().catch((err: unknown) => afterRefusal(err, run, deadline, locking, file));
   }) as QueryFn;
 }
 
