@@ -29,7 +29,15 @@ export class HttpError extends Error {
   readonly problem?: Readonly<Record<string, unknown>>;
 
   constructor(status: number, message?: string, options: HttpErrorOptions = {}) {
-    super(message ?? defaultMessage(status), { cause: options.cause });
+    // A client error (4xx) carries no stack: it says what the request did wrong, not where the
+    // server is broken, and capturing one was a fifth of a 404's CPU.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (status < 500) Error.stackTraceLimit = 0;
+    try {
+      super(message ?? defaultMessage(status), { cause: options.cause });
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
     this.name = 'HttpError';
     this.status = status;
     this.expose = options.expose ?? status < 500;

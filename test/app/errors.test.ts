@@ -124,6 +124,16 @@ describe('error mapping (docs/compatibility.md C.8, docs/compatibility.md R.6)',
     expect(logs.filter((l) => l.level >= 50)).toHaveLength(0);
   });
 
+  test('a client error (4xx) carries no stack frames, a server error (5xx) does, and the stack depth setting is left as it was', () => {
+    const limit = Error.stackTraceLimit;
+    const frames = (err: Error) => String(err.stack).split('\n').filter((line) => line.trimStart().startsWith('at ')).length;
+    expect(frames(new HttpError(404, 'gone'))).toBe(0);
+    expect(String(new HttpError(404, 'gone').stack)).toContain('gone');
+    expect(frames(new HttpError(503, 'down'))).toBeGreaterThan(0);
+    expect(frames(new BackendError('down'))).toBeGreaterThan(0);
+    expect(Error.stackTraceLimit).toBe(limit);
+  });
+
   test('an HttpError that is not exposed shows no detail', async () => {
     const { agent } = setup();
     const res = await agent().get('/hidden').expect(502);

@@ -72,6 +72,7 @@ export function writeAnswer(ctx: AppContext): void {
     return;
   }
   const json = JSON.stringify(body);
-  if (!res.headersSent) ctx.length = Buffer.byteLength(json);
+  // What `ctx.length =` does, without its two layers of Koa accessors.
+  if (!res.headersSent && !res.hasHeader('Transfer-Encoding')) res.setHeader('Content-Length', Buffer.byteLength(json));
   res.end(json);
 }
