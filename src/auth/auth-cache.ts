@@ -23,6 +23,18 @@ export type AuthCacheMode = 'stamp' | 'ttl';
 /** Default `auth.cache_recheck`: a change made anywhere is seen within this (plus one query). */
 export const DEFAULT_CACHE_RECHECK = 0.5;
 
+/**
+ * A login remembered by its raw credentials (`remember`, `recall`): the user and the names the
+ * caller read from them, so a hit reads nothing again. User names only, never a secret.
+ */
+export interface RememberedLogin {
+  userId: UserId;
+  /** The user name as the credentials carried it. */
+  sentName: string;
+  /** The account's name the login was checked under (for an email, its hashed form). */
+  name: string;
+}
+
 interface Entry {
   userId: UserId;
   /** To read the stamp again (user names are kept; passwords and headers never are). */
@@ -30,6 +42,8 @@ interface Entry {
   /** Keyed hash of the credential stamp the login was verified under ('' in `ttl` mode). */
   stamp: string;
   expires: number;
+  /** For an entry made by `remember`. */
+  login?: RememberedLogin;
 }
 
 interface StampRead {
@@ -113,20 +127,27 @@ export class AuthCache {
   }
 
   /**
-   * The user a caller's raw credentials (e.g. an `Authorization` header) logged in as, while
-   * that login is remembered (see `remember`) and the user's credential stamp is unchanged:
-   * the caller can skip reading them again.
+   * The login a caller's raw credentials (e.g. an `Authorization` header) made, while it is
+   * remembered (see `remember`) and the user's credential stamp is unchanged: the caller can
+   * skip reading them again. Answered at once (no promise) while the stamp read is recent.
    */
-  async recall(credentials: string): Promise<UserId | undefined> {
+  recall(credentials: string): RememberedLogin | undefined | Promise<RememberedLogin | undefined> {
     const key = this.keyFor(`raw\0${credentials}`);
     const entry = this.lookup(key);
     if (entry === undefined) return undefined;
-    if (this.mode === 'stamp' && (await this.stampOf(entry.username)) !== entry.stamp) {
+    const stamp = this.stampOf(entry.username);
+    if (stamp instanceof Promise) return stamp.then((value) => this.stampedHit(key, entry, value));
+    return this.stampedHit(key, entry, stamp);
+  }
+
+  /** The entry's login while the user's stamp is the one it was remembered under. */
+  private stampedHit(key: string, entry: Entry, stamp: string | null): RememberedLogin | undefined {
+    if (stamp !== entry.stamp || entry.login === undefined) {
       this.remove(key);
       return undefined;
     }
     this.stats.hits++;
-    return entry.userId;
+    return entry.login;
   }
 
   /** Where invalidations stand: pass it to `remember` from before the login started. */
@@ -135,14 +156,14 @@ export class AuthCache {
   }
 
   /**
-   * Remembers that raw `credentials` logged in as `userId` (just now, through this cache),
-   * unless a password change, a deletion or a changed stamp came since `generation`.
+   * Remembers that raw `credentials` made `login` (just now, through this cache), unless a
+   * password change, a deletion or a changed stamp came since `generation`.
    */
-  remember(credentials: string, userId: UserId, generation: number): void {
+  remember(credentials: string, login: RememberedLogin, generation: number): void {
     if (generation !== this.epoch) return;
-    const login = this.verified.get(String(userId));
-    if (this.mode === 'stamp' && login === undefined) return;
-    this.store(this.keyFor(`raw\0${credentials}`), userId, login?.username ?? '', login?.stamp ?? '');
+    const verified = this.verified.get(String(login.userId));
+    if (this.mode === 'stamp' && verified === undefined) return;
+    this.store(this.keyFor(`raw\0${credentials}`), login.userId, verified?.username ?? '', verified?.stamp ?? '', login);
   }
 
   /**
@@ -270,8 +291,8 @@ export class AuthCache {
     while (this.verified.size > this.options.maxEntries) this.verified.delete(this.verified.keys().next().value!);
   }
 
-  private store(key: string, userId: UserId, username: string, stamp: string): void {
-    this.entries.set(key, { userId, username, stamp, expires: this.now() + this.options.ttlSeconds * 1000 });
+  private store(key: string, userId: UserId, username: string, stamp: string, login?: RememberedLogin): void {
+    this.entries.set(key, { userId, username, stamp, expires: this.now() + this.options.ttlSeconds * 1000, login });
     const keys = this.byUser.get(String(userId)) ?? new Set<string>();
     keys.add(key);
     this.byUser.set(String(userId), keys);

@@ -55,12 +55,3 @@ export function parseBasicAuth(header: string): BasicCredentials {
   const username = decode(bytes.subarray(0, colon), 'username');
   return { username, password: decode(bytes.subarray(colon + 1), 'password', username) };
 }
-
-/**
- * The user name of a header `parseBasicAuth` accepted before (the same string), read again
- * without the checks it passed then.
- */
-export function acceptedBasicUsername(header: string): string {
-  const bytes = Buffer.from(header.slice(header.indexOf(' ')).trim(), 'base64');
-  return bytes.toString('utf8', 0, bytes.indexOf(COLON));
-}

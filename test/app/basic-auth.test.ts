@@ -6,6 +6,7 @@ import {
 import { authCacheOf, withAuthCache } from '../../src/auth/cached-auth-backend';
 import { DummyAuth } from '../../src/auth/dummy-auth';
 import * as basicAuthModule from '../../src/auth/basic-auth';
+import * as usernameModule from '../../src/auth/username';
 import { BasicAuthError, parseBasicAuth } from '../../src/auth/basic-auth';
 import type { FlatConfig } from '../../src/config/types';
 import { createTestApp } from '../../src/testing/test-app';
@@ -256,6 +257,22 @@ describe('with the login cache: a header that logged in is remembered', () => {
     await agent().get('/me').set('Authorization', basic('test@test.com', 'pw')).expect(200, email.body);
     expect(email.body.user.name).toBe('u2wqblarhim5su7pxemcbwdyryrghmuk');
     expect(inner.calls).toBe(2);
+  });
+
+  test('a remembered email header keeps the names it logged in under: no second hashing, the URL still compared with the email', async () => {
+    const { agent, inner } = await cached();
+    const hashName = jest.spyOn(usernameModule, 'extractUsername');
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await agent().get('/test%40test.com/info').set('Authorization', basic('test@test.com', 'pw')).expect(200);
+        expect(res.body.name).toBe('u2wqblarhim5su7pxemcbwdyryrghmuk');
+      }
+      expect(hashName).toHaveBeenCalledTimes(1);
+    } finally {
+      hashName.mockRestore();
+    }
+    await agent().get('/other%40test.com/info').set('Authorization', basic('test@test.com', 'pw')).expect(401);
+    expect(inner.calls).toBe(1);
   });
 
   test('a remembered header on another user\'s URL: the same CEF event and 401 as before', async () => {

@@ -38,6 +38,9 @@ class CountingBackend extends DummyAuth {
   }
 }
 
+/** What Basic authentication remembers of alice's header. */
+const login = (userId: UserId) => ({ userId, sentName: 'alice', name: 'alice' });
+
 async function setup(ttlSeconds = 60, maxEntries = 100, options: Partial<AuthCacheOptions> = {}) {
   const inner = new CountingBackend();
   let now = 1_000_000;
@@ -165,6 +168,20 @@ describe('withAuthCache', () => {
   describe('raw credentials (recall / remember)', () => {
     const HEADER = 'Basic YWxpY2U6YWxpY2UtcHc=';
 
+    test('a hit gives back the login as remembered, without a promise while the stamp read is recent', async () => {
+      const { inner, auth, tick } = await setup(60, 100, { recheckSeconds: 0.5 });
+      const cache = authCacheOf(auth)!;
+      const generation = cache.generation;
+      const id = (await auth.authenticateUser('alice', 'alice-pw'))!;
+      cache.remember(HEADER, { userId: id, sentName: 'Alice', name: 'alice' }, generation);
+      expect(cache.recall(HEADER)).toEqual({ userId: id, sentName: 'Alice', name: 'alice' });
+      tick(0.5);
+      const reread = cache.recall(HEADER);
+      expect(reread).toBeInstanceOf(Promise);
+      expect(await reread).toEqual({ userId: id, sentName: 'Alice', name: 'alice' });
+      expect(inner.stampReads).toBe(2);
+    });
+
     test('remembered until the TTL, answered without the backend, dropped by a password change', async () => {
       const { inner, auth, tick } = await setup(60);
       const cache = authCacheOf(auth)!;
@@ -172,15 +189,15 @@ describe('withAuthCache', () => {
       expect(await cache.recall(HEADER)).toBeUndefined();
       let generation = cache.generation;
       expect(await auth.authenticateUser('alice', 'alice-pw')).toBe(id);
-      cache.remember(HEADER, id, generation);
-      expect(await cache.recall(HEADER)).toBe(id);
+      cache.remember(HEADER, login(id), generation);
+      expect(await cache.recall(HEADER)).toEqual(login(id));
       expect(await cache.recall(`${HEADER} `)).toBeUndefined();
       tick(61);
       expect(await cache.recall(HEADER)).toBeUndefined();
       expect(cache.size).toBe(1); // the user name + password entry, now expired too
       generation = cache.generation;
       expect(await auth.authenticateUser('alice', 'alice-pw')).toBe(id);
-      cache.remember(HEADER, id, generation);
+      cache.remember(HEADER, login(id), generation);
       await auth.updatePassword(id, 'new-pw', { oldPassword: 'alice-pw' });
       expect(await cache.recall(HEADER)).toBeUndefined();
       expect(inner.logins).toBe(2);
@@ -193,7 +210,7 @@ describe('withAuthCache', () => {
       const generation = cache.generation;
       await auth.authenticateUser('alice', 'alice-pw');
       await auth.deleteUser(id);
-      cache.remember(HEADER, id, generation);
+      cache.remember(HEADER, login(id), generation);
       expect(await cache.recall(HEADER)).toBeUndefined();
     });
 
@@ -203,7 +220,7 @@ describe('withAuthCache', () => {
       const generation = cache.generation;
       const id = (await auth.authenticateUser('alice', 'alice-pw'))!;
       expect(await cache.recall('5:alice\0alice-pw')).toBeUndefined();
-      cache.remember(HEADER, id, generation);
+      cache.remember(HEADER, login(id), generation);
       expect(cache.size).toBe(2);
       const dump = JSON.stringify([...(cache as unknown as { entries: Map<string, unknown> }).entries]);
       expect(dump).not.toContain('YWxpY2U6YWxpY2UtcHc');
@@ -258,8 +275,8 @@ describe('withAuthCache', () => {
       const cache = authCacheOf(auth)!;
       const generation = cache.generation;
       const id = (await auth.authenticateUser('alice', 'alice-pw'))!;
-      cache.remember('H', id, generation);
-      expect(await cache.recall('H')).toBe(id);
+      cache.remember('H', login(id), generation);
+      expect(await cache.recall('H')).toEqual(login(id));
       changeElsewhere(inner, 'alice', 'changed-pw');
       tick(0.5);
       expect(await cache.recall('H')).toBeUndefined();
@@ -269,14 +286,14 @@ describe('withAuthCache', () => {
     test('remember needs a login through the cache; a stamp change during the login voids it', async () => {
       const { inner, auth, tick } = await setup(60, 100, { recheckSeconds: 0 });
       const cache = authCacheOf(auth)!;
-      cache.remember('H', 1, cache.generation);
+      cache.remember('H', login(1), cache.generation);
       expect(cache.size).toBe(0);
       const generation = cache.generation;
       const id = (await auth.authenticateUser('alice', 'alice-pw'))!;
       changeElsewhere(inner, 'alice', 'changed-pw');
       tick(1);
       await auth.authenticateUser('alice', 'x'); // reads the new stamp
-      cache.remember('H', id, generation);
+      cache.remember('H', login(id), generation);
       expect(await cache.recall('H')).toBeUndefined();
     });
 

@@ -1,6 +1,6 @@
-import type { AuthCache } from '../../auth/auth-cache';
-import type { AuthBackend, UserId } from '../../auth/backend';
-import { BasicAuthError, acceptedBasicUsername, parseBasicAuth } from '../../auth/basic-auth';
+import type { AuthCache, RememberedLogin } from '../../auth/auth-cache';
+import type { AuthBackend } from '../../auth/backend';
+import { BasicAuthError, parseBasicAuth } from '../../auth/basic-auth';
 import { accountKey } from '../../auth/throttle/login-throttle';
 import { InvalidUsernameError, extractUsername } from '../../auth/username';
 import { hasUnsafeNameCharacters } from '../../util/validation';
@@ -49,11 +49,14 @@ function accountName(ctx: AppContext, username: string, deps: BasicAuthenticatio
   }
 }
 
-// A header that logged in before: only the check against the URL can fail, as it would have.
-function rememberedUser(ctx: AppContext, header: string, id: UserId, urlUsername: string | undefined, deps: BasicAuthenticationDeps): AppUser {
-  const username = acceptedBasicUsername(header);
-  checkUrlUsername(ctx, urlUsername, username, deps);
-  return { id, name: accountName(ctx, username, deps) };
+// A header that logged in before: only the check against the URL and the throttle can refuse
+// it, as they would have; its names were read when it logged in.
+async function rememberedUser(ctx: AppContext, login: RememberedLogin, urlUsername: string | undefined, deps: BasicAuthenticationDeps): Promise<AppUser> {
+  checkUrlUsername(ctx, urlUsername, login.sentName, deps);
+  const user: AppUser = { id: login.userId, name: login.name };
+  const admitted = deps.throttle?.admit(ctx, accountKey(user.id, user.name), false);
+  if (admitted) await admitted;
+  return user;
 }
 
 function invalidUsername(ctx: AppContext, deps: BasicAuthenticationDeps): BadRequestError {
@@ -69,16 +72,21 @@ function invalidUsername(ctx: AppContext, deps: BasicAuthenticationDeps): BadReq
  * backend's BackendError, which the app answers with 503 + Retry-After (Q-C3). A header that
  * logged in is remembered in the login cache, so its next requests skip the parsing.
  */
-export async function basicAuthentication(ctx: AppContext, urlUsername: string | undefined,
+export function basicAuthentication(ctx: AppContext, urlUsername: string | undefined,
   deps: BasicAuthenticationDeps): Promise<AppUser | null> {
   const header = ctx.req.headers.authorization;
-  if (header === undefined) return null;
-  const remembered = await deps.logins?.recall(header);
-  if (remembered !== undefined) {
-    const user = rememberedUser(ctx, header, remembered, urlUsername, deps);
-    await deps.throttle?.admit(ctx, accountKey(user.id, user.name), false);
-    return user;
+  if (header === undefined) return Promise.resolve(null);
+  // A remembered header is answered without an async step of its own while its stamp is recent.
+  const recalled = deps.logins?.recall(header);
+  if (recalled instanceof Promise) {
+    return recalled.then((login) => (login ? rememberedUser(ctx, login, urlUsername, deps) : verifiedUser(ctx, header, urlUsername, deps)));
   }
+  return recalled ? rememberedUser(ctx, recalled, urlUsername, deps) : verifiedUser(ctx, header, urlUsername, deps);
+}
+
+/** A header not remembered: parsed, checked, throttled and verified by the backend, then remembered. */
+async function verifiedUser(ctx: AppContext, header: string, urlUsername: string | undefined,
+  deps: BasicAuthenticationDeps): Promise<AppUser> {
   let credentials: { username: string; password: string | null };
   try {
     credentials = parseBasicAuth(header);
@@ -106,6 +114,6 @@ export async function basicAuthentication(ctx: AppContext, urlUsername: string |
     await deps.throttle?.failed(ctx, account, name);
     throw unauthorized(deps.realm);
   }
-  if (generation !== undefined) deps.logins?.remember(header, id, generation);
+  if (generation !== undefined) deps.logins?.remember(header, { userId: id, sentName: username, name }, generation);
   return { id, name };
 }

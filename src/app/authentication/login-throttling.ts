@@ -1,4 +1,4 @@
-import { LoginThrottle, type LoginThrottleSettings, type ThrottleKey } from '../../auth/throttle/login-throttle';
+import { LoginThrottle, type LoginThrottleSettings, type ThrottleKey, type ThrottleVerdict } from '../../auth/throttle/login-throttle';
 import type { CefLogger } from '../../cef';
 import { ACCOUNT_LOCKED } from '../../cef/signatures';
 import { HttpError } from '../responses/errors';
@@ -24,10 +24,14 @@ export class TooManyLoginsError extends HttpError {
 export class LoginThrottling {
   constructor(private readonly throttle: LoginThrottle, private readonly cef: Pick<CefLogger, 'log'>) {}
 
-  /** Throws TooManyLoginsError while the account (`accountKey`) or the address is blocked. */
-  async admit(ctx: AppContext, account: string | undefined, fresh: boolean): Promise<void> {
-    const { blockedForMs } = await this.throttle.check(account, ctx.state.clientIp, fresh);
-    if (blockedForMs > 0) throw new TooManyLoginsError(Math.max(1, Math.ceil(blockedForMs / 1000)));
+  /**
+   * Throws TooManyLoginsError while the account (`accountKey`) or the address is blocked; at
+   * once (no promise) when the block state was read recently, as for a remembered login.
+   */
+  admit(ctx: AppContext, account: string | undefined, fresh: boolean): void | Promise<void> {
+    const verdict = this.throttle.check(account, ctx.state.clientIp, fresh);
+    if (verdict instanceof Promise) return verdict.then(refuseWhileBlocked);
+    refuseWhileBlocked(verdict);
   }
 
   /** Counts a failed login of `name` against its account (when known) and the address; writes the CEF event when it starts a block. */
@@ -45,6 +49,10 @@ export class LoginThrottling {
   close(): Promise<void> {
     return this.throttle.close();
   }
+}
+
+function refuseWhileBlocked({ blockedForMs }: ThrottleVerdict): void {
+  if (blockedForMs > 0) throw new TooManyLoginsError(Math.max(1, Math.ceil(blockedForMs / 1000)));
 }
 
 const KEY_LABEL: Record<ThrottleKey, string> = { user: 'user', address: 'address' };

@@ -61,15 +61,20 @@ export class LoginThrottle {
    * the backend always reads. Without an account (a token whose subject is not known yet) only
    * the address is read.
    */
-  async check(account: string | undefined, clientIp: string, fresh: boolean): Promise<ThrottleVerdict> {
+  check(account: string | undefined, clientIp: string, fresh: boolean): ThrottleVerdict | Promise<ThrottleVerdict> {
     const now = this.now();
     const address = this.addressOf(clientIp);
-    // The fast path of remembered logins: one lookup by name and address, no hashing.
+    // The fast path of remembered logins: one lookup by name and address, no hashing, no promise.
     const pairKey = `${address}\0${account ?? ''}`;
     if (!fresh) {
       const pair = this.pairs.get(pairKey);
       if (pair !== undefined && now - pair.at < this.recheckMs) return { blockedForMs: Math.max(0, pair.blockedUntil - now) };
     }
+    return this.read(pairKey, account, address, now);
+  }
+
+  /** The store's counters for the account and the address, remembered for `check`'s fast path. */
+  private async read(pairKey: string, account: string | undefined, address: string, now: number): Promise<ThrottleVerdict> {
     const [user, client] = await Promise.all([
       account === undefined ? null : this.call((l) => l.user.get(userKey(account))),
       this.call((l) => l.address.get(address)),
