@@ -49,13 +49,27 @@ function codePointMap(encoded: string): Map<number, string> {
   return map;
 }
 
-const mapToNothing = new RangeSet(MAP_TO_NOTHING);
-const prohibited = new RangeSet(PROHIBITED);
-const unassigned = new RangeSet(UNASSIGNED);
-const randAL = new RangeSet(RAND_AL);
-const leftToRight = new RangeSet(L);
-const caseMap = codePointMap(CASE_MAP);
-const nfkcFixes = codePointMap(NFKC_3_2);
+interface Tables {
+  mapToNothing: RangeSet;
+  prohibited: RangeSet;
+  unassigned: RangeSet;
+  randAL: RangeSet;
+  leftToRight: RangeSet;
+  caseMap: Map<number, string>;
+  nfkcFixes: Map<number, string>;
+}
+
+/** Decoded by the first non-ASCII label (most names are ASCII): not at every start. */
+let decoded: Tables | undefined;
+const tables = (): Tables => (decoded ??= {
+  mapToNothing: new RangeSet(MAP_TO_NOTHING),
+  prohibited: new RangeSet(PROHIBITED),
+  unassigned: new RangeSet(UNASSIGNED),
+  randAL: new RangeSet(RAND_AL),
+  leftToRight: new RangeSet(L),
+  caseMap: codePointMap(CASE_MAP),
+  nfkcFixes: codePointMap(NFKC_3_2),
+});
 
 const DOTS = /[.\u3002\uFF0E\uFF61]/;
 const ACE_PREFIX = 'xn--';
@@ -69,7 +83,7 @@ function hex(cp: number): string {
  * the runs between them normalize independently), and the few characters whose decomposition
  * was corrected later keep their 3.2 one.
  */
-function nfkc32(text: string): string {
+function nfkc32(text: string, { unassigned, nfkcFixes }: Tables): string {
   let out = '';
   let run = '';
   for (const char of text) {
@@ -88,7 +102,7 @@ function nfkc32(text: string): string {
  * B.2 only lists characters assigned in Unicode 3.2. Like Python, a later character gets its
  * lower case, then the B.2 mapping of that (U+1E9E ẞ → ß → ss).
  */
-function foldUnassigned(char: string): string {
+function foldUnassigned(char: string, { caseMap }: Tables): string {
   let out = '';
   for (const lower of char.toLowerCase()) out += caseMap.get(lower.codePointAt(0)!) ?? lower;
   return out;
@@ -96,13 +110,15 @@ function foldUnassigned(char: string): string {
 
 /** RFC 3491 nameprep of one label: map (B.1, B.2), NFKC, prohibit (C.*), check bidi (6). */
 export function nameprep(label: string): string {
+  const t = tables();
+  const { mapToNothing, caseMap, unassigned, prohibited, randAL, leftToRight } = t;
   let mapped = '';
   for (const char of label) {
     const cp = char.codePointAt(0)!;
     if (mapToNothing.has(cp)) continue;
-    mapped += caseMap.get(cp) ?? (unassigned.has(cp) ? foldUnassigned(char) : char.toLowerCase());
+    mapped += caseMap.get(cp) ?? (unassigned.has(cp) ? foldUnassigned(char, t) : char.toLowerCase());
   }
-  const normalized = nfkc32(mapped);
+  const normalized = nfkc32(mapped, t);
   const cps = Array.from(normalized, (c) => c.codePointAt(0)!);
   for (const cp of cps) {
     if (prohibited.has(cp)) throw new IdnaError(`prohibited character ${hex(cp)}`);
