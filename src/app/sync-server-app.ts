@@ -13,7 +13,7 @@ import { copyFlat } from '../config/origins';
 import type { SettingsSchema } from '../config/schema';
 import type { SettingsValues } from '../config/setting-values';
 import { AppData, type AppDataDeclaration } from '../data/app-data';
-import { migrateAppData } from '../data/migrations';
+import type * as Migrations from '../data/migrations';
 import { SqlConnection, isDataDeclarationError } from '../data/sql-connection';
 import { appSettingsSchema } from '../data/data-schema';
 import type { FlatConfig } from '../config/types';
@@ -46,11 +46,20 @@ import { routeFallback } from './routing/route-fallback';
 import { type MountedRoute, routeDispatch } from './routing/route-dispatch';
 import { RouteTree } from './routing/route-tree';
 import { type RouteDefinition, readRouteTable } from './routing/route-table';
-import { type OpenApiInfo, openApiDocument } from './openapi/openapi-document';
-import { type OpenApiSecurity, securitySchemeOf } from './openapi/openapi-security';
+import type { OpenApiInfo } from './openapi/openapi-document';
+import type { OpenApiSecurity } from './openapi/openapi-security';
 import { serverClock } from './request/server-clock';
 import { servicePages } from './pages/service-pages';
 import type { AppContext, AppContextExtras, AppOptions, AppState, AppUser } from './types';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- below: modules a feature loads on first use */
+// The OpenAPI document's and the migrations' modules load when asked for, not at every start.
+const openApiModules = () => ({
+  ...(require('./openapi/openapi-document') as typeof import('./openapi/openapi-document')),
+  ...(require('./openapi/openapi-security') as typeof import('./openapi/openapi-security')),
+});
+const migrations = () => require('../data/migrations') as typeof Migrations;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Koa middleware on the app's context. */
 export type AppMiddleware = Middleware<AppState, AppContextExtras>;
@@ -323,7 +332,7 @@ export abstract class SyncServerApp {
    */
   openApiDocument(options: { warn?: (message: string) => void } = {}): Record<string, unknown> {
     const own = (this.constructor as typeof SyncServerApp).openApi ?? {};
-    return openApiDocument({
+    return openApiModules().openApiDocument({
       info: { ...own, title: own.title ?? this.constructor.name, version: own.version ?? '0.0.0' },
       routes: this.#routes, profile: this.answerProfile, security: this.#openApiSecurity(), warn: options.warn,
     });
@@ -333,6 +342,7 @@ export abstract class SyncServerApp {
   #openApiSecurity(): OpenApiSecurity {
     if (this.authenticate !== SyncServerApp.prototype.authenticate) return { schemes: {} };
     const used = new Set(this.#routes.flatMap((route) => route.authenticated?.schemes ?? []));
+    const { securitySchemeOf } = openApiModules();
     return {
       schemes: Object.fromEntries([...used].map((name) => [name, securitySchemeOf(name, this.settings.realm)])),
       routeSchemes: (route) => route.authenticated?.schemes ?? [],
@@ -517,7 +527,7 @@ export abstract class SyncServerApp {
       }
       if (this.#migrate && data.migrations.length > 0) {
         try {
-          await migrateAppData(data);
+          await migrations().migrateAppData(data);
         } catch (err) {
           throw this.#startError(err, `the migrations of the app data '${data.section}' failed`);
         }

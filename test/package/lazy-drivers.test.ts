@@ -22,6 +22,20 @@ function driversLoaded(entry: string, after = ''): string[] {
   return JSON.parse(runNode(script)) as string[];
 }
 
+// The framework's own modules a feature loads when it is used (each costs every start otherwise).
+const ON_USE = ['cef/sinks/udp-sink', 'cef/sinks/stream-sink', 'cef/sinks/logger-sink', 'cef/sinks/unix-dgram-sink', 'auth/schemes/bearer-scheme',
+  'auth/schemes/hawk-scheme', 'app/openapi/openapi-document', 'data/migrations', 'app/observability/metrics'];
+
+/** Like `driversLoaded`, for the modules of ON_USE. */
+function modulesLoaded(after: string): string[] {
+  return JSON.parse(runNode(`(async () => {
+    const entry = require(${JSON.stringify(join(ROOT, 'src/index.ts'))});
+    ${after}
+    const loaded = Object.keys(require.cache);
+    process.stdout.write(JSON.stringify(${JSON.stringify(ON_USE)}.filter((m) => loaded.includes(${JSON.stringify(join(ROOT, 'src'))} + '/' + m + '.ts'))));
+  })().catch((err) => { console.error(err); process.exit(1); });`)) as string[];
+}
+
 /** Makes `name` (and any file of it) unresolvable in the child, as in an install without it. */
 const uninstalled = (name: string) => `{
   const Module = require('node:module');
@@ -96,6 +110,19 @@ describe('drivers and scheme libraries load on first use', () => {
     expect(construct('jose', { 'auth.scheme': 'basic' })).toBe('constructed');
     expect(construct('hawk', BEARER)).toBe('constructed');
   }, 60_000);
+
+  test('the syslog and network CEF sinks, the token schemes, the OpenAPI document, migrations and metrics load when used', () => {
+    const app = (config: Record<string, unknown>, then = '') => `class App extends entry.SyncServerApp { hawkCredentials() { return null; } }
+      const app = new App(${JSON.stringify({ 'global.log_level': 'error', ...config })}); ${then}`;
+    const cef = { 'cef.vendor': 'mozilla', 'cef.version': 0, 'cef.product': 'notes', 'cef.device_version': '1' };
+    const started = 'await app.start(); await app.close();';
+    expect(modulesLoaded(app({ ...cef, 'cef.file': '/dev/null' }, started))).toEqual([]);
+    expect(modulesLoaded(app({ ...cef, 'cef.file': 'udp://127.0.0.1:9', 'metrics.enabled': true }, started))).toEqual(['cef/sinks/udp-sink', 'app/observability/metrics']);
+    expect(modulesLoaded(app({ ...cef, 'cef.file': 'tcp://127.0.0.1:9' }, started))).toEqual(['cef/sinks/stream-sink']);
+    expect(modulesLoaded(app(BEARER))).toEqual(['auth/schemes/bearer-scheme']);
+    expect(modulesLoaded(app({ 'auth.scheme': 'hawk' }))).toEqual(['auth/schemes/hawk-scheme']);
+    expect(modulesLoaded(app({}, 'app.openApiDocument();'))).toEqual(['app/openapi/openapi-document']);
+  }, 180_000);
 
   test('the serve primary and worker modules load no prom-client until metrics are on', () => {
     expect(driversLoaded('src/serve/cluster-primary.ts', 'require(' + JSON.stringify(join(ROOT, 'src/serve/cluster-worker.ts')) + ');')).toEqual([]);

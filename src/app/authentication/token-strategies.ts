@@ -1,10 +1,15 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- a scheme's modules load when it is configured */
 import type { AuthBackend } from '../../auth/backend';
-import { BearerScheme } from '../../auth/schemes/bearer-scheme';
-import { type HawkCredentialsSource, SqlHawkCredentials } from '../../auth/schemes/hawk-credentials';
-import { HawkScheme } from '../../auth/schemes/hawk-scheme';
-import { NonceStore } from '../../auth/schemes/nonce-store';
+import type { HawkCredentialsSource, SqlHawkCredentials } from '../../auth/schemes/hawk-credentials';
 import type { SchemeSettings } from '../../auth/schemes/scheme-settings';
 import type { TokenScheme } from '../../auth/schemes/token-scheme';
+
+// The bearer and Hawk schemes' modules (with jose and hawk) load when a scheme is built: an app
+// on Basic alone does not parse them at every start.
+const bearer = () => require('../../auth/schemes/bearer-scheme') as typeof import('../../auth/schemes/bearer-scheme');
+const hawkScheme = () => require('../../auth/schemes/hawk-scheme') as typeof import('../../auth/schemes/hawk-scheme');
+const hawkCredentials = () => require('../../auth/schemes/hawk-credentials') as typeof import('../../auth/schemes/hawk-credentials');
+const nonceStore = () => require('../../auth/schemes/nonce-store') as typeof import('../../auth/schemes/nonce-store');
 
 /**
  * The token strategies `settings` configures, built (nothing is fetched or opened: `open()`
@@ -23,20 +28,20 @@ export function buildTokenSchemes(settings: SchemeSettings, deps: {
     if (settings.bearer.userLookup && !deps.users) {
       throw new TypeError(`${deps.owner}: auth.bearer_user_lookup = true needs an auth backend (auth.backend) to look users up in`);
     }
-    tokens.bearer = new BearerScheme(settings.bearer, { warn: deps.warn, users: deps.users, ...cache });
+    tokens.bearer = new (bearer().BearerScheme)(settings.bearer, { warn: deps.warn, users: deps.users, ...cache });
   }
   const hawk = settings.hawk;
   if (hawk) {
     let credentials = deps.hawkCredentials;
     let sql: SqlHawkCredentials | undefined;
     if (hawk.credentials === 'sql') {
-      sql = new SqlHawkCredentials(hawk.sqluri!, hawk.table);
+      sql = new (hawkCredentials().SqlHawkCredentials)(hawk.sqluri!, hawk.table);
       credentials = sql.find;
     } else if (!credentials) {
       throw new TypeError(`${deps.owner}: auth.hawk_credentials = app needs ${deps.owner}.hawkCredentials(id) (or set auth.hawk_credentials = sql)`);
     }
-    tokens.hawk = new HawkScheme(hawk, {
-      credentials, nonces: new NonceStore(hawk.nonceStore, 2 * hawk.skewSeconds + 1, hawk.sqluri), ...cache,
+    tokens.hawk = new (hawkScheme().HawkScheme)(hawk, {
+      credentials, nonces: new (nonceStore().NonceStore)(hawk.nonceStore, 2 * hawk.skewSeconds + 1, hawk.sqluri), ...cache,
       closeCredentials: sql && (() => sql.close()), checkCredentials: sql && (() => sql.checkHealth()),
     });
   }

@@ -4,7 +4,7 @@ import type { CefLogger } from '../../cef';
 import type { FlatConfig } from '../../config/types';
 import { accessLog } from './access-log';
 import { Heartbeat, builtInChecks, readVersionFile } from '../pages/dockerflow';
-import { type AppMetrics, createAppMetrics } from './metrics';
+import type { AppMetrics } from './metrics';
 import { requestSummary } from './mozlog';
 import { type OperabilitySettings, readOperabilitySettings } from './operability-settings';
 import type { ServicePagesDeps } from '../pages/service-pages';
@@ -52,7 +52,9 @@ export function setUpOperability(config: FlatConfig, parts: OperabilityParts): O
   });
   let version: string | undefined;
   const metricsPath = ops.metrics.port === undefined ? ops.metrics.path : undefined;
-  const metrics = ops.metrics.enabled ? createAppMetrics(ops.metrics, {
+  // The metrics' modules (and prom-client) load with metrics.enabled only.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const metrics = ops.metrics.enabled ? (require('./metrics') as typeof import('./metrics')).createAppMetrics(ops.metrics, {
     routes: parts.routes, auth: parts.auth, cef: parts.cef,
     pages: [parts.heartbeatPath, ops.lbheartbeatPath, ops.versionPath, metricsPath, parts.debugPath],
   }) : undefined;
