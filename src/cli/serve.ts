@@ -1,13 +1,11 @@
 import cluster from 'node:cluster';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { checkDeployment } from './check-config';
-import { runPrimary } from '../serve/cluster-primary';
 import { planFromPrimary, runWorker } from '../serve/cluster-worker';
 import { openLogOutput } from '../serve/log-output';
 import { CHECK_ENV, checkInChild } from '../serve/reload-check';
 import type { CommandIO } from './command-io';
-import { USAGE, UsageError, parseServeArgs, readServePlan } from '../serve/serve-plan';
+import { type ServePlan, USAGE, UsageError, parseServeArgs, readServePlan } from '../serve/serve-plan';
 
 // Workers run the bin again; from the TypeScript sources (development, tests) they need ts-node too.
 function workerExecArgv(exec: string): string[] {
@@ -22,6 +20,9 @@ function pidIn(file: string): string | undefined {
     return undefined;
   }
 }
+
+// The deployment check and the primary's modules load in the primary only: a worker starts its app without them.
+const checkDeployment = async (plan: ServePlan) => (await import('./check-config')).checkDeployment(plan);
 
 /**
  * The process a reload runs to check the files on disk as `serve` does before it forks (the
@@ -64,6 +65,7 @@ export async function serveCommand(args: string[], io: CommandIO): Promise<numbe
   const pidPath = flags['pid-file'] === undefined ? undefined : resolve(flags['pid-file']);
   if (pidPath) writeFileSync(pidPath, `${process.pid}\n`);
   try {
+    const { runPrimary } = await import('../serve/cluster-primary');
     return await runPrimary({
       plan, io, logger: output.logger, reopenLog: output.reopen, exec, args: serveArgs, execArgv,
       checkReload: (signal) => checkInChild({ exec, args: serveArgs, execArgv, signal }),
