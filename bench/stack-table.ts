@@ -58,15 +58,9 @@ interface Column { label: string; kind: Kind; script: string; args: string[] }
 /** One server's figures in one round. */
 interface Round { startMs: number; startCpuMs: number; helloUs: number; helloRps: number; basicUs: number; basicRps: number; rssMb: number }
 
-/** This checkout's short commit id (with `+` when it has uncommitted changes), or its folder's name. */
+/** A checkout's label: its folder's name (name baseline checkouts after their commit). */
 function describe(root: string): string {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return `${head}${dirty ? '+' : ''}`;
-  } catch {
-    return basename(root);
-  }
+  return basename(root);
 }
 
 /** A checkout compiled, with the table's app script next to its src/. */
