@@ -62,10 +62,12 @@ test('fields round-trip through a strict parser, whatever the input', () => {
         const custom = parsed.extensions.slice(7);
         for (const [k, v] of custom) expect(given.get(k)).toBe(v);
         if (custom.length < given.size) expect(warnings.some((w) => w.startsWith('CEF Message too big'))).toBe(true);
-        expect(Object.entries(sink.events[0].extensions)).toEqual(parsed.extensions);
+        // The event holds the same fields (an object: integer-like keys such as '0' come first there).
+        expect(sink.events[0].extensions).toEqual(Object.fromEntries(parsed.extensions));
       },
     ),
-    { numRuns: 1000 },
+    // fast-check's shrunk counterexample of a run: an extension named '0'.
+    { numRuns: 1000, examples: [['', {}, undefined, undefined, [['0', '']]]] },
   );
 });
 
