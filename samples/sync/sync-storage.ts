@@ -5,7 +5,7 @@
  * Framework-independent: it takes a function that opens a TypeORM DataSource.
  */
 import type { DataSource } from 'typeorm';
-import { BackendError, bigint2time, isUniqueViolation, time2bigint } from '../../src';
+import { BackendError, bigint2time, isUniqueViolation, sqlErrorCode, time2bigint } from '../../src';
 import type { ItemQuery } from './query-args';
 import { COLLECTIONS_NAME_INDEX } from './storage-entities';
 import type { Dialect, StorageSource } from './storage-source';
@@ -37,6 +37,12 @@ const FIRST_CUSTOM_STANDARD = 11;
 
 /** Tries at creating a collection whose id other new collections keep taking. */
 const CREATE_ATTEMPTS = 20;
+
+/** MariaDB/MySQL (1213) or PostgreSQL (40P01) ended this statement to break a deadlock. */
+function isDeadlock(err: unknown): boolean {
+  const code = sqlErrorCode(err);
+  return code === 'ER_LOCK_DEADLOCK' || code === '1213' || code === '40P01';
+}
 
 const FULL_FIELDS = 'id, parentid, predecessorid, sortindex, modified, payload';
 const ROW_FIELDS = ['id', 'parentid', 'predecessorid', 'sortindex', 'modified', 'payload', 'payload_size', 'ttl'] as const;
@@ -132,8 +138,10 @@ export class SyncStorage {
         await this.query('collectionId', `INSERT INTO collections (userid, collectionid, name) VALUES (${i.list([user, next, name])})`, i.values);
         return next;
       } catch (err) {
-        // Another request created the collection (the name index) or took that id (the key).
-        if (!isUniqueViolation(err)) throw err;
+        // Another request created the collection (the name index) or took that id (the key); or
+        // InnoDB chose this INSERT as the victim of the two inserts' key locks (a deadlock):
+        // the loop looks again.
+        if (!isUniqueViolation(err) && !isDeadlock(err)) throw err;
         const again = await this.findCollection(user, name);
         if (again !== null) return again;
       }
