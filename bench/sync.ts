@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../test/support/free-port';
 import { median, numberOption, option } from './support/bench-args';
+import { runWrk } from './support/wrk';
 
 const ROOT = resolve(__dirname, '..');
 const USER = 'benchuser';
@@ -181,17 +182,9 @@ interface Round { rps: number; cpuUs: number; p99: number }
 
 async function round(server: ChildProcess, port: number, script: string, seconds: number, connections: number): Promise<Round> {
   const before = treeCpu(server.pid!);
-  const wrk = spawn('/usr/bin/wrk', ['-t', '2', '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', script, `http://127.0.0.1:${port}`],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  wrk.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  await once(wrk, 'exit');
+  const { requests, rps, p99ms } = await runWrk(`http://127.0.0.1:${port}`, { seconds, connections, threads: 2, script });
   const cpu = treeCpu(server.pid!) - before;
-  const requests = Number(out.split('\n').find((line) => line.includes(' requests in '))?.trim().split(' ')[0]);
-  if (/Non-2xx/.test(out)) throw new Error(`non-2xx answers:\n${out}`);
-  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
-  const p99ms = p99 ? Number(p99[1]) * (p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1) : NaN;
-  return { rps: requests / seconds, cpuUs: (cpu * 1e6) / requests, p99: p99ms };
+  return { rps, cpuUs: (cpu * 1e6) / requests, p99: p99ms };
 }
 
 async function main(): Promise<void> {

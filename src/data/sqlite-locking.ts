@@ -62,31 +62,26 @@ const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 /**
  * Runs `attempt` until it is not refused for a lock, pausing 1, 2, 4… ms (at most
  * `MAX_PAUSE_MS`, jittered so two workers do not retry in step) between tries; past `deadline`
- * the refusal becomes a BackendError saying which file and which setting.
+ * the refusal becomes a BackendError saying which file and which setting. `refused`: the error
+ * of a first try the caller made itself (rethrown when it is not a lock).
  */
-export async function whileBusy<T>(attempt: () => T | Promise<T>, deadline: number, locking: SqliteLocking, file: string, firstPause = 1): Promise<T> {
-  for (let pause = firstPause; ; pause = Math.min(pause * 2, MAX_PAUSE_MS)) {
-    try {
-      return await attempt();
-    } catch (err) {
+export async function whileBusy<T>(attempt: () => T | Promise<T>, deadline: number, locking: SqliteLocking, file: string,
+  refused?: { error: unknown }): Promise<T> {
+  let failure = refused;
+  for (let pause = 1; ; pause = Math.min(pause * 2, MAX_PAUSE_MS)) {
+    if (failure) {
+      const err = failure.error;
       if (!isSqliteBusy(err)) throw err;
       const left = deadline - Date.now();
       if (left <= 0) throw lockTimeout(locking, file, err);
       await sleep(Math.min(left, pause * (0.5 + Math.random())));
     }
+    try {
+      return await attempt();
+    } catch (error) {
+      failure = { error };
+    }
   }
-}
-
-/**
- * `whileBusy` for a statement SQLite has refused once already (`err`): the pause, then the
- * tries after it. Not busy: `err` is thrown as it is.
- */
-async function afterRefusal<T>(err: unknown, attempt: () => Promise<T>, deadline: number, locking: SqliteLocking, file: string): Promise<T> {
-  if (!isSqliteBusy(err)) throw err;
-  const left = deadline - Date.now();
-  if (left <= 0) throw lockTimeout(locking, file, err);
-  await sleep(Math.min(left, 0.5 + Math.random()));
-  return whileBusy(attempt, deadline, locking, file, 2);
 }
 
 function lockTimeout(locking: SqliteLocking, file: string, cause: unknown): BackendError {
@@ -155,7 +150,7 @@ function waitForLocks(runner: QueryRunner, locking: SqliteLocking, file: string,
     if (!retry) return run();
     // Most statements find no lock: the retry loop starts only once SQLite refuses one.
     const deadline = deadlineOf();
-    return run().catch((err: unknown) => afterRefusal(err, run, deadline, locking, file));
+    return run().catch((error: unknown) => whileBusy(run, deadline, locking, file, { error }));
   }) as QueryFn;
 }
 
