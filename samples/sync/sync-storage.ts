@@ -5,7 +5,7 @@
  * Framework-independent: it takes a function that opens a TypeORM DataSource.
  */
 import type { DataSource } from 'typeorm';
-import { BackendError, bigint2time, isUniqueViolation, sqlErrorCode, time2bigint } from '../../src';
+import { BackendError, bigint2time, isDeadlock, isUniqueViolation, time2bigint } from '../../src';
 import type { ItemQuery } from './query-args';
 import { COLLECTIONS_NAME_INDEX } from './storage-entities';
 import type { Dialect, StorageSource } from './storage-source';
@@ -37,12 +37,6 @@ const FIRST_CUSTOM_STANDARD = 11;
 
 /** Tries at creating a collection whose id other new collections keep taking. */
 const CREATE_ATTEMPTS = 20;
-
-/** MariaDB/MySQL (1213) or PostgreSQL (40P01) ended this statement to break a deadlock. */
-function isDeadlock(err: unknown): boolean {
-  const code = sqlErrorCode(err);
-  return code === 'ER_LOCK_DEADLOCK' || code === '1213' || code === '40P01';
-}
 
 const FULL_FIELDS = 'id, parentid, predecessorid, sortindex, modified, payload';
 const ROW_FIELDS = ['id', 'parentid', 'predecessorid', 'sortindex', 'modified', 'payload', 'payload_size', 'ttl'] as const;

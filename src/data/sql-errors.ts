@@ -27,6 +27,10 @@ const NETWORK_CODES = new Set([
   'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL',
 ]);
 
+// The database ended this statement to break a deadlock (a retry may pass).
+const PG_DEADLOCK = '40P01';
+const MYSQL_DEADLOCK = 1213;
+
 // PostgreSQL SQLSTATE classes and codes (https://www.postgresql.org/docs/current/errcodes-appendix.html).
 const PG_OUTAGE_CLASSES = new Set(['08', '53', '57', '58', '28', 'XX']);
 const PG_OUTAGE_CODES = new Set([
@@ -34,7 +38,7 @@ const PG_OUTAGE_CODES = new Set([
   '42P01', // undefined_table: tables missing (create_tables off, or dropped)
   '25006', // read_only_sql_transaction: a standby or default_transaction_read_only
   '40001', // serialization_failure
-  '40P01', // deadlock_detected
+  PG_DEADLOCK, // deadlock_detected
   '55P03', // lock_not_available (lock_timeout)
 ]);
 const PG_CONFLICT_CODES = new Set(['23505']);
@@ -51,7 +55,7 @@ const MYSQL_OUTAGE_ERRNOS = new Set([
   1053, // server shutdown in progress
   1146, // table does not exist
   1205, // lock wait timeout
-  1213, // deadlock
+  MYSQL_DEADLOCK,
   1290, // --read-only (ER_OPTION_PREVENTS_STATEMENT)
   1792, // read-only transaction
   1836, // read-only mode
@@ -148,6 +152,16 @@ export function isUniqueViolation(err: unknown): boolean {
   if (err instanceof SqlRequestError) return err.kind === 'conflict';
   const driverError = driverErrorOf(err);
   return driverError !== undefined && !isBackendError(err) && !isHttpError(err) && kindOf(driverError, err) === 'conflict';
+}
+
+/**
+ * A SQL error that says the database ended this statement to break a deadlock (PostgreSQL,
+ * MySQL/MariaDB): an outage for `classifySqlError`, but a statement that may simply be tried
+ * again (InnoDB picks one of two concurrent INSERTs into one unique key as the victim).
+ */
+export function isDeadlock(err: unknown): boolean {
+  const e = driverErrorOf(err);
+  return e !== undefined && !isHttpError(err) && (e.code === PG_DEADLOCK || e.errno === MYSQL_DEADLOCK);
 }
 
 /** The database's error code (SQLSTATE, `ER_…` or `SQLITE_…`), for logs: never the message, which may quote the row. */

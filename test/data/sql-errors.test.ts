@@ -1,6 +1,6 @@
 import { QueryFailedError } from 'typeorm';
 import { BackendError, BadRequestError } from '../../src/util/errors';
-import { SqlRequestError, classifySqlError, isUniqueViolation, sqlFailure } from '../../src/data/sql-errors';
+import { SqlRequestError, classifySqlError, isDeadlock, isUniqueViolation, sqlFailure } from '../../src/data/sql-errors';
 
 // The driver errors as pg, mysql2 and better-sqlite3 shape them (code / errno), wrapped by
 // TypeORM in a QueryFailedError or raw (a failed connect).
@@ -54,6 +54,17 @@ describe('one classification of query errors (auth and app alike)', () => {
     expect(isUniqueViolation(new SqlRequestError('conflict', failed({ code: '23505' })))).toBe(true);
     expect(isUniqueViolation(new Error('duplicate'))).toBe(false);
     expect(isUniqueViolation(null)).toBe(false);
+  });
+
+  test('isDeadlock: a deadlock victim of PostgreSQL or MySQL/MariaDB, raw or wrapped by TypeORM; nothing else', () => {
+    expect(isDeadlock(failed({ code: '40P01' }))).toBe(true);
+    expect(isDeadlock(failed({ errno: 1213, code: 'ER_LOCK_DEADLOCK' }))).toBe(true);
+    expect(isDeadlock(Object.assign(new Error('Deadlock found'), { errno: 1213 }))).toBe(true);
+    expect(classifySqlError(failed({ errno: 1213, code: 'ER_LOCK_DEADLOCK' }))).toBe('outage');
+    expect(isDeadlock(failed({ errno: 1205, code: 'ER_LOCK_WAIT_TIMEOUT' }))).toBe(false);
+    expect(isDeadlock(failed({ code: '23505' }))).toBe(false);
+    expect(isDeadlock(failed({ code: 'SQLITE_BUSY' }))).toBe(false);
+    expect(isDeadlock(null)).toBe(false);
   });
 
   test('sqlFailure: an outage names what failed where; a request fault keeps its code, not its message', () => {
